@@ -1,0 +1,21 @@
+//! The AWS side of flowaudit: collects the inventory with the AWS SDK for Rust.
+//!
+//! API plan per region: one paginated list each of VPCs, flow logs, subnets,
+//! internet gateways and network interfaces, run concurrently and joined in
+//! memory; then one paginated `DescribeLogGroups` by the common prefix of the
+//! referenced groups, and `GetMetricData` (500 groups a call) for the newest
+//! delivery. Per account: `GetCallerIdentity` once, each referenced IAM role once,
+//! each referenced S3 bucket once. Nothing is called once per VPC.
+
+mod clients;
+pub mod collect;
+mod ec2;
+mod errors;
+mod iam;
+mod logs;
+pub mod permissions;
+mod s3;
+pub mod stats;
+
+pub use collect::{scan, Progress, ScanError, ScanOptions, ScanOutcome};
+pub use stats::StatsSnapshot;

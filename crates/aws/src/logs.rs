@@ -1,0 +1,214 @@
+//! CloudWatch Logs groups referenced by flow logs: one paginated listing by their
+//! common name prefix, and their newest delivery from `GetMetricData` in batches of
+//! 500 groups, never one call per group.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+use chrono::{DateTime, Duration, Utc};
+use flowaudit_core::model::LogGroup;
+
+use crate::ec2::to_chrono;
+use crate::errors::reason;
+
+/// `GetMetricData` takes at most this many queries a call.
+pub const METRIC_QUERIES_PER_CALL: usize = 500;
+/// Metric period, seconds: hourly points keep a week within one page per batch.
+const PERIOD: i32 = 3600;
+
+/// The longest common prefix of the names (on a character boundary).
+pub fn common_prefix<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut iter = names.into_iter();
+    let Some(first) = iter.next() else {
+        return String::new();
+    };
+    let mut prefix = first.to_string();
+    for name in iter {
+        let common = prefix
+            .char_indices()
+            .zip(name.chars())
+            .find(|((_, a), b)| a != b)
+            .map(|((i, _), _)| i)
+            .unwrap_or_else(|| prefix.len().min(name.len()));
+        prefix.truncate(common);
+    }
+    prefix
+}
+
+/// Reads the referenced groups of one region.
+pub async fn collect(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    metrics: &aws_sdk_cloudwatch::Client,
+    names: &BTreeSet<String>,
+    collected_at: DateTime<Utc>,
+    lookback_days: u32,
+    page: Option<i32>,
+) -> Vec<LogGroup> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let prefix = common_prefix(names.iter().map(String::as_str));
+    let listed = logs
+        .describe_log_groups()
+        .set_log_group_name_prefix((!prefix.is_empty()).then_some(prefix))
+        .limit(page.unwrap_or(50).clamp(1, 50))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let listed = match listed {
+        Ok(listed) => listed,
+        Err(e) => {
+            let why = format!("logs:DescribeLogGroups: {}", reason(&e));
+            return names
+                .iter()
+                .map(|name| LogGroup {
+                    log_group_name: name.clone(),
+                    exists: false,
+                    retention_in_days: None,
+                    kms_key_id: None,
+                    last_event_time: None,
+                    last_event_error: None,
+                    error: Some(why.clone()),
+                })
+                .collect();
+        }
+    };
+    let found: BTreeMap<&str, &aws_sdk_cloudwatchlogs::types::LogGroup> = listed
+        .iter()
+        .filter_map(|g| Some((g.log_group_name()?, g)))
+        .filter(|(name, _)| names.contains(*name))
+        .collect();
+    let existing: Vec<&str> = found.keys().copied().collect();
+    let newest = newest_events(metrics, &existing, collected_at, lookback_days).await;
+    names
+        .iter()
+        .map(|name| match found.get(name.as_str()) {
+            Some(g) => {
+                let (last_event_time, last_event_error) = match &newest {
+                    Ok(map) => (map.get(name.as_str()).copied(), None),
+                    Err(why) => (None, Some(why.clone())),
+                };
+                LogGroup {
+                    log_group_name: name.clone(),
+                    exists: true,
+                    retention_in_days: g.retention_in_days().and_then(|d| u32::try_from(d).ok()),
+                    kms_key_id: g.kms_key_id().map(str::to_string),
+                    last_event_time,
+                    last_event_error,
+                    error: None,
+                }
+            }
+            None => LogGroup {
+                log_group_name: name.clone(),
+                exists: false,
+                retention_in_days: None,
+                kms_key_id: None,
+                last_event_time: None,
+                last_event_error: None,
+                error: None,
+            },
+        })
+        .collect()
+}
+
+/// Newest hour with incoming events per group, from `AWS/Logs IncomingLogEvents`,
+/// 500 groups per `GetMetricData` call.
+async fn newest_events<'a>(
+    client: &aws_sdk_cloudwatch::Client,
+    groups: &[&'a str],
+    collected_at: DateTime<Utc>,
+    lookback_days: u32,
+) -> Result<BTreeMap<&'a str, DateTime<Utc>>, String> {
+    let mut newest = BTreeMap::new();
+    let start = collected_at - Duration::days(i64::from(lookback_days.max(1)));
+    for batch in groups.chunks(METRIC_QUERIES_PER_CALL) {
+        let queries: Vec<MetricDataQuery> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, group)| {
+                let metric = Metric::builder()
+                    .namespace("AWS/Logs")
+                    .metric_name("IncomingLogEvents")
+                    .dimensions(
+                        Dimension::builder()
+                            .name("LogGroupName")
+                            .value(*group)
+                            .build(),
+                    )
+                    .build();
+                MetricDataQuery::builder()
+                    .id(format!("g{i}"))
+                    .metric_stat(
+                        MetricStat::builder()
+                            .metric(metric)
+                            .period(PERIOD)
+                            .stat("Sum")
+                            .build(),
+                    )
+                    .return_data(true)
+                    .build()
+            })
+            .collect();
+        let pages: Vec<_> = client
+            .get_metric_data()
+            .set_metric_data_queries(Some(queries))
+            .start_time(aws_smithy_types::DateTime::from_secs(start.timestamp()))
+            .end_time(aws_smithy_types::DateTime::from_secs(
+                collected_at.timestamp() + 1,
+            ))
+            .scan_by(ScanBy::TimestampDescending)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| format!("cloudwatch:GetMetricData: {}", reason(&e)))?;
+        for page in &pages {
+            for result in page.metric_data_results() {
+                let Some(index) = result
+                    .id()
+                    .and_then(|id| id.strip_prefix('g'))
+                    .and_then(|i| i.parse::<usize>().ok())
+                else {
+                    continue;
+                };
+                let Some(group) = batch.get(index) else {
+                    continue;
+                };
+                let latest = result
+                    .timestamps()
+                    .iter()
+                    .zip(result.values())
+                    .filter(|(_, v)| **v > 0.0)
+                    .filter_map(|(t, _)| to_chrono(t))
+                    .max();
+                if let Some(t) = latest {
+                    let entry = newest.entry(*group).or_insert(t);
+                    if t > *entry {
+                        *entry = t;
+                    }
+                }
+            }
+        }
+    }
+    Ok(newest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_prefix;
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(
+            common_prefix(["/aws/vpc-flow-logs/vpc-1", "/aws/vpc-flow-logs/vpc-2"]),
+            "/aws/vpc-flow-logs/vpc-"
+        );
+        assert_eq!(common_prefix(["/a/b", "/c"]), "/");
+        assert_eq!(common_prefix(["abc", "xyz"]), "");
+        assert_eq!(common_prefix(["only"]), "only");
+        assert_eq!(common_prefix(["ab", "abc"]), "ab");
+        assert_eq!(common_prefix(Vec::<&str>::new()), "");
+    }
+}

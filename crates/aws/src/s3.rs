@@ -1,0 +1,261 @@
+//! S3 destinations, once per bucket: where it is, whether a lifecycle rule expires
+//! flow-log objects, and the newest flow-log object.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_s3::types::{ExpirationStatus, LifecycleRule};
+use chrono::{DateTime, Duration, Utc};
+use flowaudit_core::model::S3Bucket;
+
+use crate::clients::{client, Ctx};
+use crate::ec2::to_chrono;
+use crate::errors::{code, reason};
+
+/// Where one bucket receives flow logs from: key prefix, region, layout.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Delivery {
+    pub prefix: String,
+    pub region: String,
+    pub hive: bool,
+}
+
+/// Reads one bucket.
+pub async fn collect_bucket(
+    ctx: &Ctx,
+    name: &str,
+    deliveries: &BTreeSet<Delivery>,
+    account_id: &str,
+    collected_at: DateTime<Utc>,
+    lookback_days: u32,
+) -> S3Bucket {
+    let mut bucket = S3Bucket {
+        bucket_name: name.to_string(),
+        exists: false,
+        expiration_days: None,
+        newest_object_time: None,
+        newest_object_error: None,
+        error: None,
+    };
+    let home = ctx.home_region();
+    let global = s3_client(ctx, &home);
+    let region = match global.get_bucket_location().bucket(name).send().await {
+        Ok(out) => match out.location_constraint().map(|c| c.as_str()) {
+            None | Some("") => "us-east-1".to_string(),
+            Some("EU") => "eu-west-1".to_string(),
+            Some(other) => other.to_string(),
+        },
+        Err(e) if code(&e) == Some("NoSuchBucket") => return bucket,
+        Err(e) => {
+            let mut why = format!("s3:GetBucketLocation: {}", reason(&e));
+            if code(&e) == Some("AccessDenied") {
+                why.push_str(" (the bucket may belong to another account)");
+            }
+            bucket.error = Some(why);
+            return bucket;
+        }
+    };
+    bucket.exists = true;
+    let client = s3_client(ctx, &region);
+    match client
+        .get_bucket_lifecycle_configuration()
+        .bucket(name)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            bucket.expiration_days = deliveries
+                .iter()
+                .filter_map(|d| shortest_expiration(out.rules(), &d.prefix))
+                .min();
+        }
+        Err(e) if code(&e) == Some("NoSuchLifecycleConfiguration") => {}
+        Err(e) => {
+            bucket.error = Some(format!(
+                "s3:GetBucketLifecycleConfiguration: {}",
+                reason(&e)
+            ));
+            return bucket;
+        }
+    }
+    match newest_object(
+        &client,
+        name,
+        deliveries,
+        account_id,
+        collected_at,
+        lookback_days,
+    )
+    .await
+    {
+        Ok(t) => bucket.newest_object_time = t,
+        Err(why) => bucket.newest_object_error = Some(why),
+    }
+    bucket
+}
+
+fn s3_client(ctx: &Ctx, region: &str) -> aws_sdk_s3::Client {
+    let scope = "global";
+    let base = client!(aws_sdk_s3, ctx, Some(region), scope);
+    let conf = base
+        .config()
+        .to_builder()
+        .force_path_style(ctx.path_style())
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// The shortest expiration, in days, of the enabled rules that apply to objects
+/// written under `prefix` (flow logs write to `<prefix>AWSLogs/...`). Rules that
+/// filter on tags never match flow-log objects, which carry none.
+pub fn shortest_expiration(rules: &[LifecycleRule], prefix: &str) -> Option<u32> {
+    let stem = format!("{prefix}AWSLogs/");
+    rules
+        .iter()
+        .filter(|r| *r.status() == ExpirationStatus::Enabled)
+        .filter_map(|r| {
+            let days = r.expiration()?.days()?;
+            let (rule_prefix, tagged) = match r.filter() {
+                Some(f) => match f.and() {
+                    Some(and) => (and.prefix().unwrap_or_default(), !and.tags().is_empty()),
+                    None => (f.prefix().unwrap_or_default(), f.tag().is_some()),
+                },
+                #[allow(deprecated)]
+                None => (r.prefix().unwrap_or_default(), false),
+            };
+            let applies =
+                !tagged && (stem.starts_with(rule_prefix) || rule_prefix.starts_with(&stem));
+            applies.then(|| u32::try_from(days).ok()).flatten()
+        })
+        .min()
+}
+
+/// The newest object under the flow-log key layout of each delivery, looking at
+/// the most recent days first and stopping at the first day with objects.
+async fn newest_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    deliveries: &BTreeSet<Delivery>,
+    account_id: &str,
+    collected_at: DateTime<Utc>,
+    lookback_days: u32,
+) -> Result<Option<DateTime<Utc>>, String> {
+    let mut newest: Option<DateTime<Utc>> = None;
+    for delivery in deliveries {
+        for back in 0..=i64::from(lookback_days) {
+            let day = collected_at - Duration::days(back);
+            let key_prefix = day_prefix(delivery, account_id, day);
+            let objects: Vec<_> = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(&key_prefix)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| format!("s3:ListObjectsV2: {}", reason(&e)))?;
+            let day_newest = objects
+                .iter()
+                .flat_map(|page| page.contents())
+                .filter_map(|o| o.last_modified().and_then(to_chrono))
+                .max();
+            if let Some(t) = day_newest {
+                newest = Some(newest.map_or(t, |n| n.max(t)));
+                break;
+            }
+        }
+    }
+    Ok(newest)
+}
+
+/// `<prefix>AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/`, or the
+/// Hive-compatible form.
+pub fn day_prefix(d: &Delivery, account_id: &str, day: DateTime<Utc>) -> String {
+    if d.hive {
+        format!(
+            "{}AWSLogs/aws-account-id={account_id}/aws-service=vpcflowlogs/aws-region={}/year={}/month={}/day={}/",
+            d.prefix,
+            d.region,
+            day.format("%Y"),
+            day.format("%m"),
+            day.format("%d")
+        )
+    } else {
+        format!(
+            "{}AWSLogs/{account_id}/vpcflowlogs/{}/{}/",
+            d.prefix,
+            d.region,
+            day.format("%Y/%m/%d")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_s3::types::{LifecycleExpiration, LifecycleRuleFilter, Tag};
+
+    fn rule(prefix: &str, days: i32, enabled: bool) -> LifecycleRule {
+        LifecycleRule::builder()
+            .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
+            .expiration(LifecycleExpiration::builder().days(days).build())
+            .status(if enabled {
+                ExpirationStatus::Enabled
+            } else {
+                ExpirationStatus::Disabled
+            })
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn lifecycle_rules_that_apply() {
+        let rules = vec![
+            rule("other/", 1, true),
+            rule("flow/", 90, true),
+            rule("", 400, true),
+            rule("flow/AWSLogs/", 7, false),
+        ];
+        assert_eq!(shortest_expiration(&rules, "flow/"), Some(90));
+        assert_eq!(shortest_expiration(&rules, ""), Some(400));
+        assert_eq!(shortest_expiration(&[], ""), None);
+        let tagged = LifecycleRule::builder()
+            .filter(
+                LifecycleRuleFilter::builder()
+                    .tag(
+                        Tag::builder()
+                            .key("k")
+                            .value("v")
+                            .build()
+                            .unwrap_or_else(|e| panic!("{e}")),
+                    )
+                    .build(),
+            )
+            .expiration(LifecycleExpiration::builder().days(1).build())
+            .status(ExpirationStatus::Enabled)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(shortest_expiration(&[tagged], ""), None);
+    }
+
+    #[test]
+    fn key_layouts() {
+        let day = DateTime::from_timestamp(1_763_640_000, 0).unwrap_or_default();
+        let plain = Delivery {
+            prefix: "flow/".into(),
+            region: "eu-west-1".into(),
+            hive: false,
+        };
+        assert_eq!(
+            day_prefix(&plain, "1", day),
+            "flow/AWSLogs/1/vpcflowlogs/eu-west-1/2025/11/20/"
+        );
+        let hive = Delivery {
+            hive: true,
+            ..plain
+        };
+        assert_eq!(
+            day_prefix(&hive, "1", day),
+            "flow/AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2025/month=11/day=20/"
+        );
+    }
+}

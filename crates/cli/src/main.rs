@@ -1,0 +1,96 @@
+//! The `flowaudit` binary: parses arguments and wires the crates together. It
+//! holds no logic of its own.
+
+mod args;
+mod output;
+mod scan;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use flowaudit_core::load::parse_inventory;
+use flowaudit_core::present::catalog;
+use flowaudit_core::{build_report, demo, Source};
+
+use args::{CatalogArgs, CheckArgs, Cli, Command, DemoArgs, ExplainArgs, FormatArg};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan::run(*args),
+        Command::Check(args) => check(args),
+        Command::Demo(args) => demo_cmd(args),
+        Command::Checks(args) => checks(args),
+        Command::Explain(args) => explain(args),
+        Command::Permissions => {
+            output::write_stdout(&flowaudit_aws::permissions::policy_json())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let path = args.inventory.display().to_string();
+    let text = std::fs::read_to_string(&args.inventory)
+        .with_context(|| format!("could not read inventory {path}"))?;
+    let inventory = parse_inventory(&text, &path)?;
+    let report = build_report(
+        &inventory,
+        &args.report.settings(),
+        &Source::InventoryFile(path),
+    );
+    output::emit(&report, &args.report)
+}
+
+fn demo_cmd(args: DemoArgs) -> Result<ExitCode> {
+    let inventory = demo::inventory()?;
+    if let Some(path) = &args.save_inventory {
+        output::write_file(path, demo::INVENTORY_JSON)?;
+    }
+    let report = build_report(&inventory, &args.report.settings(), &Source::Demo);
+    output::emit(&report, &args.report)
+}
+
+fn checks(args: CatalogArgs) -> Result<ExitCode> {
+    let text = match args.format {
+        FormatArg::Table => catalog::render_list(),
+        FormatArg::Json => catalog::render_list_json(),
+    };
+    output::write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(args: ExplainArgs) -> Result<ExitCode> {
+    let text = match args.format {
+        FormatArg::Table => catalog::render_explain(&args.id),
+        FormatArg::Json => catalog::render_explain_json(&args.id),
+    };
+    match text {
+        Some(text) => {
+            output::write_stdout(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let known: Vec<&str> = flowaudit_core::checks::REGISTRY
+                .iter()
+                .map(|c| c.meta.id)
+                .collect();
+            anyhow::bail!(
+                "unknown check `{}`; known checks: {}",
+                args.id,
+                known.join(", ")
+            )
+        }
+    }
+}

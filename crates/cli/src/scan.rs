@@ -1,0 +1,197 @@
+//! `flowaudit scan`: wires the AWS collector to the core and the presenters.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use flowaudit_aws::{Progress, ScanOptions};
+use flowaudit_core::{build_report, Source};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::args::ReportArgs;
+use crate::output;
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Named profile from the shared AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Assume this IAM role before scanning.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// External id for --role-arn.
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator such as moto).
+    /// AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Override the endpoint of one region, as REGION=URL; may be repeated.
+    #[arg(long, value_name = "REGION=URL", value_parser = parse_region_endpoint)]
+    pub endpoint_url_region: Vec<(String, String)>,
+    /// Regions to scan: a comma-separated list, or `all` for every region enabled
+    /// for the account (the default).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// Regions read at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Timeout of one attempt of one AWS call, in seconds.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub call_timeout: u64,
+    /// Attempts per AWS call, first included (throttling and transient errors are
+    /// retried with backoff).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub max_attempts: u32,
+    /// Page size of list calls (default: each service's maximum). Small values are
+    /// for testing pagination.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(5..=1000))]
+    pub page_size: Option<i32>,
+    /// Write the collected inventory to FILE (`flowaudit check --inventory FILE`
+    /// reproduces the report).
+    #[arg(long, value_name = "FILE")]
+    pub save_inventory: Option<PathBuf>,
+    /// Add API-call statistics to the report: calls per service and operation,
+    /// retries, wall time per region.
+    #[arg(long)]
+    pub stats: bool,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((region, url)) if !region.is_empty() && !url.is_empty() => {
+            Ok((region.to_string(), url.to_string()))
+        }
+        _ => Err(format!("expected REGION=URL, got `{s}`")),
+    }
+}
+
+pub fn run(args: ScanArgs) -> Result<ExitCode> {
+    let settings = args.report.settings();
+    let regions = match args.regions.as_slice() {
+        [] => None,
+        [one] if one == "all" => None,
+        list => {
+            if list.iter().any(|r| r == "all") {
+                bail!("--regions takes either `all` or a list of regions, not both");
+            }
+            if let Some(bad) = list.iter().find(|r| !valid_region(r)) {
+                bail!("--regions: `{bad}` is not a region name (like eu-west-1)");
+            }
+            Some(list.to_vec())
+        }
+    };
+    let lookback_days = settings.max_delivery_age_hours.div_ceil(24) + 1;
+    let opts = ScanOptions {
+        profile: args.profile.clone(),
+        role_arn: args.role_arn.clone(),
+        external_id: args.external_id.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        region_endpoints: args.endpoint_url_region.clone(),
+        regions,
+        concurrency: usize::from(args.concurrency),
+        page_size: args.page_size,
+        call_timeout: Duration::from_secs(args.call_timeout),
+        max_attempts: args.max_attempts,
+        delivery_lookback_days: lookback_days.min(7),
+    };
+    let progress = Bar::new(!args.quiet && std::io::stderr().is_terminal());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let outcome = runtime.block_on(flowaudit_aws::scan(opts, &progress));
+    progress.finish();
+    let outcome = outcome?;
+
+    let regions = &outcome.inventory.accounts[0].regions;
+    if !regions.is_empty() && regions.iter().all(|r| r.error.is_some()) {
+        let reasons: Vec<String> = regions
+            .iter()
+            .take(5)
+            .map(|r| format!("  {}: {}", r.region, r.error.as_deref().unwrap_or_default()))
+            .collect();
+        bail!(
+            "no region could be read ({} tried):\n{}",
+            regions.len(),
+            reasons.join("\n")
+        );
+    }
+    if let Some(path) = &args.save_inventory {
+        let text = serde_json::to_string_pretty(&outcome.inventory)
+            .context("could not serialise the inventory")?;
+        output::write_file(path, &(text + "\n"))?;
+    }
+    let mut report = build_report(&outcome.inventory, &settings, &Source::Scan);
+    if args.stats {
+        report.stats =
+            Some(serde_json::to_value(&outcome.stats).context("could not serialise statistics")?);
+    }
+    output::emit(&report, &args.report)
+}
+
+fn valid_region(r: &str) -> bool {
+    !r.is_empty()
+        && r.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && r.contains('-')
+}
+
+/// A progress bar on stderr, or nothing.
+struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    fn new(enabled: bool) -> Self {
+        if !enabled {
+            return Bar(None);
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_message("identifying account");
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Bar(Some(bar))
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn regions_known(&self, count: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(count as u64);
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} reading regions {bar:30} {pos}/{len} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar.set_message("");
+        }
+    }
+
+    fn region_done(&self, region: &str, error: Option<&str>) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+            match error {
+                Some(_) => bar.set_message(format!("{region} failed")),
+                None => bar.set_message(region.to_string()),
+            }
+        }
+    }
+
+    fn phase(&self, message: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(message.to_string());
+        }
+    }
+}

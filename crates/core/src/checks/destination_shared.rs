@@ -1,0 +1,125 @@
+//! `flow-log-destination-shared`: several VPCs writing into one log group.
+
+use serde_json::json;
+
+use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use crate::context::{flow_log_evidence, RegionCtx, VpcCtx};
+use crate::model::FlowLog;
+use crate::report::Severity;
+
+pub static META: CheckMeta = CheckMeta {
+    id: "flow-log-destination-shared",
+    title: "Each log group receives the flow logs of one VPC",
+    severity: Severity::Info,
+    scope: Scope::FlowLog,
+    rationale: "When several VPCs deliver into one CloudWatch Logs group their records mix: the \
+default record format does not name the VPC, so an investigation cannot tell which network a flow \
+belongs to, retention and access cannot differ per VPC, and deleting one VPC's group silences the \
+others. The CIS guidance warns about this naming gotcha; one group per VPC \
+(/aws/vpc-flow-logs/<vpc-id>) avoids it.",
+    passes_when: "The flow log's log group receives flow logs of this VPC only.",
+    fails_when:
+        "Flow logs of several VPCs deliver into the same log group; each VPC involved fails.",
+    other_statuses: "No result for S3 and Firehose destinations, whose layout keeps sources apart.",
+    remediation: "Create one log group per VPC and a new flow log into it, confirm delivery, then \
+delete the flow log that writes into the shared group.",
+    compliance: &[
+        ("NIST SP 800-53 Rev. 5", "AU-3"),
+        ("NIST SP 800-53 Rev. 5", "AU-6"),
+    ],
+    equivalents: &[],
+};
+
+pub const CHECK: Check = Check {
+    meta: &META,
+    eval: Eval::FlowLog(evaluate),
+};
+
+fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
+    let group = flow_log.cloudwatch_log_group()?;
+    let vpcs = ctx.vpcs_sharing_destination(flow_log);
+    let evidence = json!({
+        "flow_log": flow_log_evidence(flow_log),
+        "log_group_name": group,
+        "vpcs_writing_to_group": vpcs,
+    });
+    let others: Vec<&str> = vpcs
+        .iter()
+        .copied()
+        .filter(|v| *v != vpc.vpc.vpc_id)
+        .collect();
+    Some(if others.is_empty() {
+        Outcome::pass(
+            format!("log group {group} receives flow logs of this VPC only"),
+            evidence,
+        )
+    } else {
+        Outcome::fail(
+            format!(
+                "log group {group} also receives flow logs of {} ({} VPCs in all)",
+                others.join(", "),
+                vpcs.len()
+            ),
+            evidence,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testkit::*;
+    use crate::model::Subnet;
+    use crate::report::Status;
+
+    const ID: &str = "flow-log-destination-shared";
+
+    #[test]
+    fn one_group_per_vpc_passes() {
+        let inv = inventory(
+            vec![vpc("vpc-1"), vpc("vpc-2")],
+            vec![flow_log("fl-1", "vpc-1"), flow_log("fl-2", "vpc-2")],
+        );
+        assert!(run(&inv, ID).iter().all(|r| r.status == Status::Pass));
+    }
+
+    #[test]
+    fn shared_group_fails_for_each_vpc() {
+        let mut a = flow_log("fl-1", "vpc-1");
+        let mut b = flow_log("fl-2", "vpc-2");
+        a.log_group_name = Some("shared".into());
+        b.log_group_name = Some("shared".into());
+        let inv = inventory(vec![vpc("vpc-1"), vpc("vpc-2"), vpc("vpc-3")], vec![a, b]);
+        let results = run(&inv, ID);
+        assert_eq!(results.len(), 2);
+        assert!(results.iter().all(|r| r.status == Status::Fail));
+        assert!(results[0].message.contains("vpc-2"));
+        assert!(results[1].message.contains("vpc-1"));
+    }
+
+    #[test]
+    fn subnet_flow_log_of_another_vpc_counts() {
+        let a = flow_log("fl-1", "vpc-1");
+        let mut b = flow_log("fl-2", "subnet-b");
+        b.log_group_name = a.log_group_name.clone();
+        let mut inv = inventory(vec![vpc("vpc-1"), vpc("vpc-2")], vec![a, b]);
+        region_mut(&mut inv).subnets.push(Subnet {
+            subnet_id: "subnet-b".into(),
+            vpc_id: "vpc-2".into(),
+        });
+        assert!(run(&inv, ID).iter().all(|r| r.status == Status::Fail));
+    }
+
+    #[test]
+    fn two_flow_logs_of_one_vpc_in_one_group_pass() {
+        let a = flow_log("fl-1", "vpc-1");
+        let b = flow_log("fl-2", "vpc-1");
+        let inv = inventory(vec![vpc("vpc-1")], vec![a, b]);
+        assert!(run(&inv, ID).iter().all(|r| r.status == Status::Pass));
+    }
+
+    #[test]
+    fn s3_has_no_result() {
+        let inv = inventory(vec![vpc("vpc-1")], vec![s3_flow_log("fl-1", "vpc-1", "b")]);
+        assert!(run(&inv, ID).is_empty());
+    }
+}

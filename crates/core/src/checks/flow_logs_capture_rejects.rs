@@ -1,0 +1,133 @@
+//! `vpc-flow-logs-capture-rejects`: an ACCEPT-only flow log misses rejected traffic.
+
+use serde_json::json;
+
+use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use crate::context::{RegionCtx, VpcCtx};
+use crate::report::Severity;
+
+pub static META: CheckMeta = CheckMeta {
+    id: "vpc-flow-logs-capture-rejects",
+    title: "VPC flow logs capture rejected traffic",
+    severity: Severity::Medium,
+    scope: Scope::Vpc,
+    rationale: "CIS recommends flow logging of packet rejects at least: rejected connections are \
+where port scans, probing and misconfigured security groups show up. A flow log that captures \
+only ACCEPT traffic passes a presence check yet records none of it.",
+    passes_when: "An ACTIVE VPC-level flow log captures REJECT or ALL traffic (ALL only, with \
+--required-traffic-type all).",
+    fails_when: "Every ACTIVE VPC-level flow log captures only ACCEPT traffic (or, with \
+--required-traffic-type all, none captures ALL).",
+    other_statuses: "SKIPPED when the VPC has no ACTIVE VPC-level flow log (it already fails \
+vpc-flow-logs-enabled), for shared VPCs, and for VPCs skipped by option.",
+    remediation: "Flow logs cannot be modified: create an additional VPC-level flow log with \
+--traffic-type ALL (or REJECT), confirm it delivers, then delete the ACCEPT-only one.",
+    compliance: &[
+        ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
+        ("CIS AWS Foundations Benchmark v1.4.0-v2.0.0", "3.9"),
+        ("CIS AWS Foundations Benchmark v1.2.0", "2.9"),
+        ("NIST SP 800-53 Rev. 5", "SI-4"),
+    ],
+    equivalents: &[],
+};
+
+pub const CHECK: Check = Check {
+    meta: &META,
+    eval: Eval::Vpc(evaluate),
+};
+
+fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
+    let required = ctx.settings.required_traffic_type;
+    let evidence = json!({
+        "required_traffic_type": required.describe(),
+        "flow_logs": vpc.flow_log_evidence(),
+    });
+    let active: Vec<_> = vpc.active_vpc_level().collect();
+    if active.is_empty() {
+        return Outcome::skipped(
+            "no ACTIVE VPC-level flow log (reported by vpc-flow-logs-enabled)",
+            evidence,
+        );
+    }
+    if let Some(ok) = active.iter().find(|f| required.accepts(f.traffic_type)) {
+        return Outcome::pass(
+            format!(
+                "flow log {} captures {} traffic",
+                ok.flow_log_id,
+                ok.traffic_type.as_str()
+            ),
+            evidence,
+        );
+    }
+    let seen: Vec<String> = active
+        .iter()
+        .map(|f| format!("{} captures {}", f.flow_log_id, f.traffic_type.as_str()))
+        .collect();
+    Outcome::fail(
+        format!(
+            "no ACTIVE VPC-level flow log captures {} traffic: {}",
+            required.describe(),
+            seen.join(", ")
+        ),
+        evidence,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testkit::*;
+    use crate::model::TrafficType;
+    use crate::report::Status;
+    use crate::settings::{RequiredTrafficType, Settings};
+
+    const ID: &str = "vpc-flow-logs-capture-rejects";
+
+    fn with_traffic(t: TrafficType) -> crate::model::Inventory {
+        let mut fl = flow_log("fl-1", "vpc-1");
+        fl.traffic_type = t;
+        inventory(vec![vpc("vpc-1")], vec![fl])
+    }
+
+    #[test]
+    fn all_and_reject_pass_accept_fails() {
+        assert_eq!(
+            only(&with_traffic(TrafficType::All), ID).status,
+            Status::Pass
+        );
+        assert_eq!(
+            only(&with_traffic(TrafficType::Reject), ID).status,
+            Status::Pass
+        );
+        let r = only(&with_traffic(TrafficType::Accept), ID);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.message.contains("fl-1 captures ACCEPT"), "{}", r.message);
+    }
+
+    #[test]
+    fn setting_requires_all() {
+        let settings = Settings {
+            required_traffic_type: RequiredTrafficType::All,
+            ..Settings::default()
+        };
+        let r = run_with(&with_traffic(TrafficType::Reject), &settings, ID);
+        assert_eq!(r[0].status, Status::Fail);
+        let r = run_with(&with_traffic(TrafficType::All), &settings, ID);
+        assert_eq!(r[0].status, Status::Pass);
+    }
+
+    #[test]
+    fn accept_plus_reject_flow_logs_pass() {
+        let mut accept = flow_log("fl-1", "vpc-1");
+        accept.traffic_type = TrafficType::Accept;
+        let mut reject = flow_log("fl-2", "vpc-1");
+        reject.traffic_type = TrafficType::Reject;
+        let inv = inventory(vec![vpc("vpc-1")], vec![accept, reject]);
+        assert_eq!(only(&inv, ID).status, Status::Pass);
+    }
+
+    #[test]
+    fn no_active_flow_log_is_skipped() {
+        let inv = inventory(vec![vpc("vpc-1")], vec![]);
+        assert_eq!(only(&inv, ID).status, Status::Skipped);
+    }
+}

@@ -1,0 +1,118 @@
+//! `vpc-flow-logs-delivering`: a flow log that exists but cannot deliver logs nothing.
+
+use serde_json::json;
+
+use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use crate::context::{RegionCtx, VpcCtx};
+use crate::report::Severity;
+
+pub static META: CheckMeta = CheckMeta {
+    id: "vpc-flow-logs-delivering",
+    title: "VPC flow logs are delivering",
+    severity: Severity::High,
+    scope: Scope::Vpc,
+    rationale:
+        "A flow log can be ACTIVE and still deliver nothing: when its log group or bucket is \
+gone, or its role may no longer write, AWS sets DeliverLogsStatus to FAILED and drops the records. \
+Such a VPC passes a presence-only audit while no traffic is recorded at all, which is worse than a \
+known gap because nobody is looking for it.",
+    passes_when: "No VPC-level flow log of the VPC has DeliverLogsStatus FAILED.",
+    fails_when: "A VPC-level flow log has DeliverLogsStatus FAILED; the message quotes AWS's \
+DeliverLogsErrorMessage.",
+    other_statuses: "SKIPPED when the VPC has no ACTIVE VPC-level flow log (it already fails \
+vpc-flow-logs-enabled), for shared VPCs, and for VPCs skipped by option.",
+    remediation:
+        "Fix the cause AWS names: recreate the missing log group or bucket, or repair the \
+delivery role's trust policy (vpc-flow-logs.amazonaws.com) and permissions (logs:CreateLogStream, \
+logs:PutLogEvents). Then check that DeliverLogsStatus returns to SUCCESS.",
+    compliance: &[
+        ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
+        ("NIST SP 800-53 Rev. 5", "AU-5"),
+        ("NIST SP 800-53 Rev. 5", "AU-12"),
+    ],
+    equivalents: &[],
+};
+
+pub const CHECK: Check = Check {
+    meta: &META,
+    eval: Eval::Vpc(evaluate),
+};
+
+fn evaluate(_ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
+    let evidence = json!({ "flow_logs": vpc.flow_log_evidence() });
+    if vpc.active_vpc_level().next().is_none() {
+        return Outcome::skipped(
+            "no ACTIVE VPC-level flow log (reported by vpc-flow-logs-enabled)",
+            evidence,
+        );
+    }
+    let failed: Vec<String> = vpc
+        .vpc_level()
+        .filter(|f| f.delivery_failed())
+        .map(|f| {
+            format!(
+                "{}: \"{}\"",
+                f.flow_log_id,
+                f.deliver_logs_error_message
+                    .as_deref()
+                    .unwrap_or("no error message")
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        let ids: Vec<&str> = vpc.vpc_level().map(|f| f.flow_log_id.as_str()).collect();
+        Outcome::pass(
+            format!("delivery not failed for {}", ids.join(", ")),
+            evidence,
+        )
+    } else {
+        Outcome::fail(
+            format!("delivery FAILED for {}", failed.join("; ")),
+            evidence,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testkit::*;
+    use crate::report::Status;
+
+    const ID: &str = "vpc-flow-logs-delivering";
+
+    #[test]
+    fn successful_delivery_passes() {
+        let inv = inventory(vec![vpc("vpc-1")], vec![flow_log("fl-1", "vpc-1")]);
+        assert_eq!(only(&inv, ID).status, Status::Pass);
+    }
+
+    #[test]
+    fn failed_delivery_fails_and_quotes_aws() {
+        let mut fl = flow_log("fl-1", "vpc-1");
+        fl.deliver_logs_status = Some("FAILED".into());
+        fl.deliver_logs_error_message = Some("Access error".into());
+        let inv = inventory(vec![vpc("vpc-1")], vec![fl]);
+        let r = only(&inv, ID);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.message.contains("\"Access error\""), "{}", r.message);
+    }
+
+    #[test]
+    fn one_failing_of_two_fails() {
+        let mut bad = flow_log("fl-2", "vpc-1");
+        bad.deliver_logs_status = Some("FAILED".into());
+        let inv = inventory(vec![vpc("vpc-1")], vec![flow_log("fl-1", "vpc-1"), bad]);
+        let r = only(&inv, ID);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.message.contains("fl-2"));
+        assert!(!r.message.contains("fl-1"));
+    }
+
+    #[test]
+    fn no_active_flow_log_is_skipped_not_counted_twice() {
+        let inv = inventory(vec![vpc("vpc-1")], vec![]);
+        let r = only(&inv, ID);
+        assert_eq!(r.status, Status::Skipped);
+        assert!(r.message.contains("vpc-flow-logs-enabled"));
+    }
+}

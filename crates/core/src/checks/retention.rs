@@ -1,0 +1,152 @@
+//! `flow-log-retention`: flow-log data must be kept long enough to investigate.
+
+use serde_json::json;
+
+use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use crate::context::{flow_log_evidence, Destination, Known, RegionCtx, VpcCtx};
+use crate::model::FlowLog;
+use crate::report::Severity;
+
+pub static META: CheckMeta = CheckMeta {
+    id: "flow-log-retention",
+    title: "Flow-log data is retained long enough",
+    severity: Severity::Low,
+    scope: Scope::FlowLog,
+    rationale: "Intrusions are often discovered months after they began. Flow logs that expire \
+after a few days cannot show how an attacker got in or what left the network; PCI DSS asks for a \
+year of audit history. A log group created by hand or by a tool often has a short retention, or \
+none at all (never expires, which is compliant but costly).",
+    passes_when: "The CloudWatch Logs group keeps events at least --min-retention-days (default \
+365) or never expires; for S3, no enabled lifecycle rule expires flow-log objects sooner.",
+    fails_when: "The log group's retention, or the bucket's lifecycle expiration for flow-log \
+objects, is shorter than the minimum.",
+    other_statuses: "SKIPPED when the destination does not exist (reported by \
+flow-log-destination-exists) or belongs to another account. ERROR when it could not be read. No \
+result for Kinesis Data Firehose destinations.",
+    remediation:
+        "`aws logs put-retention-policy --log-group-name <group> --retention-in-days 365`, \
+or raise the expiration of the bucket's lifecycle rule for the flow-log prefix.",
+    compliance: &[
+        ("PCI DSS v4.0", "10.5.1"),
+        ("NIST SP 800-53 Rev. 5", "AU-11"),
+        ("CIS Controls v8", "8.10"),
+    ],
+    equivalents: &[
+        ("AWS Config", "CW_LOGGROUP_RETENTION_PERIOD_CHECK"),
+        ("AWS Security Hub", "CloudWatch.16"),
+    ],
+};
+
+pub const CHECK: Check = Check {
+    meta: &META,
+    eval: Eval::FlowLog(evaluate),
+};
+
+fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
+    let min = ctx.settings.min_retention_days;
+    let destination = ctx.destination(flow_log);
+    let what = destination.describe();
+    let setting = match destination {
+        Destination::Bucket { .. } => "lifecycle expiration",
+        _ => "retention",
+    };
+    let mut evidence = json!({
+        "flow_log": flow_log_evidence(flow_log),
+        "destination": what,
+        "min_retention_days": min,
+    });
+    if let Destination::Foreign { account } = &destination {
+        return Some(Outcome::skipped(
+            format!("destination belongs to account {account} and cannot be inspected from here"),
+            evidence,
+        ));
+    }
+    let outcome = match destination.known()? {
+        Known::Present(facts) => {
+            evidence["expiry_days"] = json!(facts.expiry_days);
+            match facts.expiry_days {
+                None => Outcome::pass(format!("{what} never expires flow-log data"), evidence),
+                Some(days) if days >= min => Outcome::pass(
+                    format!("{what} keeps flow-log data {days} days (minimum {min})"),
+                    evidence,
+                ),
+                Some(days) => Outcome::fail(
+                    format!("{what} {setting} is {days} days, below the minimum of {min}"),
+                    evidence,
+                ),
+            }
+        }
+        Known::Missing => Outcome::skipped(
+            format!("{what} does not exist (reported by flow-log-destination-exists)"),
+            evidence,
+        ),
+        Known::Unreadable(reason) => {
+            Outcome::error(format!("{what} could not be read: {reason}"), evidence)
+        }
+        Known::NotInspected => Outcome::error(
+            format!("{what} was not inspected (not in the inventory)"),
+            evidence,
+        ),
+    };
+    Some(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testkit::*;
+    use crate::report::Status;
+    use crate::settings::Settings;
+
+    const ID: &str = "flow-log-retention";
+
+    fn with_retention(days: Option<u32>) -> crate::model::Inventory {
+        let mut inv = inventory(vec![vpc("vpc-1")], vec![flow_log("fl-1", "vpc-1")]);
+        region_mut(&mut inv).log_groups[0].retention_in_days = days;
+        inv
+    }
+
+    #[test]
+    fn retention_thresholds() {
+        assert_eq!(only(&with_retention(Some(365)), ID).status, Status::Pass);
+        assert_eq!(only(&with_retention(Some(3653)), ID).status, Status::Pass);
+        let never = only(&with_retention(None), ID);
+        assert_eq!(never.status, Status::Pass);
+        assert!(never.message.contains("never expires"));
+        let short = only(&with_retention(Some(30)), ID);
+        assert_eq!(short.status, Status::Fail);
+        assert!(
+            short.message.contains("30 days, below the minimum of 365"),
+            "{}",
+            short.message
+        );
+    }
+
+    #[test]
+    fn minimum_is_a_setting() {
+        let settings = Settings {
+            min_retention_days: 30,
+            ..Settings::default()
+        };
+        assert_eq!(
+            run_with(&with_retention(Some(30)), &settings, ID)[0].status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn s3_lifecycle_expiration() {
+        let mut inv = inventory(vec![vpc("vpc-1")], vec![s3_flow_log("fl-1", "vpc-1", "b")]);
+        assert_eq!(only(&inv, ID).status, Status::Pass);
+        inv.accounts[0].s3_buckets[0].expiration_days = Some(90);
+        let r = only(&inv, ID);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.message.contains("lifecycle expiration is 90 days"));
+    }
+
+    #[test]
+    fn missing_destination_is_skipped() {
+        let mut inv = with_retention(Some(1));
+        region_mut(&mut inv).log_groups[0].exists = false;
+        assert_eq!(only(&inv, ID).status, Status::Skipped);
+    }
+}

@@ -1,0 +1,55 @@
+//! The sample inventory behind `flowaudit demo`: three regions of one account, one
+//! of them unreadable, with every status of every check present.
+
+use crate::load::parse_inventory;
+use crate::model::Inventory;
+
+/// The sample inventory's JSON text (also a worked example of the format).
+pub const INVENTORY_JSON: &str = include_str!("demo/inventory.json");
+
+/// The sample inventory.
+pub fn inventory() -> Result<Inventory, crate::load::LoadError> {
+    parse_inventory(INVENTORY_JSON, "<built-in demo inventory>")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use crate::checks::REGISTRY;
+    use crate::report::Status;
+    use crate::{build_report, Settings, Source};
+
+    #[test]
+    fn demo_shows_every_check_passing_and_failing() {
+        let inv = super::inventory().map_err(|e| e.to_string());
+        let inv = match inv {
+            Ok(inv) => inv,
+            Err(e) => panic!("demo inventory does not load: {e}"),
+        };
+        let report = build_report(&inv, &Settings::default(), &Source::Demo);
+        let mut seen: BTreeMap<&str, BTreeSet<Status>> = BTreeMap::new();
+        for r in &report.results {
+            seen.entry(r.check_id.as_str())
+                .or_default()
+                .insert(r.status);
+        }
+        for check in REGISTRY {
+            let statuses = seen.get(check.meta.id).cloned().unwrap_or_default();
+            assert!(
+                statuses.contains(&Status::Pass),
+                "{}: {statuses:?}",
+                check.meta.id
+            );
+            assert!(
+                statuses.contains(&Status::Fail),
+                "{}: {statuses:?}",
+                check.meta.id
+            );
+        }
+        assert!(report.count(Status::Error) > 0);
+        assert!(report.count(Status::Skipped) > 0);
+        assert_eq!(report.summary.regions, 3);
+        assert_eq!(report.summary.regions_failed, 1);
+    }
+}

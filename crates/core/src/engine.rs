@@ -1,0 +1,62 @@
+//! Inventory + settings → report.
+
+use std::collections::BTreeMap;
+
+use crate::checks;
+use crate::model::Inventory;
+use crate::report::{Report, Severity, Status, Summary, ToolInfo, REPORT_SCHEMA};
+use crate::settings::Settings;
+
+/// Where an inventory came from, as the report records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Demo,
+    InventoryFile(String),
+    Scan,
+}
+
+impl Source {
+    pub fn label(&self) -> String {
+        match self {
+            Source::Demo => "demo".to_string(),
+            Source::InventoryFile(path) => format!("inventory:{path}"),
+            Source::Scan => "scan".to_string(),
+        }
+    }
+}
+
+/// Evaluates every check and assembles the report.
+pub fn build_report(inventory: &Inventory, settings: &Settings, source: &Source) -> Report {
+    let results = checks::evaluate(inventory, settings);
+    let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|s| (s, 0)).collect();
+    let mut failures_by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+    for r in &results {
+        *by_status.entry(r.status).or_default() += 1;
+        if r.status == Status::Fail {
+            *failures_by_severity.entry(r.severity).or_default() += 1;
+        }
+    }
+    let regions = inventory.accounts.iter().flat_map(|a| &a.regions);
+    let summary = Summary {
+        accounts: inventory.accounts.len(),
+        regions: regions.clone().count(),
+        regions_failed: regions.filter(|r| r.error.is_some()).count(),
+        vpcs: inventory.vpc_count(),
+        results: results.len(),
+        by_status,
+        failures_by_severity,
+    };
+    Report {
+        schema: REPORT_SCHEMA.to_string(),
+        tool: ToolInfo {
+            name: "flowaudit".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        source: source.label(),
+        collected_at: inventory.collected_at,
+        settings: settings.clone(),
+        summary,
+        results,
+        stats: None,
+    }
+}

@@ -1,0 +1,21 @@
+//! flowaudit core: the inventory model, the checks, the report and its presenters.
+//!
+//! Pure: nothing here calls AWS or does I/O beyond writing what it is asked to.
+//! See `DESIGN.md` for the architecture.
+
+pub mod arn;
+pub mod checks;
+pub mod context;
+pub mod demo;
+pub mod engine;
+pub mod load;
+pub mod model;
+pub mod policy;
+pub mod present;
+pub mod report;
+pub mod settings;
+
+pub use engine::{build_report, Source};
+pub use model::{Inventory, INVENTORY_SCHEMA};
+pub use report::{CheckResult, Report, Severity, Status, REPORT_SCHEMA};
+pub use settings::{RequiredTrafficType, Settings};

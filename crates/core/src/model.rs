@@ -1,0 +1,367 @@
+//! The inventory: plain data describing what exists in AWS, as the checks need it.
+//!
+//! Serialised as JSON with `"schema": "flowaudit.inventory/v1"`. The collector in
+//! `flowaudit-aws` fills it from the AWS APIs; `flowaudit check --inventory FILE`
+//! reads it back; `flowaudit demo` evaluates a sample compiled into the binary.
+//!
+//! The shape is organization → accounts → regions even when one account is read, so
+//! that organization-wide scanning adds a scheduler, not a new model.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The schema identifier every inventory file carries.
+pub const INVENTORY_SCHEMA: &str = "flowaudit.inventory/v1";
+
+/// Everything the checks read, for one or more accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    /// Always [`INVENTORY_SCHEMA`].
+    pub schema: String,
+    /// When the inventory was collected. Time-based checks measure against this
+    /// instant, never against the clock, so a saved inventory always gives the same
+    /// report.
+    pub collected_at: DateTime<Utc>,
+    /// The accounts read.
+    pub accounts: Vec<AccountInventory>,
+}
+
+impl Inventory {
+    /// An empty inventory collected at `collected_at`.
+    pub fn new(collected_at: DateTime<Utc>) -> Self {
+        Inventory {
+            schema: INVENTORY_SCHEMA.to_string(),
+            collected_at,
+            accounts: Vec::new(),
+        }
+    }
+
+    /// Number of VPCs seen across all accounts and regions.
+    pub fn vpc_count(&self) -> usize {
+        self.accounts
+            .iter()
+            .flat_map(|a| &a.regions)
+            .map(|r| r.vpcs.len())
+            .sum()
+    }
+}
+
+/// One AWS account: its regions, and the global resources (IAM roles, S3 buckets)
+/// that its flow logs reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountInventory {
+    pub account_id: String,
+    /// Set when the account as a whole could not be read (for example a role that
+    /// could not be assumed); its regions are then reported as `ERROR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub regions: Vec<RegionInventory>,
+    /// IAM roles referenced as flow-log delivery roles (IAM is global: read once
+    /// per account).
+    #[serde(default)]
+    pub iam_roles: Vec<IamRole>,
+    /// S3 buckets referenced as flow-log destinations.
+    #[serde(default)]
+    pub s3_buckets: Vec<S3Bucket>,
+}
+
+/// One region of one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionInventory {
+    pub region: String,
+    /// Set when the region could not be read: its VPCs are unknown, and every
+    /// VPC-level check reports `ERROR` for the region with this reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub vpcs: Vec<Vpc>,
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    /// Network interfaces that flow logs are attached to (at least those), so that
+    /// an interface-level flow log can be traced to its VPC.
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+    #[serde(default)]
+    pub flow_logs: Vec<FlowLog>,
+    /// CloudWatch Logs log groups referenced by flow logs in this region.
+    #[serde(default)]
+    pub log_groups: Vec<LogGroup>,
+}
+
+/// A VPC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    pub vpc_id: String,
+    /// The account that owns the VPC. A VPC shared with the scanned account by
+    /// another account (AWS RAM) has a different owner.
+    pub owner_id: String,
+    #[serde(default)]
+    pub cidr_blocks: Vec<String>,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Number of network interfaces in the VPC; `null` when not collected.
+    #[serde(default)]
+    pub network_interface_count: Option<u32>,
+    /// Whether an internet gateway is attached (the VPC is reachable from the
+    /// internet).
+    #[serde(default)]
+    pub internet_gateway_attached: bool,
+}
+
+impl Vpc {
+    /// The `Name` tag, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.tags.get("Name").map(String::as_str)
+    }
+}
+
+/// A subnet, with the VPC it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    pub subnet_id: String,
+    pub vpc_id: String,
+}
+
+/// A network interface, with the VPC it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterface {
+    pub network_interface_id: String,
+    pub vpc_id: String,
+}
+
+/// What a flow log is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FlowLogResourceType {
+    #[serde(rename = "VPC")]
+    Vpc,
+    Subnet,
+    NetworkInterface,
+    TransitGateway,
+    TransitGatewayAttachment,
+}
+
+impl FlowLogResourceType {
+    /// The name AWS uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowLogResourceType::Vpc => "VPC",
+            FlowLogResourceType::Subnet => "Subnet",
+            FlowLogResourceType::NetworkInterface => "NetworkInterface",
+            FlowLogResourceType::TransitGateway => "TransitGateway",
+            FlowLogResourceType::TransitGatewayAttachment => "TransitGatewayAttachment",
+        }
+    }
+
+    /// Infers the type from a resource id prefix (`vpc-`, `subnet-`, `eni-`, ...).
+    pub fn from_resource_id(id: &str) -> Option<Self> {
+        if id.starts_with("vpc-") {
+            Some(FlowLogResourceType::Vpc)
+        } else if id.starts_with("subnet-") {
+            Some(FlowLogResourceType::Subnet)
+        } else if id.starts_with("eni-") {
+            Some(FlowLogResourceType::NetworkInterface)
+        } else if id.starts_with("tgw-attach-") {
+            Some(FlowLogResourceType::TransitGatewayAttachment)
+        } else if id.starts_with("tgw-") {
+            Some(FlowLogResourceType::TransitGateway)
+        } else {
+            None
+        }
+    }
+}
+
+/// Which traffic a flow log captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TrafficType {
+    Accept,
+    Reject,
+    All,
+}
+
+impl TrafficType {
+    /// The name AWS uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrafficType::Accept => "ACCEPT",
+            TrafficType::Reject => "REJECT",
+            TrafficType::All => "ALL",
+        }
+    }
+}
+
+/// Where a flow log delivers its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DestinationType {
+    CloudWatchLogs,
+    S3,
+    KinesisDataFirehose,
+}
+
+impl DestinationType {
+    /// The name AWS uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DestinationType::CloudWatchLogs => "cloud-watch-logs",
+            DestinationType::S3 => "s3",
+            DestinationType::KinesisDataFirehose => "kinesis-data-firehose",
+        }
+    }
+}
+
+/// A flow log, as `DescribeFlowLogs` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowLog {
+    pub flow_log_id: String,
+    /// The VPC, subnet, network interface or transit gateway it is attached to.
+    pub resource_id: String,
+    pub resource_type: FlowLogResourceType,
+    /// `FlowLogStatus`: `ACTIVE` when AWS considers the flow log set up.
+    pub flow_log_status: String,
+    /// `DeliverLogsStatus`: `SUCCESS` or `FAILED`.
+    #[serde(default)]
+    pub deliver_logs_status: Option<String>,
+    /// `DeliverLogsErrorMessage`, when delivery failed.
+    #[serde(default)]
+    pub deliver_logs_error_message: Option<String>,
+    pub traffic_type: TrafficType,
+    pub destination_type: DestinationType,
+    /// `LogDestination`: the ARN of the log group, bucket (with prefix) or stream.
+    #[serde(default)]
+    pub log_destination: Option<String>,
+    /// `LogGroupName`, for CloudWatch Logs destinations.
+    #[serde(default)]
+    pub log_group_name: Option<String>,
+    /// `DeliverLogsPermissionArn`: the IAM role used to publish to CloudWatch Logs.
+    #[serde(default)]
+    pub deliver_logs_permission_arn: Option<String>,
+    #[serde(default)]
+    pub log_format: Option<String>,
+    /// `MaxAggregationInterval` in seconds (60 or 600).
+    #[serde(default)]
+    pub max_aggregation_interval: Option<u32>,
+    #[serde(default)]
+    pub creation_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl FlowLog {
+    /// Whether `FlowLogStatus` is `ACTIVE`.
+    pub fn is_active(&self) -> bool {
+        self.flow_log_status.eq_ignore_ascii_case("ACTIVE")
+    }
+
+    /// Whether `DeliverLogsStatus` is `FAILED`.
+    pub fn delivery_failed(&self) -> bool {
+        self.deliver_logs_status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("FAILED"))
+    }
+
+    /// The log group name for CloudWatch Logs destinations, taken from
+    /// `LogGroupName` or else from the destination ARN.
+    pub fn cloudwatch_log_group(&self) -> Option<String> {
+        if self.destination_type != DestinationType::CloudWatchLogs {
+            return None;
+        }
+        if let Some(name) = &self.log_group_name {
+            return Some(name.clone());
+        }
+        self.log_destination
+            .as_deref()
+            .and_then(crate::arn::log_group_name_from_arn)
+    }
+
+    /// The bucket name for S3 destinations.
+    pub fn s3_bucket(&self) -> Option<String> {
+        if self.destination_type != DestinationType::S3 {
+            return None;
+        }
+        self.log_destination
+            .as_deref()
+            .and_then(crate::arn::bucket_from_arn)
+    }
+}
+
+/// A CloudWatch Logs log group that a flow log references.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    pub log_group_name: String,
+    /// Whether the group exists.
+    pub exists: bool,
+    /// Retention in days; `null` means events never expire.
+    #[serde(default)]
+    pub retention_in_days: Option<u32>,
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    /// Time of the newest delivered event, when known.
+    #[serde(default)]
+    pub last_event_time: Option<DateTime<Utc>>,
+    /// Set when the newest delivery time could not be read (the group itself
+    /// could): `flow-log-recent-delivery` reports `ERROR` with this reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_event_error: Option<String>,
+    /// Set when the group could not be read (access denied, ...): checks on it
+    /// report `ERROR` with this reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// An S3 bucket that a flow log references.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Bucket {
+    pub bucket_name: String,
+    pub exists: bool,
+    /// The shortest lifecycle expiration (days) of an enabled rule that applies to
+    /// flow-log objects; `null` when no rule expires them.
+    #[serde(default)]
+    pub expiration_days: Option<u32>,
+    /// Time of the newest flow-log object, when known.
+    #[serde(default)]
+    pub newest_object_time: Option<DateTime<Utc>>,
+    /// Set when the newest object could not be listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest_object_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// An IAM role used by flow logs to publish to CloudWatch Logs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IamRole {
+    pub role_arn: String,
+    pub exists: bool,
+    /// The trust (assume-role) policy document.
+    #[serde(default)]
+    pub trust_policy: Option<serde_json::Value>,
+    /// The role's permission policies (inline and attached managed), as documents.
+    #[serde(default)]
+    pub permission_policies: Vec<PolicyDocument>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A named IAM policy document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDocument {
+    /// Policy name (inline) or ARN (managed).
+    pub name: String,
+    pub document: serde_json::Value,
+}

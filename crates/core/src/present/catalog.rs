@@ -1,0 +1,115 @@
+//! `flowaudit checks` and `flowaudit explain`, generated from the checks' metadata.
+
+use std::fmt::Write as _;
+
+use crate::checks::{CheckMeta, REGISTRY};
+
+/// The catalog as a table: id, severity, scope, title.
+pub fn render_list() -> String {
+    let width = REGISTRY.iter().map(|c| c.meta.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:<8}  {:<8}  TITLE",
+        "ID", "SEVERITY", "SCOPE"
+    );
+    for check in REGISTRY {
+        let m = check.meta;
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<8}  {:<8}  {}",
+            m.id,
+            m.severity.as_str(),
+            m.scope.as_str(),
+            m.title
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} checks. `flowaudit explain ID` tells more about one.",
+        REGISTRY.len()
+    );
+    out
+}
+
+/// The catalog as JSON (for tools).
+pub fn render_list_json() -> String {
+    let list: Vec<serde_json::Value> = REGISTRY.iter().map(|c| meta_json(c.meta)).collect();
+    let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn meta_json(m: &CheckMeta) -> serde_json::Value {
+    serde_json::json!({
+        "id": m.id,
+        "title": m.title,
+        "severity": m.severity,
+        "scope": m.scope.as_str(),
+        "rationale": m.rationale,
+        "passes_when": m.passes_when,
+        "fails_when": m.fails_when,
+        "other_statuses": m.other_statuses,
+        "remediation": m.remediation,
+        "compliance": m.compliance_refs(),
+        "equivalents": m.equivalents.iter().map(|(tool, id)| serde_json::json!({"tool": tool, "id": id})).collect::<Vec<_>>(),
+    })
+}
+
+/// One check explained; `None` for an unknown id.
+pub fn render_explain(id: &str) -> Option<String> {
+    let m = crate::checks::find(id)?.meta;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {}", m.id, m.title);
+    let _ = writeln!(
+        out,
+        "Severity: {}    Scope: one result per {}",
+        m.severity,
+        m.scope.as_str()
+    );
+    for (heading, text) in [
+        ("Why it matters", m.rationale),
+        ("Passes when", m.passes_when),
+        ("Fails when", m.fails_when),
+        ("Other statuses", m.other_statuses),
+        ("Remediation", m.remediation),
+    ] {
+        let _ = writeln!(out, "\n{heading}\n{}", indent(text));
+    }
+    let _ = writeln!(out, "\nCompliance");
+    for (framework, control) in m.compliance {
+        let _ = writeln!(out, "  {framework}: {control}");
+    }
+    if !m.equivalents.is_empty() {
+        let _ = writeln!(out, "\nSame control elsewhere");
+        for (tool, tool_id) in m.equivalents {
+            let _ = writeln!(out, "  {tool}: {tool_id}");
+        }
+    }
+    Some(out)
+}
+
+/// The check's explanation as JSON.
+pub fn render_explain_json(id: &str) -> Option<String> {
+    let m = crate::checks::find(id)?.meta;
+    let mut text = serde_json::to_string_pretty(&meta_json(m)).unwrap_or_default();
+    text.push('\n');
+    Some(text)
+}
+
+fn indent(text: &str) -> String {
+    // Wrap at 88 columns, two spaces in.
+    let mut out = String::new();
+    let mut line = String::from(" ");
+    for word in text.split_whitespace() {
+        if line.len() + word.len() + 1 > 88 {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(" ");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
+}

@@ -1,0 +1,137 @@
+//! The human-readable report: grouped by account and region, then by VPC.
+
+use std::fmt::Write as _;
+
+use owo_colors::{OwoColorize, Style};
+
+use crate::report::{CheckResult, Report, Severity, Status};
+
+/// Renders the report as text; `color` adds ANSI colours.
+pub fn render(report: &Report, color: bool) -> String {
+    let mut out = String::new();
+    let paint = |text: &str, style: Style| -> String {
+        if color {
+            text.style(style).to_string()
+        } else {
+            text.to_string()
+        }
+    };
+    let bold = Style::new().bold();
+    let dim = Style::new().dimmed();
+    let check_width = report
+        .results
+        .iter()
+        .map(|r| r.check_id.len())
+        .max()
+        .unwrap_or(0);
+
+    let _ = writeln!(
+        out,
+        "{} · source {} · collected {}",
+        paint("flowaudit report", bold),
+        report.source,
+        report.collected_at.format("%Y-%m-%d %H:%M UTC")
+    );
+
+    let mut group: Option<(&str, &str)> = None;
+    let mut vpc: Option<Option<&str>> = None;
+    for r in &report.results {
+        if group != Some((r.account_id.as_str(), r.region.as_str())) {
+            group = Some((&r.account_id, &r.region));
+            vpc = None;
+            let _ = writeln!(
+                out,
+                "\n{}",
+                paint(&format!("{} · account {}", r.region, r.account_id), bold)
+            );
+        }
+        if vpc != Some(r.vpc_id.as_deref()) {
+            vpc = Some(r.vpc_id.as_deref());
+            let heading = match (&r.vpc_id, &r.vpc_name) {
+                (Some(id), Some(name)) => format!("{id} \"{name}\""),
+                (Some(id), None) => id.clone(),
+                (None, _) => format!("{} {}", r.resource_type, r.resource_id),
+            };
+            let _ = writeln!(out, "  {heading}");
+        }
+        let status = format!("{:<7}", r.status.as_str());
+        let _ = writeln!(
+            out,
+            "    {} {} {:<check_width$}  {}",
+            paint(&status, status_style(r.status)),
+            paint(
+                &format!("{:<8}", r.severity.as_str()),
+                severity_style(r.severity)
+            ),
+            r.check_id,
+            message(r),
+        );
+    }
+    if report.results.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {}",
+            paint("no VPCs found: nothing to evaluate", dim)
+        );
+    }
+
+    let s = &report.summary;
+    let _ = writeln!(out);
+    let regions = if s.regions_failed > 0 {
+        format!("{} regions ({} unreadable)", s.regions, s.regions_failed)
+    } else {
+        format!("{} regions", s.regions)
+    };
+    let counts: Vec<String> = Status::ALL
+        .into_iter()
+        .map(|st| {
+            let text = format!("{} {}", report.count(st), st.as_str());
+            paint(&text, status_style(st))
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} {} account(s), {}, {} VPCs, {} results: {}",
+        paint("Summary:", bold),
+        s.accounts,
+        regions,
+        s.vpcs,
+        s.results,
+        counts.join(", ")
+    );
+    if !s.failures_by_severity.is_empty() {
+        let by_sev: Vec<String> = s
+            .failures_by_severity
+            .iter()
+            .rev()
+            .map(|(sev, n)| format!("{n} {sev}"))
+            .collect();
+        let _ = writeln!(out, "Failures by severity: {}", by_sev.join(", "));
+    }
+    out
+}
+
+fn message(r: &CheckResult) -> String {
+    if r.resource_type == "flow-log" {
+        format!("{}: {}", r.resource_id, r.message)
+    } else {
+        r.message.clone()
+    }
+}
+
+fn status_style(status: Status) -> Style {
+    match status {
+        Status::Pass => Style::new().green(),
+        Status::Fail => Style::new().red().bold(),
+        Status::Skipped => Style::new().yellow(),
+        Status::Error => Style::new().magenta().bold(),
+    }
+}
+
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Critical | Severity::High => Style::new().red(),
+        Severity::Medium => Style::new().yellow(),
+        Severity::Low | Severity::Info => Style::new().dimmed(),
+    }
+}

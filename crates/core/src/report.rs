@@ -1,0 +1,180 @@
+//! The report: one result per check and resource, with evidence, and a summary.
+//!
+//! Serialised as JSON with `"schema": "flowaudit.report/v1"`; presenters render it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::settings::Settings;
+
+/// The schema identifier every JSON report carries.
+pub const REPORT_SCHEMA: &str = "flowaudit.report/v1";
+
+/// The outcome of one check on one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Fail,
+    Error,
+    Pass,
+    Skipped,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Pass, Status::Fail, Status::Skipped, Status::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Skipped => "SKIPPED",
+            Status::Error => "ERROR",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How much a failing result matters, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected info, low, medium, high or critical)")
+            })
+    }
+}
+
+/// One control of one compliance framework that a check maps to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplianceRef {
+    pub framework: String,
+    pub control: String,
+}
+
+/// The result of one check on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub check_id: String,
+    pub status: Status,
+    pub severity: Severity,
+    pub account_id: String,
+    pub region: String,
+    /// `vpc`, `flow-log` or `region` (a region that could not be read).
+    pub resource_type: String,
+    pub resource_id: String,
+    /// The VPC whose flow logging the result concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// The VPC's `Name` tag, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_name: Option<String>,
+    pub message: String,
+    /// The facts the result was decided on.
+    pub evidence: serde_json::Value,
+    pub compliance: Vec<ComplianceRef>,
+}
+
+/// Counts of results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub accounts: usize,
+    pub regions: usize,
+    /// Regions that could not be read.
+    pub regions_failed: usize,
+    pub vpcs: usize,
+    pub results: usize,
+    /// Results by status: `PASS`, `FAIL`, `SKIPPED`, `ERROR` (all four always present).
+    pub by_status: BTreeMap<Status, usize>,
+    /// Failing results by severity.
+    pub failures_by_severity: BTreeMap<Severity, usize>,
+}
+
+/// The tool that wrote a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// A complete report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub tool: ToolInfo,
+    /// Where the inventory came from: `demo`, `inventory:<path>` or `scan`.
+    pub source: String,
+    /// When the inventory was collected (time-based checks measure from here).
+    pub collected_at: DateTime<Utc>,
+    pub settings: Settings,
+    pub summary: Summary,
+    pub results: Vec<CheckResult>,
+    /// API-call statistics of a live scan (`--stats`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<serde_json::Value>,
+}
+
+impl Report {
+    /// Whether the run should exit 1: a failing result at or above `fail_on`, or
+    /// any `ERROR` result.
+    pub fn has_failures(&self, fail_on: Severity) -> bool {
+        self.results.iter().any(|r| match r.status {
+            Status::Fail => r.severity >= fail_on,
+            Status::Error => true,
+            Status::Pass | Status::Skipped => false,
+        })
+    }
+
+    /// Number of results with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.summary.by_status.get(&status).copied().unwrap_or(0)
+    }
+}

@@ -1,0 +1,61 @@
+//! The options that change how checks evaluate an inventory.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::TrafficType;
+
+/// What `vpc-flow-logs-capture-rejects` requires of a VPC-level flow log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequiredTrafficType {
+    /// REJECT or ALL (rejected traffic is captured).
+    Reject,
+    /// ALL only.
+    All,
+}
+
+impl RequiredTrafficType {
+    /// Whether a flow log capturing `traffic` satisfies the requirement.
+    pub fn accepts(self, traffic: TrafficType) -> bool {
+        match self {
+            RequiredTrafficType::Reject => {
+                matches!(traffic, TrafficType::Reject | TrafficType::All)
+            }
+            RequiredTrafficType::All => traffic == TrafficType::All,
+        }
+    }
+
+    /// The traffic types that satisfy it, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RequiredTrafficType::Reject => "REJECT or ALL",
+            RequiredTrafficType::All => "ALL",
+        }
+    }
+}
+
+/// Evaluation settings; every reporting command takes them as options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Report default VPCs as SKIPPED instead of evaluating them.
+    pub skip_default_vpcs: bool,
+    /// Report VPCs without network interfaces as SKIPPED.
+    pub skip_unused_vpcs: bool,
+    pub required_traffic_type: RequiredTrafficType,
+    /// Minimum retention of flow-log data, in days.
+    pub min_retention_days: u32,
+    /// `flow-log-recent-delivery` fails when nothing arrived within this many hours.
+    pub max_delivery_age_hours: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            skip_default_vpcs: false,
+            skip_unused_vpcs: false,
+            required_traffic_type: RequiredTrafficType::Reject,
+            min_retention_days: 365,
+            max_delivery_age_hours: 24,
+        }
+    }
+}
