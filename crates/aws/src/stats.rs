@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
@@ -126,11 +126,14 @@ impl Intercept for CallCounter {
         "flowaudit-call-counter"
     }
 
-    fn read_before_execution(
+    fn read_after_execution(
         &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        // The operation's metadata is in the bag by now (it is not yet before
+        // serialisation), so calls are counted when they finish.
         self.stats.record(&self.scope, cfg, |c| c.calls += 1);
         Ok(())
     }

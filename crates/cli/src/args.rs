@@ -136,6 +136,9 @@ pub struct ReportArgs {
     /// flow-log-recent-delivery fails when nothing arrived within N hours.
     #[arg(long, default_value_t = 24, value_name = "N")]
     pub max_delivery_age_hours: u32,
+    /// flow-log-recent-delivery skips flow logs younger than N minutes.
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    pub delivery_grace_minutes: u32,
     /// Colour in the table: auto (a terminal without NO_COLOR), always or never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -152,6 +155,7 @@ impl ReportArgs {
             },
             min_retention_days: self.min_retention_days,
             max_delivery_age_hours: self.max_delivery_age_hours,
+            delivery_grace_minutes: self.delivery_grace_minutes,
         }
     }
 }

@@ -46,6 +46,9 @@ pub struct Settings {
     pub min_retention_days: u32,
     /// `flow-log-recent-delivery` fails when nothing arrived within this many hours.
     pub max_delivery_age_hours: u32,
+    /// `flow-log-recent-delivery` skips flow logs younger than this many minutes
+    /// (the first records take up to the aggregation interval plus delivery delay).
+    pub delivery_grace_minutes: u32,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             required_traffic_type: RequiredTrafficType::Reject,
             min_retention_days: 365,
             max_delivery_age_hours: 24,
+            delivery_grace_minutes: 60,
         }
     }
 }

@@ -20,7 +20,7 @@ recently, in a VPC that has network interfaces, deserves a look.",
     passes_when: "The destination received flow-log records within --max-delivery-age-hours \
 (default 24) of the inventory's collection time.",
     fails_when: "The newest record is older than that, or no delivery was ever seen.",
-    other_statuses: "SKIPPED for flow logs younger than an hour, for VPCs without network \
+    other_statuses: "SKIPPED for flow logs younger than --delivery-grace-minutes (default 60), for VPCs without network \
 interfaces (nothing to log), for missing destinations (reported by flow-log-destination-exists) \
 and for destinations in other accounts. ERROR when the destination could not be read. No result \
 for Firehose destinations.",
@@ -55,9 +55,13 @@ fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option
         return None;
     }
     if let Some(created) = flow_log.creation_time {
-        if ctx.collected_at - created < Duration::hours(1) {
+        let grace = ctx.settings.delivery_grace_minutes;
+        if ctx.collected_at - created < Duration::minutes(i64::from(grace)) {
             return Some(Outcome::skipped(
-                format!("flow log {} is less than an hour old", flow_log.flow_log_id),
+                format!(
+                    "flow log {} is younger than {grace} minutes; its first records may not have arrived",
+                    flow_log.flow_log_id
+                ),
                 evidence,
             ));
         }
@@ -174,7 +178,11 @@ mod tests {
         let inv = inventory(vec![vpc("vpc-1")], vec![fl]);
         let r = only(&inv, ID);
         assert_eq!(r.status, Status::Skipped);
-        assert!(r.message.contains("less than an hour"));
+        assert!(
+            r.message.contains("younger than 60 minutes"),
+            "{}",
+            r.message
+        );
 
         let idle = Vpc {
             network_interface_count: Some(0),

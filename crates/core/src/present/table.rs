@@ -108,7 +108,54 @@ pub fn render(report: &Report, color: bool) -> String {
             .collect();
         let _ = writeln!(out, "Failures by severity: {}", by_sev.join(", "));
     }
+    if let Some(stats) = &report.stats {
+        render_stats(&mut out, stats);
+    }
     out
+}
+
+/// The `--stats` section: totals, calls per operation, wall time per region.
+fn render_stats(out: &mut String, stats: &serde_json::Value) {
+    let num = |key: &str| {
+        stats
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
+    let _ = writeln!(
+        out,
+        "\nAPI calls: {} ({} retries), wall time {} ms",
+        num("total_calls"),
+        num("total_retries"),
+        num("wall_ms")
+    );
+    if let Some(calls) = stats.get("calls").and_then(serde_json::Value::as_object) {
+        for (op, c) in calls {
+            let n = c
+                .get("calls")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
+            let attempts = c
+                .get("attempts")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
+            let _ = writeln!(out, "  {n:>6}  {op} ({attempts} attempts)");
+        }
+    }
+    if let Some(scopes) = stats
+        .get("calls_by_scope")
+        .and_then(serde_json::Value::as_object)
+    {
+        let walls = stats.get("region_wall_ms");
+        for (scope, n) in scopes {
+            let wall = walls
+                .and_then(|w| w.get(scope))
+                .and_then(serde_json::Value::as_u64)
+                .map(|ms| format!(", {ms} ms"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {scope}: {n} calls{wall}");
+        }
+    }
 }
 
 fn message(r: &CheckResult) -> String {

@@ -1,0 +1,155 @@
+//! Test support: the built binary, and a real moto server on a free loopback port.
+//!
+//! The moto server and the Python that seeds it come from the environment that
+//! `scripts/test.sh` prepares: `FLOWAUDIT_MOTO_SERVER` (path of `moto_server`) and
+//! `FLOWAUDIT_PYTHON` (a Python with boto3). A test that needs them and cannot find
+//! them fails; it never skips.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The built `flowaudit` binary.
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowaudit"));
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs the binary with arguments; returns (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    output(bin().args(args).output())
+}
+
+pub fn output(out: std::io::Result<Output>) -> (i32, String, String) {
+    let out = out.unwrap_or_else(|e| panic!("could not run flowaudit: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+pub fn parse_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("no free port: {e}"));
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: run the integration tests through scripts/test.sh, which installs \
+             moto[server] in a virtual environment and sets it"
+        )
+    })
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A moto server of our own, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let server = required_env("FLOWAUDIT_MOTO_SERVER");
+        let port = free_port();
+        let child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start moto server {server}: {e}"));
+        let moto = Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto server did not start on port {port} within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    /// Runs `tests/moto/seed.py` against this server; returns its JSON output.
+    pub fn seed(&self, args: &[&str]) -> Value {
+        let python = required_env("FLOWAUDIT_PYTHON");
+        let script = repo_root().join("tests/moto/seed.py");
+        let out = Command::new(&python)
+            .arg(&script)
+            .args(["--endpoint", &self.url])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("could not run {python}: {e}"));
+        assert!(
+            out.status.success(),
+            "seed.py {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        parse_json(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    /// `flowaudit <args>` aimed at this server with moto's test credentials.
+    pub fn flowaudit(&self, args: &[&str]) -> (i32, String, String) {
+        let mut cmd = bin();
+        cmd.env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .arg(args[0])
+            .args(["--endpoint-url", &self.url])
+            .args(&args[1..]);
+        output(cmd.output())
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The result of `check_id` for the VPC `vpc_id` in a JSON report (exactly one).
+pub fn vpc_result<'a>(report: &'a Value, check_id: &str, vpc_id: &str) -> &'a Value {
+    let matches: Vec<&Value> = results(report)
+        .iter()
+        .filter(|r| r["check_id"] == check_id && r["vpc_id"] == vpc_id)
+        .collect();
+    assert_eq!(
+        matches.len(),
+        1,
+        "expected one {check_id} result for {vpc_id}, got {matches:#?}"
+    );
+    matches[0]
+}
+
+pub fn results(report: &Value) -> &Vec<Value> {
+    report["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("report has no results array: {report}"))
+}

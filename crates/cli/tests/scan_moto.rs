@@ -1,0 +1,318 @@
+//! `flowaudit scan`, the real binary against a real moto server.
+
+mod common;
+
+use common::{parse_json, results, vpc_result, Moto};
+use serde_json::Value;
+
+fn scan_json(moto: &Moto, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec!["scan", "--format", "json", "--quiet"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = moto.flowaudit(&args);
+    assert!(
+        code == 0 || code == 1,
+        "exit {code}\nstderr: {stderr}\nstdout: {stdout}"
+    );
+    (code, parse_json(&stdout), stderr)
+}
+
+#[test]
+fn every_check_passes_and_fails_against_moto() {
+    let moto = Moto::start();
+    let seeded = moto.seed(&["checks"]);
+    let vpc = |name: &str| {
+        seeded["vpcs"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("seed did not create {name}"))
+            .to_string()
+    };
+    let (code, report, _) = scan_json(
+        &moto,
+        &[
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--delivery-grace-minutes",
+            "0",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(report["schema"], "flowaudit.report/v1");
+    let status = |check: &str, name: &str| -> String {
+        vpc_result(&report, check, &vpc(name))["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let expect = [
+        ("vpc-flow-logs-enabled", "good", "PASS"),
+        ("vpc-flow-logs-enabled", "subnet-only", "FAIL"),
+        ("vpc-flow-logs-enabled", "good-eu", "PASS"),
+        ("vpc-flow-logs-delivering", "good", "PASS"),
+        ("vpc-flow-logs-delivering", "missing", "FAIL"),
+        ("vpc-flow-logs-delivering", "subnet-only", "SKIPPED"),
+        ("vpc-flow-logs-capture-rejects", "good", "PASS"),
+        ("vpc-flow-logs-capture-rejects", "nocond", "PASS"),
+        ("vpc-flow-logs-capture-rejects", "accept", "FAIL"),
+        ("flow-log-destination-exists", "good", "PASS"),
+        ("flow-log-destination-exists", "missing", "FAIL"),
+        ("flow-log-destination-exists", "s3", "PASS"),
+        ("flow-log-destination-exists", "s3-gone", "FAIL"),
+        ("flow-log-retention", "good", "PASS"),
+        ("flow-log-retention", "nocond", "PASS"),
+        ("flow-log-retention", "accept", "FAIL"),
+        ("flow-log-retention", "s3", "FAIL"),
+        ("flow-log-retention", "missing", "SKIPPED"),
+        ("flow-log-delivery-role", "good", "PASS"),
+        ("flow-log-delivery-role", "nocond", "PASS"),
+        ("flow-log-delivery-role", "accept", "FAIL"),
+        ("flow-log-delivery-role", "subnet-only", "FAIL"),
+        ("flow-log-destination-shared", "good", "PASS"),
+        ("flow-log-destination-shared", "accept", "FAIL"),
+        ("flow-log-destination-shared", "subnet-only", "FAIL"),
+        ("flow-log-recent-delivery", "good", "PASS"),
+        ("flow-log-recent-delivery", "s3", "PASS"),
+        ("flow-log-recent-delivery", "accept", "FAIL"),
+        ("flow-log-recent-delivery", "nocond", "SKIPPED"),
+    ];
+    let mut wrong = Vec::new();
+    for (check, name, want) in expect {
+        let got = status(check, name);
+        if got != want {
+            wrong.push(format!("{check} on {name}: expected {want}, got {got}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // Messages carry the facts.
+    let failed = vpc_result(&report, "vpc-flow-logs-delivering", &vpc("missing"));
+    assert!(failed["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Access error"));
+    let nocond = vpc_result(&report, "flow-log-delivery-role", &vpc("nocond"));
+    assert!(nocond["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("confused-deputy"));
+    let partial = vpc_result(&report, "vpc-flow-logs-enabled", &vpc("subnet-only"));
+    assert!(partial["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("only partly covered by flow logs on subnet"));
+
+    // Default VPCs (moto makes one per region) are evaluated, and skipped on request.
+    let defaults: Vec<&Value> = results(&report)
+        .iter()
+        .filter(|r| r["check_id"] == "vpc-flow-logs-enabled" && r["vpc_name"].is_null())
+        .collect();
+    assert_eq!(defaults.len(), 2, "{defaults:#?}");
+    assert!(defaults.iter().all(|r| r["status"] == "FAIL"));
+    let (_, skipped, _) = scan_json(
+        &moto,
+        &["--regions", "us-east-1,eu-west-1", "--skip-default-vpcs"],
+    );
+    let defaults: Vec<&Value> = results(&skipped)
+        .iter()
+        .filter(|r| r["check_id"] == "vpc-flow-logs-enabled" && r["vpc_name"].is_null())
+        .collect();
+    assert_eq!(defaults.len(), 2);
+    assert!(
+        defaults.iter().all(|r| r["status"] == "SKIPPED"),
+        "{defaults:#?}"
+    );
+}
+
+#[test]
+fn saved_inventory_reproduces_the_scan() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let inventory = dir.path().join("inventory.json");
+    let inventory = inventory.to_string_lossy();
+    let (scan_code, scanned, _) = scan_json(
+        &moto,
+        &[
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--save-inventory",
+            &inventory,
+        ],
+    );
+    let (check_code, stdout, stderr) =
+        common::run(&["check", "--inventory", &inventory, "--format", "json"]);
+    assert_eq!(check_code, scan_code, "{stderr}");
+    let checked = parse_json(&stdout);
+    assert_eq!(checked["results"], scanned["results"]);
+    assert_eq!(checked["summary"], scanned["summary"]);
+    assert!(results(&checked).len() > 40);
+}
+
+/// Calls made in `region` by a scan with `--stats`.
+fn region_calls(report: &Value, region: &str) -> u64 {
+    report["stats"]["calls_by_scope"][region]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no call count for {region}: {}", report["stats"]))
+}
+
+#[test]
+fn api_calls_do_not_grow_with_vpcs() {
+    let regions = "us-east-1,eu-west-1";
+    let moto = Moto::start();
+    moto.seed(&["many", "--regions", regions, "--vpcs", "5"]);
+    let (_, small, _) = scan_json(&moto, &["--regions", regions, "--stats"]);
+    moto.seed(&["many", "--regions", regions, "--vpcs", "45"]);
+    let (_, large, _) = scan_json(&moto, &["--regions", regions, "--stats"]);
+
+    let flow_logs = |report: &Value| {
+        results(report)
+            .iter()
+            .filter(|r| r["check_id"] == "flow-log-destination-exists" && r["status"] == "PASS")
+            .count()
+    };
+    assert_eq!(flow_logs(&small), 10);
+    assert_eq!(
+        flow_logs(&large),
+        100,
+        "each of 50 VPCs per region has its own log group"
+    );
+    for region in ["us-east-1", "eu-west-1"] {
+        let (a, b) = (region_calls(&small, region), region_calls(&large, region));
+        assert_eq!(a, b, "{region}: {a} calls with 5 VPCs, {b} with 50");
+        assert_eq!(
+            a, 7,
+            "five EC2 lists, one DescribeLogGroups, one GetMetricData"
+        );
+    }
+    assert_eq!(small["stats"]["total_calls"], large["stats"]["total_calls"]);
+}
+
+#[test]
+fn log_groups_are_paginated() {
+    let moto = Moto::start();
+    moto.seed(&["many", "--regions", "us-east-1", "--vpcs", "12"]);
+    let (_, report, _) = scan_json(
+        &moto,
+        &["--regions", "us-east-1", "--stats", "--page-size", "5"],
+    );
+    let pages = report["stats"]["calls"]["CloudWatch Logs:DescribeLogGroups"]["calls"].as_u64();
+    assert_eq!(pages, Some(3), "12 groups at 5 a page: {}", report["stats"]);
+    let exists: Vec<&Value> = results(&report)
+        .iter()
+        .filter(|r| r["check_id"] == "flow-log-destination-exists")
+        .collect();
+    assert_eq!(exists.len(), 12);
+    assert!(exists.iter().all(|r| r["status"] == "PASS"), "{exists:#?}");
+}
+
+#[test]
+fn a_failing_region_is_error_and_the_others_complete() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let closed = format!("eu-west-1=http://127.0.0.1:{}", common::free_port());
+    let (code, report, _) = scan_json(
+        &moto,
+        &[
+            "--regions",
+            "us-east-1,eu-west-1",
+            "--endpoint-url-region",
+            &closed,
+            "--max-attempts",
+            "2",
+            "--call-timeout",
+            "3",
+        ],
+    );
+    assert_eq!(code, 1);
+    let eu: Vec<&Value> = results(&report)
+        .iter()
+        .filter(|r| r["region"] == "eu-west-1")
+        .collect();
+    assert_eq!(eu.len(), 3, "one ERROR per VPC-level check: {eu:#?}");
+    assert!(eu
+        .iter()
+        .all(|r| r["status"] == "ERROR" && r["resource_type"] == "region"));
+    assert!(eu[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("region could not be read"));
+    let us = results(&report)
+        .iter()
+        .filter(|r| r["region"] == "us-east-1")
+        .count();
+    assert!(us > 40, "us-east-1 fully reported: {us} results");
+    assert_eq!(report["summary"]["regions_failed"], 1);
+}
+
+#[test]
+fn nothing_readable_exits_2() {
+    let moto = Moto::start();
+    // Every region unreachable.
+    let closed = format!("http://127.0.0.1:{}", common::free_port());
+    let (code, _, stderr) = moto.flowaudit(&[
+        "scan",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--endpoint-url-region",
+        &format!("us-east-1={closed}"),
+        "--endpoint-url-region",
+        &format!("eu-west-1={closed}"),
+        "--max-attempts",
+        "1",
+        "--quiet",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("no region could be read (2 tried)"),
+        "{stderr}"
+    );
+
+    // No endpoint at all answers: the account cannot be identified.
+    let mut cmd = common::bin();
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .args([
+            "scan",
+            "--endpoint-url",
+            &closed,
+            "--max-attempts",
+            "1",
+            "--quiet",
+        ]);
+    let (code, stdout, stderr) = common::output(cmd.output());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.starts_with("error: could not identify the AWS account"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn default_regions_come_from_describe_regions() {
+    let moto = Moto::start();
+    let (_, report, _) = scan_json(&moto, &["--concurrency", "16", "--stats"]);
+    let regions = report["summary"]["regions"].as_u64().unwrap_or_default();
+    assert!(regions >= 15, "every enabled region scanned, got {regions}");
+    assert_eq!(report["summary"]["regions_failed"], 0);
+    assert_eq!(report["stats"]["calls"]["EC2:DescribeRegions"]["calls"], 1);
+    // One default VPC per region, each evaluated.
+    assert_eq!(report["summary"]["vpcs"].as_u64(), Some(regions));
+}
+
+#[test]
+fn table_output_and_stats_against_moto() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let (code, stdout, stderr) =
+        moto.flowaudit(&["scan", "--regions", "us-east-1", "--stats", "--quiet"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stdout.contains('\u{1b}'), "no colour when piped");
+    assert!(stdout.contains("us-east-1 · account 123456789012"));
+    assert!(stdout.contains("API calls: "));
+    assert!(stdout.contains("EC2:DescribeVpcs"));
+    assert!(
+        stderr.is_empty(),
+        "no progress bar when stderr is not a terminal: {stderr}"
+    );
+}

@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Plants resources in a moto server through its real AWS APIs (boto3).
+
+Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
+(bench/scan.sh). Prints one JSON object describing what it created.
+
+  seed.py --endpoint URL checks
+  seed.py --endpoint URL many --regions us-east-1,eu-west-1 --vpcs 50 [--with-flow-logs 1.0]
+"""
+
+import argparse
+import datetime
+import json
+import sys
+
+import boto3
+
+ACCOUNT = "123456789012"
+FLOW_LOGS = "vpc-flow-logs.amazonaws.com"
+
+
+def clients(endpoint, region):
+    kw = dict(
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return {name: boto3.client(name, **kw) for name in ("ec2", "logs", "iam", "s3", "cloudwatch")}
+
+
+def trust(service=FLOW_LOGS, condition=True):
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if condition:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+WRITE_LOGS = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": "*",
+            }
+        ],
+    }
+)
+ALL_LOGS = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
+)
+
+
+def role(iam, name, trust_doc, inline=None, managed=None):
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust_doc)["Role"]["Arn"]
+    if inline:
+        iam.put_role_policy(RoleName=name, PolicyName=f"{name}-inline", PolicyDocument=inline)
+    if managed:
+        policy = iam.create_policy(PolicyName=f"{name}-managed", PolicyDocument=managed)
+        iam.attach_role_policy(RoleName=name, PolicyArn=policy["Policy"]["Arn"])
+    return arn
+
+
+def vpc(ec2, name, cidr):
+    vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": name}])
+    return vpc_id
+
+
+def with_interface(ec2, vpc_id, cidr):
+    """A subnet and a network interface, so the VPC has traffic to log."""
+    subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr)["Subnet"]["SubnetId"]
+    ec2.create_network_interface(SubnetId=subnet)
+    return subnet
+
+
+def cw_flow_log(ec2, resource, group, role_arn, traffic="ALL", resource_type="VPC"):
+    out = ec2.create_flow_logs(
+        ResourceIds=[resource],
+        ResourceType=resource_type,
+        TrafficType=traffic,
+        LogGroupName=group,
+        DeliverLogsPermissionArn=role_arn,
+    )
+    if out.get("Unsuccessful"):
+        sys.exit(f"create_flow_logs failed: {out['Unsuccessful']}")
+    return out["FlowLogIds"][0]
+
+
+def s3_flow_log(ec2, resource, destination):
+    out = ec2.create_flow_logs(
+        ResourceIds=[resource],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="s3",
+        LogDestination=destination,
+    )
+    if out.get("Unsuccessful"):
+        sys.exit(f"create_flow_logs failed: {out['Unsuccessful']}")
+    return out["FlowLogIds"][0]
+
+
+def delivered(cloudwatch, group):
+    """Records incoming events for the group, as CloudWatch Logs would."""
+    cloudwatch.put_metric_data(
+        Namespace="AWS/Logs",
+        MetricData=[
+            {
+                "MetricName": "IncomingLogEvents",
+                "Dimensions": [{"Name": "LogGroupName", "Value": group}],
+                "Value": 42.0,
+                "Timestamp": datetime.datetime.now(datetime.timezone.utc),
+            }
+        ],
+    )
+
+
+def checks(endpoint):
+    """Every check's PASS and FAIL cases; returns VPC name -> id."""
+    c = clients(endpoint, "us-east-1")
+    ec2, logs, iam, s3, cw = c["ec2"], c["logs"], c["iam"], c["s3"], c["cloudwatch"]
+    good = role(iam, "flowaudit-good", trust(), inline=WRITE_LOGS)
+    nocond = role(iam, "flowaudit-nocond", trust(condition=False), managed=ALL_LOGS)
+    badtrust = role(iam, "flowaudit-badtrust", trust(service="ec2.amazonaws.com"), inline=ALL_LOGS)
+    noperm = role(iam, "flowaudit-noperm", trust())
+    vpcs = {}
+
+    vpcs["good"] = vpc(ec2, "good", "10.1.0.0/16")
+    with_interface(ec2, vpcs["good"], "10.1.1.0/24")
+    logs.create_log_group(logGroupName="/flowaudit/good")
+    logs.put_retention_policy(logGroupName="/flowaudit/good", retentionInDays=365)
+    cw_flow_log(ec2, vpcs["good"], "/flowaudit/good", good)
+    delivered(cw, "/flowaudit/good")
+
+    vpcs["missing"] = vpc(ec2, "missing", "10.2.0.0/16")
+    cw_flow_log(ec2, vpcs["missing"], "/flowaudit/missing", good)
+
+    vpcs["accept"] = vpc(ec2, "accept", "10.3.0.0/16")
+    with_interface(ec2, vpcs["accept"], "10.3.1.0/24")
+    logs.create_log_group(logGroupName="/flowaudit/shared")
+    logs.put_retention_policy(logGroupName="/flowaudit/shared", retentionInDays=7)
+    cw_flow_log(ec2, vpcs["accept"], "/flowaudit/shared", badtrust, traffic="ACCEPT")
+
+    vpcs["subnet-only"] = vpc(ec2, "subnet-only", "10.4.0.0/16")
+    subnet = ec2.create_subnet(VpcId=vpcs["subnet-only"], CidrBlock="10.4.1.0/24")["Subnet"]["SubnetId"]
+    cw_flow_log(ec2, subnet, "/flowaudit/shared", noperm, resource_type="Subnet")
+
+    vpcs["nocond"] = vpc(ec2, "nocond", "10.5.0.0/16")
+    logs.create_log_group(logGroupName="/flowaudit/nocond")
+    cw_flow_log(ec2, vpcs["nocond"], "/flowaudit/nocond", nocond, traffic="REJECT")
+    delivered(cw, "/flowaudit/nocond")
+
+    vpcs["s3"] = vpc(ec2, "s3", "10.6.0.0/16")
+    with_interface(ec2, vpcs["s3"], "10.6.1.0/24")
+    s3.create_bucket(Bucket="flowaudit-short-lived")
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="flowaudit-short-lived",
+        LifecycleConfiguration={
+            "Rules": [
+                {"ID": "expire", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 30}}
+            ]
+        },
+    )
+    # moto takes the whole ARN remainder as the bucket name, so no key prefix here.
+    s3_flow_log(ec2, vpcs["s3"], "arn:aws:s3:::flowaudit-short-lived")
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y/%m/%d")
+    s3.put_object(
+        Bucket="flowaudit-short-lived",
+        Key=f"AWSLogs/{ACCOUNT}/vpcflowlogs/us-east-1/{today}/{ACCOUNT}_vpcflowlogs_us-east-1_fl_x.log.gz",
+        Body=b"version account-id\n",
+    )
+
+    vpcs["s3-gone"] = vpc(ec2, "s3-gone", "10.7.0.0/16")
+    s3.create_bucket(Bucket="flowaudit-deleted-bucket")
+    s3_flow_log(ec2, vpcs["s3-gone"], "arn:aws:s3:::flowaudit-deleted-bucket")
+    s3.delete_bucket(Bucket="flowaudit-deleted-bucket")
+
+    eu = clients(endpoint, "eu-west-1")
+    vpcs["good-eu"] = vpc(eu["ec2"], "good-eu", "10.8.0.0/16")
+    eu["logs"].create_log_group(logGroupName="/flowaudit/eu-good")
+    eu["logs"].put_retention_policy(logGroupName="/flowaudit/eu-good", retentionInDays=400)
+    cw_flow_log(eu["ec2"], vpcs["good-eu"], "/flowaudit/eu-good", good)
+    delivered(eu["cloudwatch"], "/flowaudit/eu-good")
+    return {"vpcs": vpcs}
+
+
+def many(endpoint, regions, count, ratio):
+    """`count` VPCs per region; a share of them with a flow log into a log group of
+    their own (/aws/vpc-flow-logs/<vpc-id>), all using one delivery role."""
+    iam = clients(endpoint, regions[0])["iam"]
+    try:
+        role_arn = iam.get_role(RoleName="flowaudit-bench")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role_arn = role(iam, "flowaudit-bench", trust(), inline=WRITE_LOGS)
+    created = {}
+    for region in regions:
+        c = clients(endpoint, region)
+        ec2, logs = c["ec2"], c["logs"]
+        with_logs = int(round(count * ratio))
+        for i in range(count):
+            vpc_id = vpc(ec2, f"bench-{i}", f"10.{i % 250}.0.0/16")
+            if i < with_logs:
+                group = f"/aws/vpc-flow-logs/{vpc_id}"
+                logs.create_log_group(logGroupName=group)
+                logs.put_retention_policy(logGroupName=group, retentionInDays=365)
+                cw_flow_log(ec2, vpc_id, group, role_arn)
+        created[region] = {"vpcs": count, "flow_logs": with_logs}
+    return {"regions": created}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--endpoint", required=True)
+    sub = parser.add_subparsers(dest="scenario", required=True)
+    sub.add_parser("checks")
+    m = sub.add_parser("many")
+    m.add_argument("--regions", required=True)
+    m.add_argument("--vpcs", type=int, required=True)
+    m.add_argument("--with-flow-logs", type=float, default=1.0)
+    args = parser.parse_args()
+    if args.scenario == "checks":
+        out = checks(args.endpoint)
+    else:
+        out = many(args.endpoint, args.regions.split(","), args.vpcs, args.with_flow_logs)
+    json.dump(out, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
