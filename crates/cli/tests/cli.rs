@@ -1,0 +1,264 @@
+//! The built binary without AWS: demo, check, checks, explain, options, exit codes,
+//! bad input. Snapshots (insta) of what users see.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{parse_json, results, run};
+use serde_json::Value;
+
+fn demo_json(extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["demo", "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = run(&args);
+    assert!(stderr.is_empty(), "{stderr}");
+    (code, parse_json(&stdout))
+}
+
+fn status_of<'a>(report: &'a Value, check: &str, resource: &str) -> &'a str {
+    results(report)
+        .iter()
+        .find(|r| r["check_id"] == check && r["resource_id"] == resource)
+        .and_then(|r| r["status"].as_str())
+        .unwrap_or_else(|| panic!("no {check} result for {resource}"))
+}
+
+/// Writes `inventory` to a temporary file; returns the directory guard and path.
+fn inventory_file(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("inventory.json");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    (dir, path.to_string_lossy().into_owned())
+}
+
+/// The demo inventory without its unreadable region.
+fn readable_demo_inventory() -> String {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("demo.json");
+    let path = path.to_string_lossy();
+    let (code, _, stderr) = run(&["demo", "--save-inventory", &path, "--output", "/dev/null"]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut inv = parse_json(&std::fs::read_to_string(&*path).unwrap_or_default());
+    if let Some(regions) = inv["accounts"][0]["regions"].as_array_mut() {
+        regions.retain(|r| r.get("error").is_none());
+    }
+    inv.to_string()
+}
+
+#[test]
+fn demo_exits_1_and_shows_every_check_passing_and_failing() {
+    let (code, report) = demo_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["schema"], "flowaudit.report/v1");
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in results(&report) {
+        for field in ["check_id", "status", "severity", "account_id", "region", "resource_type", "resource_id", "message", "evidence", "compliance"] {
+            assert!(r.get(field).is_some(), "result lacks {field}: {r}");
+        }
+        seen.entry(r["check_id"].as_str().unwrap_or_default().to_string())
+            .or_default()
+            .insert(r["status"].as_str().unwrap_or_default().to_string());
+    }
+    assert_eq!(seen.len(), 8, "{seen:?}");
+    for (check, statuses) in &seen {
+        assert!(statuses.contains("PASS") && statuses.contains("FAIL"), "{check}: {statuses:?}");
+    }
+    // Every VPC gets exactly one result per VPC-level check.
+    let vpc_checks = ["vpc-flow-logs-enabled", "vpc-flow-logs-delivering", "vpc-flow-logs-capture-rejects"];
+    let vpcs = report["summary"]["vpcs"].as_u64().unwrap_or_default() as usize;
+    for check in vpc_checks {
+        let n = results(&report).iter().filter(|r| r["check_id"] == check && r["resource_type"] == "vpc").count();
+        assert_eq!(n, vpcs, "{check}");
+    }
+    let errors: Vec<&Value> = results(&report).iter().filter(|r| r["status"] == "ERROR").collect();
+    assert_eq!(errors.len(), 3);
+    assert!(errors.iter().all(|r| r["region"] == "ap-southeast-2"));
+}
+
+#[test]
+fn demo_table_snapshot() {
+    let (code, stdout, _) = run(&["demo", "--color", "never"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("demo_table", stdout);
+}
+
+#[test]
+fn demo_json_snapshot() {
+    let (_, stdout, _) = run(&["demo", "--format", "json"]);
+    insta::assert_snapshot!("demo_json", stdout);
+}
+
+#[test]
+fn checks_and_explain() {
+    let (code, stdout, _) = run(&["checks"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("checks", stdout);
+    let (code, stdout, _) = run(&["checks", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(parse_json(&stdout).as_array().map(Vec::len), Some(8));
+
+    let (code, stdout, _) = run(&["explain", "vpc-flow-logs-enabled"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("CIS AWS Foundations Benchmark v3.0.0: 3.7"), "{stdout}");
+    assert!(stdout.contains("Checkov: CKV2_AWS_11"));
+    insta::assert_snapshot!("explain_enabled", stdout);
+
+    let (code, stdout, _) = run(&["explain", "flow-log-retention", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(parse_json(&stdout)["id"], "flow-log-retention");
+
+    let (code, stdout, stderr) = run(&["explain", "no-such-check"]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(stderr.starts_with("error: unknown check `no-such-check`; known checks: vpc-flow-logs-enabled"), "{stderr}");
+}
+
+#[test]
+fn help_snapshots() {
+    let (code, stdout, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("help", stdout);
+    let (_, stdout, _) = run(&["scan", "--help"]);
+    insta::assert_snapshot!("help_scan", stdout);
+    let (_, stdout, _) = run(&["check", "--help"]);
+    insta::assert_snapshot!("help_check", stdout);
+}
+
+#[test]
+fn truncated_inventory_is_a_one_line_error_with_position() {
+    let full = readable_demo_inventory();
+    let cut = &full[..full.len() / 2];
+    let (_dir, path) = inventory_file(cut);
+    let (code, stdout, stderr) = run(&["check", "--inventory", &path]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with(&format!("error: {path}:1:")), "{stderr}");
+    assert!(stderr.contains("EOF while parsing"), "{stderr}");
+}
+
+#[test]
+fn bad_inventories_exit_2_with_clear_errors() {
+    let cases = [
+        ("not json at all", "expected ident"),
+        ("{\"schema\": \"flowaudit.inventory/v2\"}", "unsupported inventory schema `flowaudit.inventory/v2`"),
+        ("{\"accounts\": []}", "missing `schema` field"),
+        (
+            "{\"schema\": \"flowaudit.inventory/v1\",\n \"collected_at\": \"2026-01-01T00:00:00Z\",\n \"accounts\": [{\"account_id\": \"1\", \"regions\": [{\"region\": \"x\", \"vpcs\": [{\"vpc_id\": \"vpc-1\"}]}]}]}",
+            ":3:90: at `accounts[0].regions[0].vpcs[0]`: missing field `owner_id`",
+        ),
+        (
+            "{\"schema\": \"flowaudit.inventory/v1\", \"collected_at\": \"yesterday\", \"accounts\": []}",
+            "collected_at",
+        ),
+    ];
+    for (text, expected) in cases {
+        let (_dir, path) = inventory_file(text);
+        let (code, _, stderr) = run(&["check", "--inventory", &path]);
+        assert_eq!(code, 2, "{text}: {stderr}");
+        assert!(stderr.contains(expected), "{text}: {stderr}");
+        assert!(stderr.contains(&path), "{stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+    let (code, _, stderr) = run(&["check", "--inventory", "/nonexistent/inventory.json"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("could not read inventory /nonexistent/inventory.json"), "{stderr}");
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let (_dir, path) = inventory_file(&readable_demo_inventory());
+    let code_for = |fail_on: &str| run(&["check", "--inventory", &path, "--fail-on", fail_on, "--format", "json"]).0;
+    assert_eq!(code_for("low"), 1);
+    assert_eq!(code_for("high"), 1, "the readable demo still has high failures");
+    assert_eq!(code_for("critical"), 0, "no critical checks");
+    // ERROR results always fail the run.
+    assert_eq!(run(&["demo", "--fail-on", "critical", "--output", "/dev/null"]).0, 1);
+    // Usage errors are exit 2.
+    assert_eq!(run(&["demo", "--fail-on", "severe"]).0, 2);
+}
+
+#[test]
+fn options_change_results() {
+    let (_, base) = demo_json(&[]);
+    let default_vpc = "vpc-0d3fa017c5e1b2a99";
+    assert_eq!(status_of(&base, "vpc-flow-logs-enabled", default_vpc), "FAIL");
+    let (_, skipped) = demo_json(&["--skip-default-vpcs"]);
+    assert_eq!(status_of(&skipped, "vpc-flow-logs-enabled", default_vpc), "SKIPPED");
+    let (_, unused) = demo_json(&["--skip-unused-vpcs"]);
+    assert_eq!(status_of(&unused, "vpc-flow-logs-enabled", default_vpc), "SKIPPED");
+
+    let reject_only = "vpc-07aa11bb22cc30101";
+    assert_eq!(status_of(&base, "vpc-flow-logs-capture-rejects", reject_only), "PASS");
+    let (_, all) = demo_json(&["--required-traffic-type", "all"]);
+    assert_eq!(status_of(&all, "vpc-flow-logs-capture-rejects", reject_only), "FAIL");
+
+    let fourteen_days = "fl-0f1e2d3c4b5a60003";
+    assert_eq!(status_of(&base, "flow-log-retention", fourteen_days), "FAIL");
+    let (_, short) = demo_json(&["--min-retention-days", "14"]);
+    assert_eq!(status_of(&short, "flow-log-retention", fourteen_days), "PASS");
+    assert_eq!(short["settings"]["min_retention_days"], 14);
+
+    assert_eq!(status_of(&base, "flow-log-recent-delivery", fourteen_days), "FAIL");
+    let (_, lenient) = demo_json(&["--max-delivery-age-hours", "100"]);
+    assert_eq!(status_of(&lenient, "flow-log-recent-delivery", fourteen_days), "PASS");
+
+    let young = "fl-01234abcd5678e103";
+    assert_eq!(status_of(&base, "flow-log-recent-delivery", young), "SKIPPED");
+    let (_, no_grace) = demo_json(&["--delivery-grace-minutes", "0"]);
+    assert_eq!(status_of(&no_grace, "flow-log-recent-delivery", young), "FAIL");
+}
+
+#[test]
+fn output_file_and_colour() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("report.json");
+    let path_str = path.to_string_lossy();
+    let (code, stdout, _) = run(&["demo", "--format", "json", "--output", &path_str]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    let written = parse_json(&std::fs::read_to_string(&path).unwrap_or_default());
+    assert_eq!(written["schema"], "flowaudit.report/v1");
+
+    let (code, _, stderr) = run(&["demo", "--output", "/nonexistent/dir/report.txt"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("/nonexistent/dir/report"), "{stderr}");
+
+    let (_, piped, _) = run(&["demo"]);
+    assert!(!piped.contains('\u{1b}'), "plain when piped");
+    let (_, forced, _) = run(&["demo", "--color", "always"]);
+    assert!(forced.contains('\u{1b}'));
+    let (_, never, _) = run(&["demo", "--color", "never"]);
+    assert_eq!(never, piped);
+}
+
+#[test]
+fn check_of_saved_demo_inventory_matches_demo() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("demo.json");
+    let path = path.to_string_lossy();
+    let (code, demo_out, _) = run(&["demo", "--format", "json", "--save-inventory", &path]);
+    assert_eq!(code, 1);
+    let (code, check_out, _) = run(&["check", "--inventory", &path, "--format", "json"]);
+    assert_eq!(code, 1);
+    let (demo, check) = (parse_json(&demo_out), parse_json(&check_out));
+    assert_eq!(demo["results"], check["results"]);
+    assert_eq!(check["source"], format!("inventory:{path}"));
+}
+
+#[test]
+fn permissions_is_a_valid_read_only_policy() {
+    let (code, stdout, _) = run(&["permissions"]);
+    assert_eq!(code, 0);
+    let policy = parse_json(&stdout);
+    let actions: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for needed in ["ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "logs:DescribeLogGroups", "cloudwatch:GetMetricData", "iam:GetRole", "s3:GetLifecycleConfiguration", "sts:GetCallerIdentity"] {
+        assert!(actions.contains(&needed), "{needed} missing");
+    }
+    let writes = ["Create", "Put", "Delete", "Update", "Attach"];
+    assert!(actions.iter().all(|a| !writes.iter().any(|w| a.split(':').nth(1).unwrap_or_default().starts_with(w))));
+}
