@@ -53,7 +53,18 @@ fn demo_exits_1_and_shows_every_check_passing_and_failing() {
     assert_eq!(report["schema"], "flowaudit.report/v1");
     let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for r in results(&report) {
-        for field in ["check_id", "status", "severity", "account_id", "region", "resource_type", "resource_id", "message", "evidence", "compliance"] {
+        for field in [
+            "check_id",
+            "status",
+            "severity",
+            "account_id",
+            "region",
+            "resource_type",
+            "resource_id",
+            "message",
+            "evidence",
+            "compliance",
+        ] {
             assert!(r.get(field).is_some(), "result lacks {field}: {r}");
         }
         seen.entry(r["check_id"].as_str().unwrap_or_default().to_string())
@@ -62,16 +73,29 @@ fn demo_exits_1_and_shows_every_check_passing_and_failing() {
     }
     assert_eq!(seen.len(), 8, "{seen:?}");
     for (check, statuses) in &seen {
-        assert!(statuses.contains("PASS") && statuses.contains("FAIL"), "{check}: {statuses:?}");
+        assert!(
+            statuses.contains("PASS") && statuses.contains("FAIL"),
+            "{check}: {statuses:?}"
+        );
     }
     // Every VPC gets exactly one result per VPC-level check.
-    let vpc_checks = ["vpc-flow-logs-enabled", "vpc-flow-logs-delivering", "vpc-flow-logs-capture-rejects"];
+    let vpc_checks = [
+        "vpc-flow-logs-enabled",
+        "vpc-flow-logs-delivering",
+        "vpc-flow-logs-capture-rejects",
+    ];
     let vpcs = report["summary"]["vpcs"].as_u64().unwrap_or_default() as usize;
     for check in vpc_checks {
-        let n = results(&report).iter().filter(|r| r["check_id"] == check && r["resource_type"] == "vpc").count();
+        let n = results(&report)
+            .iter()
+            .filter(|r| r["check_id"] == check && r["resource_type"] == "vpc")
+            .count();
         assert_eq!(n, vpcs, "{check}");
     }
-    let errors: Vec<&Value> = results(&report).iter().filter(|r| r["status"] == "ERROR").collect();
+    let errors: Vec<&Value> = results(&report)
+        .iter()
+        .filter(|r| r["status"] == "ERROR")
+        .collect();
     assert_eq!(errors.len(), 3);
     assert!(errors.iter().all(|r| r["region"] == "ap-southeast-2"));
 }
@@ -100,7 +124,10 @@ fn checks_and_explain() {
 
     let (code, stdout, _) = run(&["explain", "vpc-flow-logs-enabled"]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("CIS AWS Foundations Benchmark v3.0.0: 3.7"), "{stdout}");
+    assert!(
+        stdout.contains("CIS AWS Foundations Benchmark v3.0.0: 3.7"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Checkov: CKV2_AWS_11"));
     insta::assert_snapshot!("explain_enabled", stdout);
 
@@ -111,7 +138,12 @@ fn checks_and_explain() {
     let (code, stdout, stderr) = run(&["explain", "no-such-check"]);
     assert_eq!(code, 2);
     assert!(stdout.is_empty());
-    assert!(stderr.starts_with("error: unknown check `no-such-check`; known checks: vpc-flow-logs-enabled"), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: unknown check `no-such-check`; known checks: vpc-flow-logs-enabled"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -163,18 +195,39 @@ fn bad_inventories_exit_2_with_clear_errors() {
     }
     let (code, _, stderr) = run(&["check", "--inventory", "/nonexistent/inventory.json"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("could not read inventory /nonexistent/inventory.json"), "{stderr}");
+    assert!(
+        stderr.contains("could not read inventory /nonexistent/inventory.json"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn fail_on_sets_the_exit_code() {
     let (_dir, path) = inventory_file(&readable_demo_inventory());
-    let code_for = |fail_on: &str| run(&["check", "--inventory", &path, "--fail-on", fail_on, "--format", "json"]).0;
+    let code_for = |fail_on: &str| {
+        run(&[
+            "check",
+            "--inventory",
+            &path,
+            "--fail-on",
+            fail_on,
+            "--format",
+            "json",
+        ])
+        .0
+    };
     assert_eq!(code_for("low"), 1);
-    assert_eq!(code_for("high"), 1, "the readable demo still has high failures");
+    assert_eq!(
+        code_for("high"),
+        1,
+        "the readable demo still has high failures"
+    );
     assert_eq!(code_for("critical"), 0, "no critical checks");
     // ERROR results always fail the run.
-    assert_eq!(run(&["demo", "--fail-on", "critical", "--output", "/dev/null"]).0, 1);
+    assert_eq!(
+        run(&["demo", "--fail-on", "critical", "--output", "/dev/null"]).0,
+        1
+    );
     // Usage errors are exit 2.
     assert_eq!(run(&["demo", "--fail-on", "severe"]).0, 2);
 }
@@ -183,31 +236,64 @@ fn fail_on_sets_the_exit_code() {
 fn options_change_results() {
     let (_, base) = demo_json(&[]);
     let default_vpc = "vpc-0d3fa017c5e1b2a99";
-    assert_eq!(status_of(&base, "vpc-flow-logs-enabled", default_vpc), "FAIL");
+    assert_eq!(
+        status_of(&base, "vpc-flow-logs-enabled", default_vpc),
+        "FAIL"
+    );
     let (_, skipped) = demo_json(&["--skip-default-vpcs"]);
-    assert_eq!(status_of(&skipped, "vpc-flow-logs-enabled", default_vpc), "SKIPPED");
+    assert_eq!(
+        status_of(&skipped, "vpc-flow-logs-enabled", default_vpc),
+        "SKIPPED"
+    );
     let (_, unused) = demo_json(&["--skip-unused-vpcs"]);
-    assert_eq!(status_of(&unused, "vpc-flow-logs-enabled", default_vpc), "SKIPPED");
+    assert_eq!(
+        status_of(&unused, "vpc-flow-logs-enabled", default_vpc),
+        "SKIPPED"
+    );
 
     let reject_only = "vpc-07aa11bb22cc30101";
-    assert_eq!(status_of(&base, "vpc-flow-logs-capture-rejects", reject_only), "PASS");
+    assert_eq!(
+        status_of(&base, "vpc-flow-logs-capture-rejects", reject_only),
+        "PASS"
+    );
     let (_, all) = demo_json(&["--required-traffic-type", "all"]);
-    assert_eq!(status_of(&all, "vpc-flow-logs-capture-rejects", reject_only), "FAIL");
+    assert_eq!(
+        status_of(&all, "vpc-flow-logs-capture-rejects", reject_only),
+        "FAIL"
+    );
 
     let fourteen_days = "fl-0f1e2d3c4b5a60003";
-    assert_eq!(status_of(&base, "flow-log-retention", fourteen_days), "FAIL");
+    assert_eq!(
+        status_of(&base, "flow-log-retention", fourteen_days),
+        "FAIL"
+    );
     let (_, short) = demo_json(&["--min-retention-days", "14"]);
-    assert_eq!(status_of(&short, "flow-log-retention", fourteen_days), "PASS");
+    assert_eq!(
+        status_of(&short, "flow-log-retention", fourteen_days),
+        "PASS"
+    );
     assert_eq!(short["settings"]["min_retention_days"], 14);
 
-    assert_eq!(status_of(&base, "flow-log-recent-delivery", fourteen_days), "FAIL");
+    assert_eq!(
+        status_of(&base, "flow-log-recent-delivery", fourteen_days),
+        "FAIL"
+    );
     let (_, lenient) = demo_json(&["--max-delivery-age-hours", "100"]);
-    assert_eq!(status_of(&lenient, "flow-log-recent-delivery", fourteen_days), "PASS");
+    assert_eq!(
+        status_of(&lenient, "flow-log-recent-delivery", fourteen_days),
+        "PASS"
+    );
 
     let young = "fl-01234abcd5678e103";
-    assert_eq!(status_of(&base, "flow-log-recent-delivery", young), "SKIPPED");
+    assert_eq!(
+        status_of(&base, "flow-log-recent-delivery", young),
+        "SKIPPED"
+    );
     let (_, no_grace) = demo_json(&["--delivery-grace-minutes", "0"]);
-    assert_eq!(status_of(&no_grace, "flow-log-recent-delivery", young), "FAIL");
+    assert_eq!(
+        status_of(&no_grace, "flow-log-recent-delivery", young),
+        "FAIL"
+    );
 }
 
 #[test]
@@ -256,9 +342,21 @@ fn permissions_is_a_valid_read_only_policy() {
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    for needed in ["ec2:DescribeVpcs", "ec2:DescribeFlowLogs", "logs:DescribeLogGroups", "cloudwatch:GetMetricData", "iam:GetRole", "s3:GetLifecycleConfiguration", "sts:GetCallerIdentity"] {
+    for needed in [
+        "ec2:DescribeVpcs",
+        "ec2:DescribeFlowLogs",
+        "logs:DescribeLogGroups",
+        "cloudwatch:GetMetricData",
+        "iam:GetRole",
+        "s3:GetLifecycleConfiguration",
+        "sts:GetCallerIdentity",
+    ] {
         assert!(actions.contains(&needed), "{needed} missing");
     }
     let writes = ["Create", "Put", "Delete", "Update", "Attach"];
-    assert!(actions.iter().all(|a| !writes.iter().any(|w| a.split(':').nth(1).unwrap_or_default().starts_with(w))));
+    assert!(actions.iter().all(|a| !writes.iter().any(|w| a
+        .split(':')
+        .nth(1)
+        .unwrap_or_default()
+        .starts_with(w))));
 }

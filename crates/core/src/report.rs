@@ -18,10 +18,10 @@ pub const REPORT_SCHEMA: &str = "flowaudit.report/v1";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Status {
-    Fail,
-    Error,
     Pass,
+    Fail,
     Skipped,
+    Error,
 }
 
 impl Status {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark of `flowaudit scan` against a local moto server. Prints figures; it is
+# not a test and asserts nothing about time.
+#
+#   bench/scan.sh [N]    N VPCs per region (default 40), half with flow logs, each
+#                        flow log into a log group of its own, in 17 regions.
+#
+# Prints: seeded resources, then for `flowaudit scan --regions all`: wall time,
+# API calls (total and per region), retries, peak memory (max RSS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-40}"
+VENV="${FLOWAUDIT_VENV:-$PWD/target/moto-venv}"
+if ! "$VENV/bin/python" -c "import moto" 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.5"
+fi
+cargo build --release --quiet -p flowaudit
+BIN="$PWD/target/release/flowaudit"
+
+PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
+MOTO_PID=$!
+trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+URL="http://127.0.0.1:$PORT"
+
+REGIONS="us-east-1,us-east-2,us-west-1,us-west-2,ca-central-1,eu-west-1,eu-west-2,eu-west-3,eu-central-1,eu-north-1,ap-south-1,ap-northeast-1,ap-northeast-2,ap-southeast-1,ap-southeast-2,sa-east-1,ap-northeast-3"
+echo "seeding $N VPCs per region (half with flow logs) in 17 regions..."
+SECONDS=0
+"$VENV/bin/python" tests/moto/seed.py --endpoint "$URL" many --regions "$REGIONS" --vpcs "$N" --with-flow-logs 0.5 >/dev/null
+echo "seeded in ${SECONDS} s"
+
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+"$VENV/bin/python" - "$BIN" "$URL" <<'PY'
+import json, resource, subprocess, sys, time
+binary, url = sys.argv[1], sys.argv[2]
+t0 = time.monotonic()
+proc = subprocess.run(
+    [binary, "scan", "--endpoint-url", url, "--regions", "all", "--stats", "--format", "json", "--quiet"],
+    capture_output=True, text=True)
+wall = time.monotonic() - t0
+rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+if proc.returncode not in (0, 1):
+    sys.exit(f"scan failed ({proc.returncode}): {proc.stderr}")
+report = json.loads(proc.stdout)
+stats, summary = report["stats"], report["summary"]
+print(f"regions scanned:   {summary['regions']} ({summary['regions_failed']} failed)")
+print(f"VPCs:              {summary['vpcs']}")
+print(f"results:           {summary['results']}  {summary['by_status']}")
+print(f"wall time:         {wall:.2f} s (scan's own: {stats['wall_ms']} ms)")
+print(f"API calls:         {stats['total_calls']} ({stats['total_retries']} retries)")
+per_region = {k: v for k, v in stats["calls_by_scope"].items() if k != "global"}
+print(f"calls per region:  min {min(per_region.values())}, max {max(per_region.values())}; global {stats['calls_by_scope'].get('global', 0)}")
+print(f"peak memory:       {rss_kib / 1024:.1f} MiB (max RSS)")
+PY
