@@ -70,6 +70,23 @@ macro_rules! client {
 }
 pub(crate) use client;
 
+/// Runs a paginated list request to the end and collects its items; a failure
+/// becomes `"<operation>: <reason>"`.
+macro_rules! list_all {
+    ($request:expr, $operation:literal) => {
+        async {
+            $request
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| format!("{}: {}", $operation, $crate::errors::reason(&e)))
+        }
+    };
+}
+pub(crate) use list_all;
+
 /// What every collector function needs.
 pub struct Ctx {
     pub config: SdkConfig,

@@ -9,6 +9,7 @@ use flowaudit_core::model::{
     DestinationType, FlowLog, FlowLogResourceType, NetworkInterface, Subnet, TrafficType, Vpc,
 };
 
+use crate::clients::list_all;
 use crate::errors::reason;
 
 /// What EC2 says about one region.
@@ -24,67 +25,33 @@ pub struct Ec2Region {
 /// Lists the region's VPCs, flow logs, subnets, internet gateways and network
 /// interfaces: a fixed number of paginated calls, whatever the number of VPCs.
 pub async fn collect(client: &Client, page: Option<i32>) -> Result<Ec2Region, String> {
-    let vpcs = async {
-        client
-            .describe_vpcs()
-            .set_max_results(page)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| format!("ec2:DescribeVpcs: {}", reason(&e)))
-    };
-    let flow_logs = async {
-        client
-            .describe_flow_logs()
-            .set_max_results(page)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| format!("ec2:DescribeFlowLogs: {}", reason(&e)))
-    };
-    let subnets = async {
-        client
-            .describe_subnets()
-            .set_max_results(page)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| format!("ec2:DescribeSubnets: {}", reason(&e)))
-    };
-    let gateways = async {
+    let vpcs = list_all!(
+        client.describe_vpcs().set_max_results(page),
+        "ec2:DescribeVpcs"
+    );
+    let flow_logs = list_all!(
+        client.describe_flow_logs().set_max_results(page),
+        "ec2:DescribeFlowLogs"
+    );
+    let subnets = list_all!(
+        client.describe_subnets().set_max_results(page),
+        "ec2:DescribeSubnets"
+    );
+    let attached = Filter::builder()
+        .name("attachment.state")
+        .values("available")
+        .build();
+    let gateways = list_all!(
         client
             .describe_internet_gateways()
             .set_max_results(page)
-            .filters(
-                Filter::builder()
-                    .name("attachment.state")
-                    .values("available")
-                    .build(),
-            )
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| format!("ec2:DescribeInternetGateways: {}", reason(&e)))
-    };
-    let interfaces = async {
-        client
-            .describe_network_interfaces()
-            .set_max_results(page)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| format!("ec2:DescribeNetworkInterfaces: {}", reason(&e)))
-    };
+            .filters(attached),
+        "ec2:DescribeInternetGateways"
+    );
+    let interfaces = list_all!(
+        client.describe_network_interfaces().set_max_results(page),
+        "ec2:DescribeNetworkInterfaces"
+    );
     let (vpcs, flow_logs, subnets, gateways, interfaces) =
         tokio::try_join!(vpcs, flow_logs, subnets, gateways, interfaces)?;
 

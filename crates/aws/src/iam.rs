@@ -9,6 +9,7 @@ use flowaudit_core::arn;
 use flowaudit_core::model::{IamRole, PolicyDocument};
 use serde_json::Value;
 
+use crate::clients::list_all;
 use crate::errors::{code, reason};
 
 /// Reads one role; failures become the role's `error`.
@@ -50,15 +51,11 @@ async fn read(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<RolePar
         .map(parse_document)
         .transpose()?;
     let mut policies = Vec::new();
-    let inline: Vec<String> = client
-        .list_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| format!("iam:ListRolePolicies: {}", reason(&e)))?;
+    let inline: Vec<String> = list_all!(
+        client.list_role_policies().role_name(name),
+        "iam:ListRolePolicies"
+    )
+    .await?;
     for policy_name in inline {
         let out = client
             .get_role_policy()
@@ -72,15 +69,11 @@ async fn read(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<RolePar
             document: parse_document(out.policy_document())?,
         });
     }
-    let attached: Vec<_> = client
-        .list_attached_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| format!("iam:ListAttachedRolePolicies: {}", reason(&e)))?;
+    let attached: Vec<_> = list_all!(
+        client.list_attached_role_policies().role_name(name),
+        "iam:ListAttachedRolePolicies"
+    )
+    .await?;
     for policy in attached {
         let Some(policy_arn) = policy.policy_arn() else {
             continue;

@@ -8,6 +8,7 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, 
 use chrono::{DateTime, Duration, Utc};
 use flowaudit_core::model::LogGroup;
 
+use crate::clients::list_all;
 use crate::ec2::to_chrono;
 use crate::errors::reason;
 
@@ -48,30 +49,19 @@ pub async fn collect(
         return Vec::new();
     }
     let prefix = common_prefix(names.iter().map(String::as_str));
-    let listed = logs
-        .describe_log_groups()
-        .set_log_group_name_prefix((!prefix.is_empty()).then_some(prefix))
-        .limit(page.unwrap_or(50).clamp(1, 50))
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await;
+    let listed: Result<Vec<_>, String> = list_all!(
+        logs.describe_log_groups()
+            .set_log_group_name_prefix((!prefix.is_empty()).then_some(prefix))
+            .limit(page.unwrap_or(50).clamp(1, 50)),
+        "logs:DescribeLogGroups"
+    )
+    .await;
     let listed = match listed {
         Ok(listed) => listed,
-        Err(e) => {
-            let why = format!("logs:DescribeLogGroups: {}", reason(&e));
+        Err(why) => {
             return names
                 .iter()
-                .map(|name| LogGroup {
-                    log_group_name: name.clone(),
-                    exists: false,
-                    retention_in_days: None,
-                    kms_key_id: None,
-                    last_event_time: None,
-                    last_event_error: None,
-                    error: Some(why.clone()),
-                })
+                .map(|name| absent(name, Some(why.clone())))
                 .collect();
         }
     };
@@ -100,17 +90,22 @@ pub async fn collect(
                     error: None,
                 }
             }
-            None => LogGroup {
-                log_group_name: name.clone(),
-                exists: false,
-                retention_in_days: None,
-                kms_key_id: None,
-                last_event_time: None,
-                last_event_error: None,
-                error: None,
-            },
+            None => absent(name, None),
         })
         .collect()
+}
+
+/// A group that was not found (`error: None`) or could not be listed.
+fn absent(name: &str, error: Option<String>) -> LogGroup {
+    LogGroup {
+        log_group_name: name.to_string(),
+        exists: false,
+        retention_in_days: None,
+        kms_key_id: None,
+        last_event_time: None,
+        last_event_error: None,
+        error,
+    }
 }
 
 /// Newest hour with incoming events per group, from `AWS/Logs IncomingLogEvents`,

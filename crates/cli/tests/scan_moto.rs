@@ -316,3 +316,63 @@ fn table_output_and_stats_against_moto() {
         "no progress bar when stderr is not a terminal: {stderr}"
     );
 }
+
+#[test]
+fn role_arn_scans_the_assumed_account() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    // moto gives credentials of the role's account, whose resources are its own:
+    // the seeded VPCs of 123456789012 must not show up.
+    let (_, report, _) = scan_json(
+        &moto,
+        &[
+            "--regions",
+            "us-east-1",
+            "--role-arn",
+            "arn:aws:iam::111111111111:role/flowaudit-audit",
+            "--external-id",
+            "audit-42",
+        ],
+    );
+    let accounts: std::collections::BTreeSet<&str> = results(&report)
+        .iter()
+        .filter_map(|r| r["account_id"].as_str())
+        .collect();
+    assert_eq!(
+        accounts.into_iter().collect::<Vec<_>>(),
+        vec!["111111111111"]
+    );
+    assert_eq!(
+        report["summary"]["vpcs"], 1,
+        "only the member account's default VPC"
+    );
+}
+
+#[test]
+fn progress_bar_only_on_a_terminal() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let report = dir.path().join("report.txt");
+    // `script` gives the binary a terminal for stderr; stdout goes to a file.
+    let command = format!(
+        "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 {} scan --endpoint-url {} --regions us-east-1,eu-west-1 > {}",
+        env!("CARGO_BIN_EXE_flowaudit"),
+        moto.url,
+        report.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .unwrap_or_else(|e| panic!("`script` (util-linux) is needed for this test: {e}"));
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        terminal.contains("reading regions"),
+        "no progress bar on the terminal: {terminal:?}"
+    );
+    let written = std::fs::read_to_string(&report).unwrap_or_default();
+    assert!(written.contains("Summary:"), "{written}");
+    assert!(
+        !written.contains("reading regions"),
+        "the bar must not reach stdout"
+    );
+}

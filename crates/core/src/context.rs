@@ -320,6 +320,40 @@ impl Destination<'_> {
     }
 }
 
+impl Destination<'_> {
+    /// The facts of an existing destination, or the result to give when there
+    /// are none to judge: SKIPPED for another account's destination and for a
+    /// missing one (which `flow-log-destination-exists` reports), ERROR for one that
+    /// could not be read or was not inspected. `None` for destinations no check
+    /// inspects (Firehose, unresolvable).
+    pub fn facts_or_outcome(&self, evidence: &Value) -> Option<Result<DestinationFacts, Outcome>> {
+        let what = self.describe();
+        if let Destination::Foreign { account } = self {
+            return Some(Err(Outcome::skipped(
+                format!(
+                    "destination belongs to account {account} and cannot be inspected from here"
+                ),
+                evidence.clone(),
+            )));
+        }
+        Some(match self.known()? {
+            Known::Present(facts) => Ok(facts),
+            Known::Missing => Err(Outcome::skipped(
+                format!("{what} does not exist (reported by flow-log-destination-exists)"),
+                evidence.clone(),
+            )),
+            Known::Unreadable(reason) => Err(Outcome::error(
+                format!("{what} could not be read: {reason}"),
+                evidence.clone(),
+            )),
+            Known::NotInspected => Err(Outcome::error(
+                format!("{what} was not inspected (not in the inventory)"),
+                evidence.clone(),
+            )),
+        })
+    }
+}
+
 /// The account owning the flow log's destination when it differs from
 /// `account_id`.
 pub fn foreign_account<'f>(account_id: &str, flow_log: &'f FlowLog) -> Option<&'f str> {

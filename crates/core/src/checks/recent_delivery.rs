@@ -4,7 +4,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use super::{Check, CheckMeta, Eval, Outcome, Scope};
-use crate::context::{flow_log_evidence, Destination, Known, RegionCtx, VpcCtx};
+use crate::context::{flow_log_evidence, Destination, RegionCtx, VpcCtx};
 use crate::model::FlowLog;
 use crate::report::Severity;
 
@@ -72,54 +72,37 @@ fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option
             evidence,
         ));
     }
-    if let Destination::Foreign { account } = &destination {
-        return Some(Outcome::skipped(
-            format!("destination belongs to account {account} and cannot be inspected from here"),
+    let facts = match destination.facts_or_outcome(&evidence)? {
+        Ok(facts) => facts,
+        Err(outcome) => return Some(outcome),
+    };
+    evidence["newest_delivery"] = json!(facts.newest_delivery);
+    if let Some(reason) = facts.newest_delivery_error {
+        return Some(Outcome::error(
+            format!("newest delivery to {what} could not be read: {reason}"),
             evidence,
         ));
     }
-    let outcome = match destination.known()? {
-        Known::Present(facts) => {
-            evidence["newest_delivery"] = json!(facts.newest_delivery);
-            if let Some(reason) = facts.newest_delivery_error {
-                return Some(Outcome::error(
-                    format!("newest delivery to {what} could not be read: {reason}"),
+    let outcome = match facts.newest_delivery {
+        None => Outcome::fail(format!("no flow-log delivery to {what} was seen"), evidence),
+        Some(t) => {
+            let age = ctx.collected_at - t;
+            if age <= Duration::hours(i64::from(max_hours)) {
+                Outcome::pass(
+                    format!("{what} received records {} ago", human(age)),
                     evidence,
-                ));
-            }
-            match facts.newest_delivery {
-                None => Outcome::fail(format!("no flow-log delivery to {what} was seen"), evidence),
-                Some(t) => {
-                    let age = ctx.collected_at - t;
-                    if age <= Duration::hours(i64::from(max_hours)) {
-                        Outcome::pass(
-                            format!("{what} received records {} ago", human(age)),
-                            evidence,
-                        )
-                    } else {
-                        Outcome::fail(
-                            format!(
-                                "{what} received nothing for {} (newest at {}; limit {max_hours} h)",
-                                human(age),
-                                t.format("%Y-%m-%d %H:%M UTC")
-                            ),
-                            evidence,
-                        )
-                    }
-                }
+                )
+            } else {
+                Outcome::fail(
+                    format!(
+                        "{what} received nothing for {} (newest at {}; limit {max_hours} h)",
+                        human(age),
+                        t.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    evidence,
+                )
             }
         }
-        Known::Missing => Outcome::skipped(
-            format!("{what} does not exist (reported by flow-log-destination-exists)"),
-            evidence,
-        ),
-        Known::Unreadable(reason) => {
-            Outcome::error(format!("{what} could not be read: {reason}"), evidence)
-        }
-        Known::NotInspected => Outcome::error(
-            format!("{what} was not inspected (not in the inventory)"),
-            evidence,
-        ),
     };
     Some(outcome)
 }

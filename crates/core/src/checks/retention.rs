@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{Check, CheckMeta, Eval, Outcome, Scope};
-use crate::context::{flow_log_evidence, Destination, Known, RegionCtx, VpcCtx};
+use crate::context::{flow_log_evidence, Destination, RegionCtx, VpcCtx};
 use crate::model::FlowLog;
 use crate::report::Severity;
 
@@ -55,36 +55,19 @@ fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Optio
         "destination": what,
         "min_retention_days": min,
     });
-    if let Destination::Foreign { account } = &destination {
-        return Some(Outcome::skipped(
-            format!("destination belongs to account {account} and cannot be inspected from here"),
-            evidence,
-        ));
-    }
-    let outcome = match destination.known()? {
-        Known::Present(facts) => {
-            evidence["expiry_days"] = json!(facts.expiry_days);
-            match facts.expiry_days {
-                None => Outcome::pass(format!("{what} never expires flow-log data"), evidence),
-                Some(days) if days >= min => Outcome::pass(
-                    format!("{what} keeps flow-log data {days} days (minimum {min})"),
-                    evidence,
-                ),
-                Some(days) => Outcome::fail(
-                    format!("{what} {setting} is {days} days, below the minimum of {min}"),
-                    evidence,
-                ),
-            }
-        }
-        Known::Missing => Outcome::skipped(
-            format!("{what} does not exist (reported by flow-log-destination-exists)"),
+    let facts = match destination.facts_or_outcome(&evidence)? {
+        Ok(facts) => facts,
+        Err(outcome) => return Some(outcome),
+    };
+    evidence["expiry_days"] = json!(facts.expiry_days);
+    let outcome = match facts.expiry_days {
+        None => Outcome::pass(format!("{what} never expires flow-log data"), evidence),
+        Some(days) if days >= min => Outcome::pass(
+            format!("{what} keeps flow-log data {days} days (minimum {min})"),
             evidence,
         ),
-        Known::Unreadable(reason) => {
-            Outcome::error(format!("{what} could not be read: {reason}"), evidence)
-        }
-        Known::NotInspected => Outcome::error(
-            format!("{what} was not inspected (not in the inventory)"),
+        Some(days) => Outcome::fail(
+            format!("{what} {setting} is {days} days, below the minimum of {min}"),
             evidence,
         ),
     };
