@@ -35,7 +35,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The inventory file (`flowaudit.inventory/v1` JSON).
+    /// The inventory file (`flowaudit.inventory/v1` JSON); `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
     #[command(flatten)]

@@ -42,8 +42,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let path = args.inventory.display().to_string();
-    let text = std::fs::read_to_string(&args.inventory)
-        .with_context(|| format!("could not read inventory {path}"))?;
+    let text = if path == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("could not read the inventory from standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(&args.inventory)
+            .with_context(|| format!("could not read inventory {path}"))?
+    };
+    let path = if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path
+    };
     let inventory = parse_inventory(&text, &path)?;
     let report = build_report(
         &inventory,

@@ -193,6 +193,23 @@ fn bad_inventories_exit_2_with_clear_errors() {
         assert!(stderr.contains(&path), "{stderr}");
         assert!(!stderr.contains("panicked"));
     }
+    // Standard input, named as such in errors.
+    let mut child = common::bin()
+        .args(["check", "--inventory", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(b"{\"schema\": ")
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (code, _, stderr) = common::output(child.wait_with_output());
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("error: <stdin>:1:"), "{stderr}");
+
     let (code, _, stderr) = run(&["check", "--inventory", "/nonexistent/inventory.json"]);
     assert_eq!(code, 2);
     assert!(
