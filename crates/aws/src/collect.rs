@@ -146,29 +146,7 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
     read.sort_by(|a, b| a.0.region.cmp(&b.0.region));
 
     progress.phase("reading delivery roles and buckets");
-    let mut roles = BTreeSet::new();
-    let mut buckets: BTreeMap<String, BTreeSet<Delivery>> = BTreeMap::new();
-    for (region, hive_flow_logs) in &read {
-        for flow_log in &region.flow_logs {
-            if let Some(role) = &flow_log.deliver_logs_permission_arn {
-                if flow_log.destination_type == DestinationType::CloudWatchLogs
-                    && arn::account_of(role) == Some(account_id.as_str())
-                {
-                    roles.insert(role.clone());
-                }
-            }
-            let (Some(name), Some(dest)) = (flow_log.s3_bucket(), &flow_log.log_destination) else {
-                continue;
-            };
-            let prefix = normalise_prefix(&arn::bucket_prefix_from_arn(dest));
-            let hive = hive_flow_logs.contains(&flow_log.flow_log_id);
-            buckets.entry(name).or_default().insert(Delivery {
-                prefix,
-                region: region.region.clone(),
-                hive,
-            });
-        }
-    }
+    let (roles, buckets) = referenced(&read, &account_id);
     let iam_client = client!(aws_sdk_iam, &ctx, None, "global");
     let lookback = ctx.opts.delivery_lookback_days;
     let role_reads = stream::iter(roles.iter())
@@ -183,21 +161,48 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
         .collect::<Vec<_>>();
     let (iam_roles, s3_buckets) = tokio::join!(role_reads, bucket_reads);
 
-    let inventory = Inventory {
-        collected_at,
-        accounts: vec![AccountInventory {
-            account_id,
-            error: None,
-            regions: read.into_iter().map(|(r, _)| r).collect(),
-            iam_roles,
-            s3_buckets,
-        }],
-        ..Inventory::new(collected_at)
-    };
+    let mut inventory = Inventory::new(collected_at);
+    inventory.accounts.push(AccountInventory {
+        account_id,
+        error: None,
+        regions: read.into_iter().map(|(r, _)| r).collect(),
+        iam_roles,
+        s3_buckets,
+    });
     Ok(ScanOutcome {
         inventory,
         stats: ctx.stats.snapshot(started.elapsed()),
     })
+}
+
+/// The delivery roles (of this account) and S3 buckets that the flow logs of all
+/// regions reference, each once.
+fn referenced(
+    read: &[(RegionInventory, HashSet<String>)],
+    account_id: &str,
+) -> (BTreeSet<String>, BTreeMap<String, BTreeSet<Delivery>>) {
+    let mut roles = BTreeSet::new();
+    let mut buckets: BTreeMap<String, BTreeSet<Delivery>> = BTreeMap::new();
+    for (region, hive_flow_logs) in read {
+        for flow_log in &region.flow_logs {
+            if let Some(role) = &flow_log.deliver_logs_permission_arn {
+                if flow_log.destination_type == DestinationType::CloudWatchLogs
+                    && arn::account_of(role) == Some(account_id)
+                {
+                    roles.insert(role.clone());
+                }
+            }
+            let (Some(name), Some(dest)) = (flow_log.s3_bucket(), &flow_log.log_destination) else {
+                continue;
+            };
+            buckets.entry(name).or_default().insert(Delivery {
+                prefix: normalise_prefix(&arn::bucket_prefix_from_arn(dest)),
+                region: region.region.clone(),
+                hive: hive_flow_logs.contains(&flow_log.flow_log_id),
+            });
+        }
+    }
+    (roles, buckets)
 }
 
 /// S3 flow logs write under `<prefix>/AWSLogs/...`; the ARN may omit the slash.
