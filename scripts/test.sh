@@ -37,6 +37,16 @@ export FLOWAUDIT_MOTO_SERVER="$VENV/bin/moto_server"
 export FLOWAUDIT_PYTHON="$VENV/bin/python"
 echo "==> moto server: $FLOWAUDIT_MOTO_SERVER ($("$FLOWAUDIT_PYTHON" -c 'import moto; print(moto.__version__)'))"
 
+# shellcheck checks the bash scripts that `flowaudit remediation` exports.
+if ! command -v shellcheck >/dev/null 2>&1; then
+  echo "==> installing shellcheck (Debian package)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq shellcheck >/dev/null
+  fi
+fi
+
 # 2. Lints.
 if [ "$lint" = 1 ]; then
   echo "==> cargo fmt --check"

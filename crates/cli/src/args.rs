@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use flowaudit_core::model::TrafficType;
+use flowaudit_core::remediation::{NewDestination, RemediationOptions};
 use flowaudit_core::{RequiredTrafficType, Settings, Severity};
 
 /// Audit, explain and fix VPC flow logging (CIS AWS Foundations 3.7) across AWS
@@ -29,8 +31,74 @@ pub enum Command {
     Checks(CatalogArgs),
     /// Explain one check: why it matters, what passes and fails, compliance, remediation.
     Explain(ExplainArgs),
+    /// Export the remediation plans of an inventory as one bash script, Terraform
+    /// file or CloudFormation template.
+    Remediation(RemediationArgs),
+    /// Write service-wide guardrails: an AWS Config conformance pack and a service
+    /// control policy.
+    Guardrails(GuardrailsArgs),
     /// Print the read-only IAM policy that `scan` needs, as JSON.
     Permissions,
+}
+
+#[derive(Debug, Args)]
+pub struct RemediationArgs {
+    /// The inventory (`scan --save-inventory`); `-` reads standard input.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "demo",
+        conflicts_with = "demo"
+    )]
+    pub inventory: Option<PathBuf>,
+    /// Use the built-in sample inventory.
+    #[arg(long)]
+    pub demo: bool,
+    /// Export format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Sh)]
+    pub format: ExportFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only plans for this check (repeatable).
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
+    /// Only plans in this region (repeatable).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Only plans for this VPC (repeatable).
+    #[arg(long = "vpc", value_name = "VPC_ID")]
+    pub vpcs: Vec<String>,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One reviewed bash script (set -euo pipefail, idempotent).
+    Sh,
+    /// One Terraform configuration.
+    Terraform,
+    /// One CloudFormation template (JSON), deployable in each region concerned.
+    Cloudformation,
+    /// The plans as JSON.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GuardrailsArgs {
+    /// Directory to write conformance-pack.yaml and scp.json into (created if missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: PathBuf,
+    /// Traffic type the VPC_FLOW_LOGS_ENABLED rule requires.
+    #[arg(long, value_enum, default_value_t = FixTrafficArg::All)]
+    pub traffic_type: FixTrafficArg,
+    /// Minimum retention the CW_LOGGROUP_RETENTION_PERIOD_CHECK rule requires.
+    #[arg(long, default_value_t = 365, value_name = "N")]
+    pub retention_days: u32,
+    /// Role exempted from the SCP's deny (break glass).
+    #[arg(long, default_value = "BreakGlassAdmin", value_name = "NAME")]
+    pub break_glass_role: String,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +189,22 @@ pub struct ReportArgs {
     /// Exit 1 when a FAIL result has at least this severity (ERROR results always do).
     #[arg(long, value_enum, default_value_t = SeverityArg::Low, value_name = "SEVERITY")]
     pub fail_on: SeverityArg,
+    /// Colour in the table: auto (a terminal without NO_COLOR), always or never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+}
+
+impl ReportArgs {
+    pub fn settings(&self) -> Settings {
+        self.eval.settings()
+    }
+}
+
+/// Options that change how checks evaluate, and what remediation plans create.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
     /// Report default VPCs as SKIPPED instead of evaluating them.
     #[arg(long)]
     pub skip_default_vpcs: bool,
@@ -139,12 +223,79 @@ pub struct ReportArgs {
     /// flow-log-recent-delivery skips flow logs younger than N minutes.
     #[arg(long, default_value_t = 60, value_name = "N")]
     pub delivery_grace_minutes: u32,
-    /// Colour in the table: auto (a terminal without NO_COLOR), always or never.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    #[command(flatten)]
+    pub fix: FixArgs,
 }
 
-impl ReportArgs {
+/// What remediation plans create.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Remediation plans")]
+pub struct FixArgs {
+    /// Where new flow logs deliver: a log group per VPC, or the bucket of --fix-bucket-arn.
+    #[arg(long, value_enum, default_value_t = FixDestinationArg::CloudwatchLogs)]
+    pub fix_destination: FixDestinationArg,
+    /// Bucket for new flow logs with --fix-destination s3 (arn:aws:s3:::bucket[/prefix]).
+    #[arg(long, value_name = "ARN", required_if_eq("fix_destination", "s3"))]
+    pub fix_bucket_arn: Option<String>,
+    /// Write new S3 flow logs as Parquet with Hive-compatible partitions.
+    #[arg(long)]
+    pub fix_parquet: bool,
+    /// Partition new S3 flow logs per hour.
+    #[arg(long)]
+    pub fix_hourly_partitions: bool,
+    /// Traffic type of new flow logs.
+    #[arg(long, value_enum, default_value_t = FixTrafficArg::All)]
+    pub fix_traffic_type: FixTrafficArg,
+    /// Retention of new log groups, in days (rounded up to a value CloudWatch Logs accepts).
+    #[arg(long, default_value_t = 365, value_name = "N")]
+    pub fix_retention_days: u32,
+    /// Name of the delivery role plans create or reuse.
+    #[arg(long, default_value = "flowaudit-vpc-flow-logs", value_name = "NAME")]
+    pub fix_role_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixDestinationArg {
+    CloudwatchLogs,
+    S3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixTrafficArg {
+    Accept,
+    Reject,
+    All,
+}
+
+impl FixTrafficArg {
+    pub fn traffic_type(self) -> TrafficType {
+        match self {
+            FixTrafficArg::Accept => TrafficType::Accept,
+            FixTrafficArg::Reject => TrafficType::Reject,
+            FixTrafficArg::All => TrafficType::All,
+        }
+    }
+}
+
+impl FixArgs {
+    pub fn options(&self) -> RemediationOptions {
+        RemediationOptions {
+            destination: match (self.fix_destination, &self.fix_bucket_arn) {
+                (FixDestinationArg::S3, Some(bucket_arn)) => NewDestination::S3 {
+                    bucket_arn: bucket_arn.clone(),
+                    parquet: self.fix_parquet,
+                    hourly_partitions: self.fix_hourly_partitions,
+                },
+                _ => NewDestination::CloudWatchLogs,
+            },
+            traffic_type: self.fix_traffic_type.traffic_type(),
+            retention_days: self.fix_retention_days,
+            role_name: self.fix_role_name.clone(),
+        }
+    }
+}
+
+impl EvalArgs {
     pub fn settings(&self) -> Settings {
         Settings {
             skip_default_vpcs: self.skip_default_vpcs,
@@ -156,6 +307,7 @@ impl ReportArgs {
             min_retention_days: self.min_retention_days,
             max_delivery_age_hours: self.max_delivery_age_hours,
             delivery_grace_minutes: self.delivery_grace_minutes,
+            remediation: self.fix.options(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod output;
+mod remediation;
 mod scan;
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => demo_cmd(args),
         Command::Checks(args) => checks(args),
         Command::Explain(args) => explain(args),
+        Command::Remediation(args) => remediation::run(args),
+        Command::Guardrails(args) => remediation::guardrails(args),
         Command::Permissions => {
             output::write_stdout(&flowaudit_aws::permissions::policy_json())?;
             Ok(ExitCode::SUCCESS)
@@ -41,15 +44,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let path = args.inventory.display().to_string();
+    let (inventory, path) = load_inventory(&args.inventory)?;
+    let report = build_report(
+        &inventory,
+        &args.report.settings(),
+        &Source::InventoryFile(path),
+    );
+    output::emit(&report, &args.report)
+}
+
+/// Reads and parses an inventory file (`-`: standard input); returns it with the
+/// name errors and reports use.
+pub fn load_inventory(file: &std::path::Path) -> Result<(flowaudit_core::Inventory, String)> {
+    let path = file.display().to_string();
     let text = if path == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
             .context("could not read the inventory from standard input")?;
         text
     } else {
-        std::fs::read_to_string(&args.inventory)
-            .with_context(|| format!("could not read inventory {path}"))?
+        std::fs::read_to_string(file).with_context(|| format!("could not read inventory {path}"))?
     };
     let path = if path == "-" {
         "<stdin>".to_string()
@@ -57,12 +71,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         path
     };
     let inventory = parse_inventory(&text, &path)?;
-    let report = build_report(
-        &inventory,
-        &args.report.settings(),
-        &Source::InventoryFile(path),
-    );
-    output::emit(&report, &args.report)
+    Ok((inventory, path))
 }
 
 fn demo_cmd(args: DemoArgs) -> Result<ExitCode> {

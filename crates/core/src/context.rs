@@ -218,6 +218,7 @@ impl<'a> RegionCtx<'a> {
             message: outcome.message,
             evidence: outcome.evidence,
             compliance: meta.compliance_refs(),
+            remediation: None,
         }
     }
 }

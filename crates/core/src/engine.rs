@@ -27,7 +27,8 @@ impl Source {
 
 /// Evaluates every check and assembles the report.
 pub fn build_report(inventory: &Inventory, settings: &Settings, source: &Source) -> Report {
-    let results = checks::evaluate(inventory, settings);
+    let mut results = checks::evaluate(inventory, settings);
+    crate::remediation::attach_plans(&mut results, inventory, &settings.remediation);
     let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|s| (s, 0)).collect();
     let mut failures_by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
     for r in &results {

@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod policy;
 pub mod present;
+pub mod remediation;
 pub mod report;
 pub mod settings;
 

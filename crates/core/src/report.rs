@@ -121,6 +121,9 @@ pub struct CheckResult {
     /// The facts the result was decided on.
     pub evidence: serde_json::Value,
     pub compliance: Vec<ComplianceRef>,
+    /// The plan that fixes a FAIL result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<crate::remediation::Plan>,
 }
 
 /// Counts of results.

@@ -49,6 +49,9 @@ pub struct Settings {
     /// `flow-log-recent-delivery` skips flow logs younger than this many minutes
     /// (the first records take up to the aggregation interval plus delivery delay).
     pub delivery_grace_minutes: u32,
+    /// What remediation plans create.
+    #[serde(default)]
+    pub remediation: crate::remediation::RemediationOptions,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
             min_retention_days: 365,
             max_delivery_age_hours: 24,
             delivery_grace_minutes: 60,
+            remediation: Default::default(),
         }
     }
 }

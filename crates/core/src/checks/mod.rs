@@ -11,7 +11,7 @@ use crate::model::{FlowLog, Inventory};
 use crate::report::{CheckResult, ComplianceRef, Severity, Status};
 use crate::settings::Settings;
 
-mod delivery_role;
+pub mod delivery_role;
 mod destination_exists;
 mod destination_shared;
 mod flow_logs_capture_rejects;
@@ -224,6 +224,7 @@ fn unreadable(
             message: format!("{reason}; its VPCs were not evaluated"),
             evidence: json!({ "error": reason }),
             compliance: check.meta.compliance_refs(),
+            remediation: None,
         });
     }
 }

@@ -1,0 +1,77 @@
+//! `flowaudit remediation` and `flowaudit guardrails`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use flowaudit_core::remediation::{
+    cloudformation, guardrails, script, terraform, unique_actions, Plan,
+};
+use flowaudit_core::{build_report, demo, Source};
+
+use crate::args::{ExportFormat, GuardrailsArgs, RemediationArgs};
+use crate::output;
+
+pub fn run(args: RemediationArgs) -> Result<ExitCode> {
+    let (inventory, source) = match &args.inventory {
+        Some(path) => {
+            let (inventory, name) = crate::load_inventory(path)?;
+            (inventory, Source::InventoryFile(name))
+        }
+        None => (demo::inventory()?, Source::Demo),
+    };
+    let report = build_report(&inventory, &args.eval.settings(), &source);
+    let plans: Vec<&Plan> = report
+        .results
+        .iter()
+        .filter(|r| args.checks.is_empty() || args.checks.contains(&r.check_id))
+        .filter(|r| args.regions.is_empty() || args.regions.contains(&r.region))
+        .filter(|r| {
+            args.vpcs.is_empty() || r.vpc_id.as_ref().is_some_and(|v| args.vpcs.contains(v))
+        })
+        .filter_map(|r| r.remediation.as_ref())
+        .collect();
+    if let Some(unknown) = args
+        .checks
+        .iter()
+        .find(|id| flowaudit_core::checks::find(id).is_none())
+    {
+        anyhow::bail!("--check: unknown check `{unknown}` (see `flowaudit checks`)");
+    }
+    let actions = unique_actions(plans.iter().copied());
+    let text = match args.format {
+        ExportFormat::Sh => script::render(&plans),
+        ExportFormat::Terraform => terraform::render(&actions),
+        ExportFormat::Cloudformation => cloudformation::render(&actions),
+        ExportFormat::Json => {
+            let mut text =
+                serde_json::to_string_pretty(&plans).context("could not serialise the plans")?;
+            text.push('\n');
+            text
+        }
+    };
+    match &args.output {
+        Some(path) => output::write_file(path, &text)?,
+        None => output::write_stdout(&text)?,
+    }
+    if plans.is_empty() {
+        eprintln!("flowaudit: no FAIL result to remediate");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn guardrails(args: GuardrailsArgs) -> Result<ExitCode> {
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("could not create {}", args.output.display()))?;
+    let pack = args.output.join("conformance-pack.yaml");
+    let scp = args.output.join("scp.json");
+    output::write_file(
+        &pack,
+        &guardrails::conformance_pack(args.traffic_type.traffic_type(), args.retention_days),
+    )?;
+    output::write_file(
+        &scp,
+        &guardrails::service_control_policy(&args.break_glass_role),
+    )?;
+    println!("wrote {}\nwrote {}", pack.display(), scp.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,218 @@
+//! `flowaudit remediation` and `flowaudit guardrails`: exported plans that run,
+//! parse and say exactly what they will do.
+
+mod common;
+
+use common::{parse_json, run};
+
+fn export(format: &str) -> String {
+    let (code, stdout, stderr) = run(&["remediation", "--demo", "--format", format]);
+    assert_eq!(code, 0, "{stderr}");
+    stdout
+}
+
+#[test]
+fn shell_script_is_valid_bash_and_passes_shellcheck() {
+    let script = export("sh");
+    insta::assert_snapshot!("remediation_sh", script);
+    assert!(script.starts_with("#!/usr/bin/env bash\n"));
+    assert!(script.contains("set -euo pipefail"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("fix.sh");
+    std::fs::write(&path, &script).unwrap_or_else(|e| panic!("{e}"));
+    let bash = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    assert!(
+        bash.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+    let shellcheck = std::process::Command::new("shellcheck")
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("shellcheck is needed (scripts/test.sh installs it): {e}"));
+    assert!(
+        shellcheck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shellcheck.stdout)
+    );
+    // The shared delivery role is created once, however many plans need it.
+    assert_eq!(
+        script
+            .matches("aws iam create-role --role-name flowaudit-vpc-flow-logs")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn terraform_parses() {
+    let tf = export("terraform");
+    insta::assert_snapshot!("remediation_terraform", tf);
+    let body: hcl::Body = hcl::from_str(&tf).unwrap_or_else(|e| panic!("not HCL: {e}\n{tf}"));
+    let resources: Vec<String> = body
+        .blocks()
+        .filter(|b| b.identifier() == "resource")
+        .map(|b| {
+            b.labels()
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect();
+    assert!(
+        resources.contains(&"aws_flow_log.vpc_0a1b2c3d4e5f60004".to_string()),
+        "{resources:?}"
+    );
+    assert!(resources.contains(&"aws_iam_role.flowaudit_vpc_flow_logs".to_string()));
+    let unique: std::collections::BTreeSet<&String> = resources.iter().collect();
+    assert_eq!(
+        unique.len(),
+        resources.len(),
+        "duplicate resource addresses: {resources:?}"
+    );
+    assert!(
+        body.blocks().any(|b| b.identifier() == "import"),
+        "retention fix imports the group"
+    );
+}
+
+#[test]
+fn cloudformation_is_a_template() {
+    let text = export("cloudformation");
+    insta::assert_snapshot!("remediation_cloudformation", text);
+    let template = parse_json(&text);
+    assert_eq!(template["AWSTemplateFormatVersion"], "2010-09-09");
+    let resources = template["Resources"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!resources.is_empty());
+    for (id, resource) in &resources {
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+        let condition = resource["Condition"].as_str().unwrap_or_default();
+        assert!(
+            template["Conditions"][condition].is_object(),
+            "{id} has condition {condition}"
+        );
+    }
+    let flow_log = &resources["FlowLogVpc0a1b2c3d4e5f60004"];
+    assert_eq!(flow_log["Type"], "AWS::EC2::FlowLog");
+    assert_eq!(flow_log["Properties"]["TrafficType"], "ALL");
+    assert_eq!(
+        flow_log["Properties"]["LogGroupName"]["Ref"],
+        "LogGroupAwsVpcFlowLogsVpc0a1b2c3d4e5f60004"
+    );
+    assert!(template["Metadata"]["flowaudit"]["outside_cloudformation"].is_array());
+}
+
+#[test]
+fn filters_and_json() {
+    let (code, stdout, _) = run(&[
+        "remediation",
+        "--demo",
+        "--format",
+        "json",
+        "--check",
+        "flow-log-retention",
+    ]);
+    assert_eq!(code, 0);
+    let plans = parse_json(&stdout);
+    let plans = plans.as_array().cloned().unwrap_or_default();
+    assert_eq!(plans.len(), 3, "three retention failures in the demo");
+    assert!(plans.iter().all(|p| p["title"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("long enough")));
+
+    let (_, stdout, _) = run(&[
+        "remediation",
+        "--demo",
+        "--format",
+        "json",
+        "--vpc",
+        "vpc-0a1b2c3d4e5f60004",
+    ]);
+    let plans = parse_json(&stdout);
+    assert!(
+        plans.as_array().is_some_and(
+            |p| !p.is_empty() && p.iter().all(|p| p["vpc_id"] == "vpc-0a1b2c3d4e5f60004")
+        )
+    );
+
+    let (code, _, stderr) = run(&["remediation", "--demo", "--check", "nope"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown check `nope`"), "{stderr}");
+
+    let (code, _, stderr) = run(&["remediation", "--demo", "--fix-destination", "s3"]);
+    assert_eq!(code, 2, "S3 needs a bucket: {stderr}");
+
+    let (code, stdout, _) = run(&[
+        "remediation",
+        "--demo",
+        "--format",
+        "json",
+        "--check",
+        "vpc-flow-logs-enabled",
+        "--fix-destination",
+        "s3",
+        "--fix-bucket-arn",
+        "arn:aws:s3:::central-logs",
+        "--fix-parquet",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("FileFormat=parquet"), "{stdout}");
+}
+
+#[test]
+fn json_report_carries_plans_for_failures_only() {
+    let (_, stdout, _) = run(&["demo", "--format", "json"]);
+    let report = parse_json(&stdout);
+    for r in common::results(&report) {
+        let has_plan = r.get("remediation").is_some();
+        assert_eq!(has_plan, r["status"] == "FAIL", "{}", r["resource_id"]);
+        if has_plan {
+            for field in [
+                "steps",
+                "cli",
+                "console",
+                "backout",
+                "terraform",
+                "cloudformation",
+            ] {
+                assert!(r["remediation"].get(field).is_some(), "plan lacks {field}");
+            }
+        }
+    }
+}
+
+#[test]
+fn guardrails_are_written() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("guardrails");
+    let out_str = out.to_string_lossy();
+    let (code, stdout, stderr) = run(&[
+        "guardrails",
+        "--output",
+        &out_str,
+        "--break-glass-role",
+        "Emergency",
+        "--retention-days",
+        "400",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("conformance-pack.yaml"));
+    let pack = std::fs::read_to_string(out.join("conformance-pack.yaml")).unwrap_or_default();
+    assert!(pack.contains("SourceIdentifier: VPC_FLOW_LOGS_ENABLED"));
+    assert!(pack.contains("trafficType: ALL"));
+    assert!(pack.contains("MinRetentionTime: 400"));
+    insta::assert_snapshot!("guardrails_pack", pack);
+    let scp = parse_json(&std::fs::read_to_string(out.join("scp.json")).unwrap_or_default());
+    let text = scp.to_string();
+    assert!(text.contains("ec2:DeleteFlowLogs") && text.contains("logs:DeleteLogGroup"));
+    assert!(text.contains("arn:aws:iam::*:role/Emergency"));
+}

@@ -1,0 +1,636 @@
+//! From a FAIL result and the inventory to the plan that fixes it.
+
+use crate::arn;
+use crate::checks::delivery_role::{FLOW_LOGS_SERVICE, REQUIRED_ACTIONS};
+use crate::model::{
+    AccountInventory, DestinationType, FlowLog, Inventory, RegionInventory, TrafficType,
+};
+use crate::policy;
+use crate::report::{CheckResult, Status};
+
+use super::render::sh_quote;
+use super::{
+    role_arn, valid_retention, Action, FlowLogTarget, NewDestination, Plan, RemediationOptions,
+    LOG_GROUP_PREFIX,
+};
+
+/// Adds a plan to every FAIL result that has one.
+pub fn attach_plans(
+    results: &mut [CheckResult],
+    inventory: &Inventory,
+    options: &RemediationOptions,
+) {
+    for result in results.iter_mut().filter(|r| r.status == Status::Fail) {
+        result.remediation = plan_for(result, inventory, options);
+    }
+}
+
+/// What the plan builders look up.
+struct Scope<'a> {
+    account: &'a AccountInventory,
+    region: &'a RegionInventory,
+    options: &'a RemediationOptions,
+}
+
+/// The plan that fixes one FAIL result; `None` for other statuses or when the
+/// resource is not in the inventory.
+pub fn plan_for(
+    result: &CheckResult,
+    inventory: &Inventory,
+    options: &RemediationOptions,
+) -> Option<Plan> {
+    if result.status != Status::Fail {
+        return None;
+    }
+    let account = inventory
+        .accounts
+        .iter()
+        .find(|a| a.account_id == result.account_id)?;
+    let region = account.regions.iter().find(|r| r.region == result.region)?;
+    let scope = Scope {
+        account,
+        region,
+        options,
+    };
+    let vpc_id = result.vpc_id.as_deref()?;
+    let flow_log = region
+        .flow_logs
+        .iter()
+        .find(|f| f.flow_log_id == result.resource_id);
+    let (title, actions) = match (result.check_id.as_str(), flow_log) {
+        ("vpc-flow-logs-enabled", _) => (
+            format!("Create a VPC-level flow log for {vpc_id}"),
+            scope.new_flow_log(vpc_id, options.traffic_type),
+        ),
+        ("vpc-flow-logs-delivering", _) => (
+            format!("Repair the delivery of {vpc_id}'s flow logs"),
+            scope.repair_delivery(vpc_id),
+        ),
+        ("vpc-flow-logs-capture-rejects", _) => {
+            let traffic = match options.traffic_type {
+                TrafficType::Accept => TrafficType::All,
+                other => other,
+            };
+            let mut actions = scope.new_flow_log(vpc_id, traffic);
+            actions.extend(
+                scope
+                    .vpc_flow_logs(vpc_id)
+                    .filter(|f| f.is_active() && f.traffic_type == TrafficType::Accept)
+                    .map(|f| scope.delete(f)),
+            );
+            (format!("Capture rejected traffic of {vpc_id}"), actions)
+        }
+        ("flow-log-destination-exists", Some(f)) => (
+            format!("Recreate the destination of {}", f.flow_log_id),
+            scope.recreate_destination(f),
+        ),
+        ("flow-log-retention", Some(f)) => (
+            format!("Keep the flow-log data of {} long enough", f.flow_log_id),
+            scope.retention(f),
+        ),
+        ("flow-log-delivery-role", Some(f)) => (
+            format!("Repair the delivery role of {}", f.flow_log_id),
+            scope.repair_role(vpc_id, f),
+        ),
+        ("flow-log-destination-shared", Some(f)) => {
+            let mut actions = scope.new_flow_log(vpc_id, f.traffic_type.max(options.traffic_type));
+            actions.push(scope.delete(f));
+            (format!("Give {vpc_id} a log group of its own"), actions)
+        }
+        ("flow-log-recent-delivery", Some(f)) => (
+            format!("Find out why {} delivers nothing", f.flow_log_id),
+            vec![scope.investigate_delivery(f)],
+        ),
+        _ => return None,
+    };
+    Some(Plan::new(
+        title,
+        &account.account_id,
+        &region.region,
+        Some(vpc_id),
+        actions,
+    ))
+}
+
+impl Scope<'_> {
+    fn vpc_flow_logs<'s>(&'s self, vpc_id: &'s str) -> impl Iterator<Item = &'s FlowLog> + 's {
+        self.region
+            .flow_logs
+            .iter()
+            .filter(move |f| f.resource_id == vpc_id)
+    }
+
+    fn group_exists(&self, name: &str) -> bool {
+        self.region
+            .log_groups
+            .iter()
+            .any(|g| g.log_group_name == name && g.exists)
+    }
+
+    /// Whether a role in the inventory may deliver flow logs.
+    fn role_is_sound(&self, arn: &str) -> bool {
+        self.account.iam_roles.iter().any(|r| {
+            r.role_arn == arn
+                && r.exists
+                && r.trust_policy
+                    .as_ref()
+                    .is_some_and(|t| policy::trust(t, FLOW_LOGS_SERVICE).trusts_service)
+                && REQUIRED_ACTIONS
+                    .iter()
+                    .all(|a| policy::allows(r.permission_policies.iter().map(|p| &p.document), a))
+        })
+    }
+
+    /// Log group + delivery role (unless a sound one exists) + flow log, or a flow
+    /// log into the chosen bucket.
+    fn new_flow_log(&self, vpc_id: &str, traffic_type: TrafficType) -> Vec<Action> {
+        let account_id = self.account.account_id.clone();
+        let region = self.region.region.clone();
+        let mut actions = Vec::new();
+        let target = match &self.options.destination {
+            NewDestination::CloudWatchLogs => {
+                let log_group_name = format!("{LOG_GROUP_PREFIX}{vpc_id}");
+                if !self.group_exists(&log_group_name) {
+                    actions.push(Action::CreateLogGroup {
+                        region: region.clone(),
+                        log_group_name: log_group_name.clone(),
+                        retention_days: valid_retention(self.options.retention_days),
+                    });
+                }
+                let role = role_arn(&account_id, &self.options.role_name);
+                if !self.role_is_sound(&role) {
+                    actions.push(Action::CreateDeliveryRole {
+                        account_id: account_id.clone(),
+                        role_name: self.options.role_name.clone(),
+                        extra_log_groups: Vec::new(),
+                    });
+                }
+                FlowLogTarget::CloudWatchLogs {
+                    log_group_name,
+                    role_arn: role,
+                }
+            }
+            NewDestination::S3 {
+                bucket_arn,
+                parquet,
+                hourly_partitions,
+            } => FlowLogTarget::S3 {
+                bucket_arn: bucket_arn.clone(),
+                parquet: *parquet,
+                hourly_partitions: *hourly_partitions,
+            },
+        };
+        actions.push(Action::CreateFlowLog {
+            account_id,
+            region,
+            vpc_id: vpc_id.to_string(),
+            traffic_type,
+            target,
+        });
+        actions
+    }
+
+    /// Deletes a flow log the plan replaces; the backout recreates it as it was.
+    fn delete(&self, f: &FlowLog) -> Action {
+        Action::DeleteFlowLog {
+            region: self.region.region.clone(),
+            flow_log_id: f.flow_log_id.clone(),
+            recreate: recreate_cli(&self.region.region, f),
+        }
+    }
+
+    fn repair_delivery(&self, vpc_id: &str) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for f in self.vpc_flow_logs(vpc_id).filter(|f| f.delivery_failed()) {
+            let before = actions.len();
+            if f.destination_type == DestinationType::CloudWatchLogs {
+                if let Some(group) = f.cloudwatch_log_group() {
+                    if !self.group_exists(&group) && self.is_own(f) {
+                        actions.push(self.create_group(&group));
+                    }
+                }
+                actions.extend(self.role_repairs(f));
+            } else {
+                actions.extend(self.recreate_destination(f));
+            }
+            if actions.len() == before {
+                actions.push(self.investigate_delivery(f));
+            }
+        }
+        actions
+    }
+
+    fn is_own(&self, f: &FlowLog) -> bool {
+        f.log_destination
+            .as_deref()
+            .and_then(arn::account_of)
+            .is_none_or(|a| a == self.account.account_id)
+    }
+
+    fn create_group(&self, name: &str) -> Action {
+        Action::CreateLogGroup {
+            region: self.region.region.clone(),
+            log_group_name: name.to_string(),
+            retention_days: valid_retention(self.options.retention_days),
+        }
+    }
+
+    fn recreate_destination(&self, f: &FlowLog) -> Vec<Action> {
+        match (f.destination_type, f.cloudwatch_log_group()) {
+            (DestinationType::CloudWatchLogs, Some(group)) => vec![self.create_group(&group)],
+            _ => {
+                let bucket = f
+                    .s3_bucket()
+                    .unwrap_or_else(|| "the destination".to_string());
+                vec![Action::Investigate {
+                    region: self.region.region.clone(),
+                    what: format!(
+                        "Recreate bucket {bucket} with a bucket policy that lets delivery.logs.amazonaws.com write to it (s3:PutObject, aws:SourceAccount {}), or delete flow log {} and create one into an existing destination.",
+                        self.account.account_id, f.flow_log_id
+                    ),
+                    commands: vec![
+                        format!("aws s3api head-bucket --bucket {}", sh_quote(&bucket)),
+                        format!(
+                            "aws ec2 describe-flow-logs --region {} --flow-log-ids {}",
+                            self.region.region, f.flow_log_id
+                        ),
+                    ],
+                }]
+            }
+        }
+    }
+
+    fn retention(&self, f: &FlowLog) -> Vec<Action> {
+        match f.cloudwatch_log_group() {
+            Some(group) => {
+                let previous_days = self
+                    .region
+                    .log_groups
+                    .iter()
+                    .find(|g| g.log_group_name == group)
+                    .and_then(|g| g.retention_in_days);
+                vec![Action::PutRetentionPolicy {
+                    region: self.region.region.clone(),
+                    log_group_name: group,
+                    retention_days: valid_retention(self.options.retention_days),
+                    previous_days,
+                }]
+            }
+            None => {
+                let bucket = f.s3_bucket().unwrap_or_default();
+                vec![Action::Investigate {
+                    region: self.region.region.clone(),
+                    what: format!(
+                        "Raise the expiration of the lifecycle rules of bucket {bucket} that apply to AWSLogs/ to at least {} days (edit the rule; S3 replaces the whole lifecycle configuration on put).",
+                        self.options.retention_days
+                    ),
+                    commands: vec![format!(
+                        "aws s3api get-bucket-lifecycle-configuration --bucket {}",
+                        sh_quote(&bucket)
+                    )],
+                }]
+            }
+        }
+    }
+
+    /// Repairs of the flow log's role: recreate a missing one, fix trust and
+    /// permissions of an unsound one.
+    fn role_repairs(&self, f: &FlowLog) -> Vec<Action> {
+        let Some(role_arn) = f.deliver_logs_permission_arn.as_deref() else {
+            return Vec::new();
+        };
+        let Some(role_name) = arn::role_name_from_arn(role_arn) else {
+            return Vec::new();
+        };
+        if arn::account_of(role_arn) != Some(self.account.account_id.as_str()) {
+            return Vec::new();
+        }
+        let account_id = self.account.account_id.clone();
+        let extra: Vec<String> = f
+            .cloudwatch_log_group()
+            .filter(|g| !g.starts_with(LOG_GROUP_PREFIX))
+            .into_iter()
+            .collect();
+        let Some(role) = self
+            .account
+            .iam_roles
+            .iter()
+            .find(|r| r.role_arn == role_arn)
+        else {
+            return Vec::new();
+        };
+        if !role.exists {
+            return vec![Action::CreateDeliveryRole {
+                account_id,
+                role_name,
+                extra_log_groups: extra,
+            }];
+        }
+        let mut actions = Vec::new();
+        let trust = role
+            .trust_policy
+            .as_ref()
+            .map(|t| policy::trust(t, FLOW_LOGS_SERVICE));
+        if !trust.is_some_and(|t| t.trusts_service && !t.trusts_anyone) {
+            actions.push(Action::UpdateTrustPolicy {
+                account_id: account_id.clone(),
+                role_name: role_name.clone(),
+                previous: role.trust_policy.as_ref().map(|t| t.to_string()),
+            });
+        }
+        let allowed = REQUIRED_ACTIONS
+            .iter()
+            .all(|a| policy::allows(role.permission_policies.iter().map(|p| &p.document), a));
+        if !allowed {
+            actions.push(Action::PutDeliveryPolicy {
+                account_id,
+                role_name,
+                extra_log_groups: extra,
+            });
+        }
+        actions
+    }
+
+    fn repair_role(&self, vpc_id: &str, f: &FlowLog) -> Vec<Action> {
+        if f.deliver_logs_permission_arn.is_none() {
+            // A flow log's role cannot be changed: replace the flow log.
+            let mut actions =
+                self.new_flow_log(vpc_id, f.traffic_type.max(self.options.traffic_type));
+            actions.push(self.delete(f));
+            return actions;
+        }
+        let actions = self.role_repairs(f);
+        if actions.is_empty() {
+            vec![self.investigate_delivery(f)]
+        } else {
+            actions
+        }
+    }
+
+    fn investigate_delivery(&self, f: &FlowLog) -> Action {
+        let region = &self.region.region;
+        let mut commands = vec![format!(
+            "aws ec2 describe-flow-logs --region {region} --flow-log-ids {} --query 'FlowLogs[].[FlowLogStatus,DeliverLogsStatus,DeliverLogsErrorMessage]'",
+            f.flow_log_id
+        )];
+        if let Some(group) = f.cloudwatch_log_group() {
+            commands.push(format!(
+                "aws logs describe-log-streams --region {region} --log-group-name {} --order-by LastEventTime --descending --max-items 3",
+                sh_quote(&group)
+            ));
+        }
+        if let Some(role) = &f.deliver_logs_permission_arn {
+            if let Some(name) = arn::role_name_from_arn(role) {
+                commands.push(format!("aws iam get-role --role-name {}", sh_quote(&name)));
+            }
+        }
+        Action::Investigate {
+            region: region.clone(),
+            what: format!(
+                "Find out why flow log {} delivers nothing: its DeliverLogsErrorMessage, the delivery role's trust and permissions, the KMS key policy of the destination, and (for S3) the bucket policy.",
+                f.flow_log_id
+            ),
+            commands,
+        }
+    }
+}
+
+/// The AWS CLI command that recreates a flow log as it is.
+fn recreate_cli(region: &str, f: &FlowLog) -> String {
+    let mut cmd = format!(
+        "aws ec2 create-flow-logs --region {region} --resource-type {} --resource-ids {} --traffic-type {} --log-destination-type {}",
+        f.resource_type.as_str(),
+        f.resource_id,
+        f.traffic_type.as_str(),
+        f.destination_type.as_str()
+    );
+    if let Some(group) = &f.log_group_name {
+        cmd.push_str(&format!(" --log-group-name {}", sh_quote(group)));
+    } else if let Some(dest) = &f.log_destination {
+        cmd.push_str(&format!(" --log-destination {}", sh_quote(dest)));
+    }
+    if let Some(role) = &f.deliver_logs_permission_arn {
+        cmd.push_str(&format!(" --deliver-logs-permission-arn {role}"));
+    }
+    if let Some(format) = &f.log_format {
+        cmd.push_str(&format!(" --log-format {}", sh_quote(format)));
+    }
+    if let Some(interval) = f.max_aggregation_interval {
+        cmd.push_str(&format!(" --max-aggregation-interval {interval}"));
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::model::{Inventory, Vpc};
+    use crate::report::Status;
+    use crate::settings::Settings;
+    use crate::{build_report, Source};
+
+    fn plans_of(inv: &Inventory, options: RemediationOptions, check: &str) -> Vec<Plan> {
+        let settings = Settings {
+            remediation: options,
+            ..Settings::default()
+        };
+        build_report(inv, &settings, &Source::Demo)
+            .results
+            .into_iter()
+            .filter(|r| r.check_id == check && r.status == Status::Fail)
+            .map(|r| {
+                let id = r.resource_id.clone();
+                r.remediation
+                    .unwrap_or_else(|| panic!("FAIL without a plan: {id}"))
+            })
+            .collect()
+    }
+
+    fn kinds(plan: &Plan) -> Vec<&'static str> {
+        plan.actions
+            .iter()
+            .map(|a| match a {
+                Action::CreateLogGroup { .. } => "create-log-group",
+                Action::PutRetentionPolicy { .. } => "put-retention",
+                Action::CreateDeliveryRole { .. } => "create-role",
+                Action::UpdateTrustPolicy { .. } => "update-trust",
+                Action::PutDeliveryPolicy { .. } => "put-policy",
+                Action::CreateFlowLog { .. } => "create-flow-log",
+                Action::DeleteFlowLog { .. } => "delete-flow-log",
+                Action::Investigate { .. } => "investigate",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_demo_failure_has_a_plan() {
+        let inv = crate::demo::inventory().unwrap_or_else(|e| panic!("{e}"));
+        let report = build_report(&inv, &Settings::default(), &Source::Demo);
+        let fails: Vec<_> = report
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .collect();
+        assert!(!fails.is_empty());
+        for r in fails {
+            let plan = r
+                .remediation
+                .as_ref()
+                .unwrap_or_else(|| panic!("no plan for {r:?}"));
+            assert!(!plan.actions.is_empty());
+            assert_eq!(plan.steps.len(), plan.actions.len());
+            assert_eq!(plan.vpc_id, r.vpc_id);
+        }
+        assert!(report
+            .results
+            .iter()
+            .filter(|r| r.status != Status::Fail)
+            .all(|r| r.remediation.is_none()));
+    }
+
+    #[test]
+    fn missing_flow_log_gets_group_role_and_flow_log() {
+        let inv = inventory(vec![vpc("vpc-1")], vec![]);
+        let plans = plans_of(&inv, RemediationOptions::default(), "vpc-flow-logs-enabled");
+        assert_eq!(
+            kinds(&plans[0]),
+            ["create-log-group", "create-role", "create-flow-log"]
+        );
+        let cli = plans[0].cli.join("\n");
+        assert!(
+            cli.contains("--log-group-name /aws/vpc-flow-logs/vpc-1"),
+            "{cli}"
+        );
+        assert!(cli.contains("--retention-in-days 365"));
+        assert!(cli.contains("--traffic-type ALL"));
+        assert!(cli.contains("aws:SourceAccount"));
+        // The backout undoes it in reverse: flow log, role, group.
+        assert!(
+            plans[0].backout[0].contains("delete-flow-logs"),
+            "{:?}",
+            plans[0].backout
+        );
+        assert!(plans[0]
+            .backout
+            .last()
+            .is_some_and(|b| b.contains("delete-log-group")));
+    }
+
+    #[test]
+    fn a_sound_existing_role_is_reused() {
+        let mut inv = inventory(vec![vpc("vpc-1")], vec![]);
+        let mut role = role();
+        role.role_arn = role_arn(ACCOUNT, "flowaudit-vpc-flow-logs");
+        inv.accounts[0].iam_roles.push(role);
+        let plans = plans_of(&inv, RemediationOptions::default(), "vpc-flow-logs-enabled");
+        assert_eq!(kinds(&plans[0]), ["create-log-group", "create-flow-log"]);
+    }
+
+    #[test]
+    fn s3_destination_option() {
+        let inv = inventory(vec![vpc("vpc-1")], vec![]);
+        let options = RemediationOptions {
+            destination: NewDestination::S3 {
+                bucket_arn: "arn:aws:s3:::central-flow-logs".into(),
+                parquet: true,
+                hourly_partitions: true,
+            },
+            ..RemediationOptions::default()
+        };
+        let plans = plans_of(&inv, options, "vpc-flow-logs-enabled");
+        assert_eq!(kinds(&plans[0]), ["create-flow-log"]);
+        assert!(plans[0].cli[0]
+            .contains("FileFormat=parquet,HiveCompatiblePartitions=true,PerHourPartition=true"));
+    }
+
+    #[test]
+    fn short_retention_gets_put_retention_with_backout() {
+        let mut inv = inventory(vec![vpc("vpc-1")], vec![flow_log("fl-1", "vpc-1")]);
+        region_mut(&mut inv).log_groups[0].retention_in_days = Some(14);
+        let plans = plans_of(&inv, RemediationOptions::default(), "flow-log-retention");
+        assert_eq!(kinds(&plans[0]), ["put-retention"]);
+        assert!(
+            plans[0].backout[0].ends_with("--retention-in-days 14"),
+            "{:?}",
+            plans[0].backout
+        );
+    }
+
+    #[test]
+    fn accept_only_gets_a_new_flow_log_and_the_old_one_deleted() {
+        let mut fl = flow_log("fl-1", "vpc-1");
+        fl.traffic_type = TrafficType::Accept;
+        let inv = inventory(vec![vpc("vpc-1")], vec![fl]);
+        let plans = plans_of(
+            &inv,
+            RemediationOptions::default(),
+            "vpc-flow-logs-capture-rejects",
+        );
+        assert_eq!(kinds(&plans[0]).last(), Some(&"delete-flow-log"));
+        assert!(kinds(&plans[0]).contains(&"create-flow-log"));
+        // The backout recreates the deleted flow log first.
+        assert!(
+            plans[0].backout[0].contains("create-flow-logs")
+                && plans[0].backout[0].contains("--traffic-type ACCEPT")
+        );
+    }
+
+    #[test]
+    fn role_repairs_follow_the_cause() {
+        let inv = {
+            let mut inv = inventory(vec![vpc("vpc-1")], vec![flow_log("fl-1", "vpc-1")]);
+            inv.accounts[0].iam_roles[0].trust_policy = Some(
+                serde_json::json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            );
+            inv.accounts[0].iam_roles[0].permission_policies.clear();
+            inv
+        };
+        let plans = plans_of(
+            &inv,
+            RemediationOptions::default(),
+            "flow-log-delivery-role",
+        );
+        assert_eq!(kinds(&plans[0]), ["update-trust", "put-policy"]);
+        assert!(
+            plans[0]
+                .backout
+                .iter()
+                .any(|b| b.contains("ec2.amazonaws.com")),
+            "previous trust restored"
+        );
+
+        let mut missing = inventory(vec![vpc("vpc-1")], vec![flow_log("fl-1", "vpc-1")]);
+        missing.accounts[0].iam_roles[0].exists = false;
+        let plans = plans_of(
+            &missing,
+            RemediationOptions::default(),
+            "flow-log-delivery-role",
+        );
+        assert_eq!(kinds(&plans[0]), ["create-role"]);
+    }
+
+    #[test]
+    fn shared_group_gets_a_group_per_vpc() {
+        let mut a = flow_log("fl-1", "vpc-1");
+        let mut b = flow_log("fl-2", "vpc-2");
+        a.log_group_name = Some("shared".into());
+        b.log_group_name = Some("shared".into());
+        let inv = inventory(vec![vpc("vpc-1"), Vpc { ..vpc("vpc-2") }], vec![a, b]);
+        let plans = plans_of(
+            &inv,
+            RemediationOptions::default(),
+            "flow-log-destination-shared",
+        );
+        assert_eq!(plans.len(), 2);
+        assert!(plans[0].cli.join(" ").contains("/aws/vpc-flow-logs/vpc-1"));
+        assert!(plans[1].cli.join(" ").contains("/aws/vpc-flow-logs/vpc-2"));
+        // Merged, both plans create the shared role once.
+        let merged = crate::remediation::unique_actions(plans.iter());
+        let roles = merged
+            .iter()
+            .filter(|a| matches!(a, Action::CreateDeliveryRole { .. }))
+            .count();
+        assert_eq!(roles, 1);
+    }
+}

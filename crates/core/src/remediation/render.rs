@@ -1,0 +1,235 @@
+//! Each action in words, as AWS CLI commands, as console steps, and its undo.
+
+use super::{
+    delivery_policy, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME, MANAGED_BY_KEY,
+    MANAGED_BY_VALUE,
+};
+
+/// Quotes a word for a POSIX shell.
+pub fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+pub fn words(action: &Action) -> String {
+    match action {
+        Action::CreateLogGroup { region, log_group_name, retention_days } => format!(
+            "Create the CloudWatch Logs group {log_group_name} in {region} and keep its events {retention_days} days."
+        ),
+        Action::PutRetentionPolicy { log_group_name, retention_days, previous_days, .. } => format!(
+            "Set the retention of log group {log_group_name} to {retention_days} days (now {}).",
+            previous_days.map_or("never expires".to_string(), |d| format!("{d} days"))
+        ),
+        Action::CreateDeliveryRole { role_name, .. } => format!(
+            "Create the IAM role {role_name}, which only vpc-flow-logs.amazonaws.com may assume for this account's flow logs, with permission to write to the /aws/vpc-flow-logs/ log groups."
+        ),
+        Action::UpdateTrustPolicy { role_name, .. } => format!(
+            "Replace the trust policy of role {role_name} so that vpc-flow-logs.amazonaws.com may assume it, limited to this account's flow logs."
+        ),
+        Action::PutDeliveryPolicy { role_name, .. } => format!(
+            "Give role {role_name} the inline policy {DELIVERY_POLICY_NAME}: logs:CreateLogStream, logs:PutLogEvents and logs:DescribeLogStreams on the flow-log groups."
+        ),
+        Action::CreateFlowLog { vpc_id, traffic_type, target, region, .. } => format!(
+            "Create a VPC-level flow log for {vpc_id} in {region} capturing {} traffic into {}.",
+            traffic_type.as_str(),
+            describe_target(target)
+        ),
+        Action::DeleteFlowLog { flow_log_id, .. } => format!(
+            "Once the new flow log delivers (check the destination), delete the flow log {flow_log_id} that it replaces."
+        ),
+        Action::Investigate { what, .. } => what.clone(),
+    }
+}
+
+fn describe_target(target: &FlowLogTarget) -> String {
+    match target {
+        FlowLogTarget::CloudWatchLogs { log_group_name, .. } => {
+            format!("log group {log_group_name}")
+        }
+        FlowLogTarget::S3 {
+            bucket_arn,
+            parquet,
+            hourly_partitions,
+        } => format!(
+            "{bucket_arn} ({}{})",
+            if *parquet { "Parquet" } else { "plain text" },
+            if *hourly_partitions {
+                ", hourly partitions"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+fn tag_spec() -> String {
+    format!("Key={MANAGED_BY_KEY},Value={MANAGED_BY_VALUE}")
+}
+
+pub fn cli(action: &Action) -> Vec<String> {
+    match action {
+        Action::CreateLogGroup { region, log_group_name, retention_days } => vec![
+            format!(
+                "aws logs create-log-group --region {region} --log-group-name {} --tags {MANAGED_BY_KEY}={MANAGED_BY_VALUE}",
+                sh_quote(log_group_name)
+            ),
+            retention_cli(region, log_group_name, *retention_days),
+        ],
+        Action::PutRetentionPolicy { region, log_group_name, retention_days, .. } => {
+            vec![retention_cli(region, log_group_name, *retention_days)]
+        }
+        Action::CreateDeliveryRole { account_id, role_name, extra_log_groups } => vec![
+            format!(
+                "aws iam create-role --role-name {} --assume-role-policy-document {} --tags {}",
+                sh_quote(role_name),
+                sh_quote(&trust_policy(account_id).to_string()),
+                tag_spec()
+            ),
+            put_policy_cli(account_id, role_name, extra_log_groups),
+        ],
+        Action::UpdateTrustPolicy { account_id, role_name, .. } => vec![format!(
+            "aws iam update-assume-role-policy --role-name {} --policy-document {}",
+            sh_quote(role_name),
+            sh_quote(&trust_policy(account_id).to_string())
+        )],
+        Action::PutDeliveryPolicy { account_id, role_name, extra_log_groups } => {
+            vec![put_policy_cli(account_id, role_name, extra_log_groups)]
+        }
+        Action::CreateFlowLog { region, vpc_id, traffic_type, target, .. } => {
+            let token = super::client_token(vpc_id, target);
+            let destination = match target {
+                FlowLogTarget::CloudWatchLogs { log_group_name, role_arn } => format!(
+                    "--log-destination-type cloud-watch-logs --log-group-name {} --deliver-logs-permission-arn {role_arn}",
+                    sh_quote(log_group_name)
+                ),
+                FlowLogTarget::S3 { bucket_arn, parquet, hourly_partitions } => format!(
+                    "--log-destination-type s3 --log-destination {bucket_arn} --destination-options FileFormat={},HiveCompatiblePartitions={},PerHourPartition={}",
+                    if *parquet { "parquet" } else { "plain-text" },
+                    parquet,
+                    hourly_partitions
+                ),
+            };
+            vec![format!(
+                "aws ec2 create-flow-logs --region {region} --resource-type VPC --resource-ids {vpc_id} --traffic-type {} {destination} --tag-specifications 'ResourceType=vpc-flow-log,Tags=[{{{}}}]' --client-token {token}",
+                traffic_type.as_str(),
+                tag_spec()
+            )]
+        }
+        Action::DeleteFlowLog { region, flow_log_id, .. } => vec![format!(
+            "aws ec2 delete-flow-logs --region {region} --flow-log-ids {flow_log_id}"
+        )],
+        Action::Investigate { commands, .. } => commands.clone(),
+    }
+}
+
+fn retention_cli(region: &str, group: &str, days: u32) -> String {
+    format!(
+        "aws logs put-retention-policy --region {region} --log-group-name {} --retention-in-days {days}",
+        sh_quote(group)
+    )
+}
+
+fn put_policy_cli(account_id: &str, role_name: &str, extra: &[String]) -> String {
+    format!(
+        "aws iam put-role-policy --role-name {} --policy-name {DELIVERY_POLICY_NAME} --policy-document {}",
+        sh_quote(role_name),
+        sh_quote(&delivery_policy(account_id, extra).to_string())
+    )
+}
+
+pub fn console(action: &Action) -> Vec<String> {
+    match action {
+        Action::CreateLogGroup { region, log_group_name, retention_days } => vec![format!(
+            "CloudWatch console ({region}) → Logs → Log groups → Create log group: name {log_group_name}, retention {retention_days} days, tag {MANAGED_BY_KEY}={MANAGED_BY_VALUE}."
+        )],
+        Action::PutRetentionPolicy { region, log_group_name, retention_days, .. } => vec![format!(
+            "CloudWatch console ({region}) → Log groups → {log_group_name} → Actions → Edit retention setting → {retention_days} days."
+        )],
+        Action::CreateDeliveryRole { account_id, role_name, extra_log_groups } => vec![
+            format!("IAM console → Roles → Create role → Custom trust policy: {}", trust_policy(account_id)),
+            format!(
+                "Name it {role_name}, then Add permissions → Create inline policy {DELIVERY_POLICY_NAME}: {}",
+                delivery_policy(account_id, extra_log_groups)
+            ),
+        ],
+        Action::UpdateTrustPolicy { account_id, role_name, .. } => vec![format!(
+            "IAM console → Roles → {role_name} → Trust relationships → Edit trust policy: {}",
+            trust_policy(account_id)
+        )],
+        Action::PutDeliveryPolicy { account_id, role_name, extra_log_groups } => vec![format!(
+            "IAM console → Roles → {role_name} → Add permissions → Create inline policy {DELIVERY_POLICY_NAME}: {}",
+            delivery_policy(account_id, extra_log_groups)
+        )],
+        Action::CreateFlowLog { region, vpc_id, traffic_type, target, .. } => vec![format!(
+            "VPC console ({region}) → Your VPCs → {vpc_id} → Flow logs → Create flow log: filter {}, maximum aggregation interval 10 minutes, destination {}.",
+            traffic_type.as_str(),
+            match target {
+                FlowLogTarget::CloudWatchLogs { log_group_name, role_arn } => format!("CloudWatch Logs, group {log_group_name}, IAM role {role_arn}"),
+                FlowLogTarget::S3 { .. } => format!("S3, {}", describe_target(target)),
+            }
+        )],
+        Action::DeleteFlowLog { region, flow_log_id, .. } => vec![format!(
+            "VPC console ({region}) → Your VPCs → the VPC → Flow logs → select {flow_log_id} → Actions → Delete (only after the new flow log delivers)."
+        )],
+        Action::Investigate { what, .. } => vec![what.clone()],
+    }
+}
+
+pub fn backout(action: &Action) -> Vec<String> {
+    match action {
+        Action::CreateLogGroup { region, log_group_name, .. } => vec![format!(
+            "aws logs delete-log-group --region {region} --log-group-name {}  # deletes the flow-log data it received",
+            sh_quote(log_group_name)
+        )],
+        Action::PutRetentionPolicy { region, log_group_name, previous_days, .. } => vec![match previous_days {
+            Some(days) => retention_cli(region, log_group_name, *days),
+            None => format!(
+                "aws logs delete-retention-policy --region {region} --log-group-name {}",
+                sh_quote(log_group_name)
+            ),
+        }],
+        Action::CreateDeliveryRole { role_name, .. } => vec![
+            format!("aws iam delete-role-policy --role-name {} --policy-name {DELIVERY_POLICY_NAME}", sh_quote(role_name)),
+            format!("aws iam delete-role --role-name {}", sh_quote(role_name)),
+        ],
+        Action::UpdateTrustPolicy { role_name, previous, .. } => match previous {
+            Some(doc) => vec![format!(
+                "aws iam update-assume-role-policy --role-name {} --policy-document {}",
+                sh_quote(role_name),
+                sh_quote(doc)
+            )],
+            None => Vec::new(),
+        },
+        Action::PutDeliveryPolicy { role_name, .. } => vec![format!(
+            "aws iam delete-role-policy --role-name {} --policy-name {DELIVERY_POLICY_NAME}",
+            sh_quote(role_name)
+        )],
+        Action::CreateFlowLog { region, vpc_id, .. } => vec![format!(
+            "aws ec2 delete-flow-logs --region {region} --flow-log-ids $(aws ec2 describe-flow-logs --region {region} --filter Name=resource-id,Values={vpc_id} Name=tag:{MANAGED_BY_KEY},Values={MANAGED_BY_VALUE} --query 'FlowLogs[].FlowLogId' --output text)"
+        )],
+        Action::DeleteFlowLog { recreate, .. } => vec![recreate.clone()],
+        Action::Investigate { .. } => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sh_quote;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(
+            sh_quote("/aws/vpc-flow-logs/vpc-1"),
+            "/aws/vpc-flow-logs/vpc-1"
+        );
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+        assert_eq!(sh_quote(""), "''");
+        assert_eq!(sh_quote("{\"a\":1}"), "'{\"a\":1}'");
+    }
+}
