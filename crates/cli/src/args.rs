@@ -131,6 +131,14 @@ pub struct ExplainArgs {
     pub id: String,
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+    /// Also show the check's FAIL results in this inventory, each with its plan.
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    pub inventory: Option<PathBuf>,
+    /// Also show the check's FAIL results in the built-in sample, each with its plan.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub eval: EvalArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

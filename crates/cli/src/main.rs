@@ -93,25 +93,54 @@ fn checks(args: CatalogArgs) -> Result<ExitCode> {
 }
 
 fn explain(args: ExplainArgs) -> Result<ExitCode> {
-    let text = match args.format {
-        FormatArg::Table => catalog::render_explain(&args.id),
-        FormatArg::Json => catalog::render_explain_json(&args.id),
-    };
-    match text {
-        Some(text) => {
-            output::write_stdout(&text)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        None => {
-            let known: Vec<&str> = flowaudit_core::checks::REGISTRY
-                .iter()
-                .map(|c| c.meta.id)
-                .collect();
-            anyhow::bail!(
-                "unknown check `{}`; known checks: {}",
-                args.id,
-                known.join(", ")
-            )
-        }
+    if flowaudit_core::checks::find(&args.id).is_none() {
+        let known: Vec<&str> = flowaudit_core::checks::REGISTRY
+            .iter()
+            .map(|c| c.meta.id)
+            .collect();
+        anyhow::bail!(
+            "unknown check `{}`; known checks: {}",
+            args.id,
+            known.join(", ")
+        );
     }
+    let source = match (&args.inventory, args.demo) {
+        (Some(path), _) => {
+            let (inventory, name) = load_inventory(path)?;
+            Some((inventory, Source::InventoryFile(name)))
+        }
+        (None, true) => Some((demo::inventory()?, Source::Demo)),
+        (None, false) => None,
+    };
+    let failures: Vec<flowaudit_core::CheckResult> = match &source {
+        Some((inventory, source)) => build_report(inventory, &args.eval.settings(), source)
+            .results
+            .into_iter()
+            .filter(|r| r.check_id == args.id && r.status == flowaudit_core::Status::Fail)
+            .collect(),
+        None => Vec::new(),
+    };
+    let text = match args.format {
+        FormatArg::Table => {
+            let mut text = catalog::render_explain(&args.id).unwrap_or_default();
+            if source.is_some() {
+                text.push_str(&flowaudit_core::present::plans::render(&failures));
+            }
+            text
+        }
+        FormatArg::Json => {
+            let mut value: serde_json::Value =
+                serde_json::from_str(&catalog::render_explain_json(&args.id).unwrap_or_default())
+                    .context("could not build the explanation")?;
+            if source.is_some() {
+                value["failures"] =
+                    serde_json::to_value(&failures).context("could not serialise results")?;
+            }
+            let mut text = serde_json::to_string_pretty(&value).context("could not serialise")?;
+            text.push('\n');
+            text
+        }
+    };
+    output::write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -216,3 +216,26 @@ fn guardrails_are_written() {
     assert!(text.contains("ec2:DeleteFlowLogs") && text.contains("logs:DeleteLogGroup"));
     assert!(text.contains("arn:aws:iam::*:role/Emergency"));
 }
+
+#[test]
+fn explain_shows_plans_of_failures() {
+    let (code, stdout, _) = run(&["explain", "flow-log-retention", "--demo"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Failures (3)"), "{stdout}");
+    assert!(stdout.contains("--retention-in-days 365"));
+    assert!(stdout.contains("Backout:"));
+    let (_, stdout, _) = run(&[
+        "explain",
+        "vpc-flow-logs-enabled",
+        "--demo",
+        "--format",
+        "json",
+    ]);
+    let value = parse_json(&stdout);
+    let failures = value["failures"].as_array().cloned().unwrap_or_default();
+    assert_eq!(failures.len(), 2);
+    assert!(failures.iter().all(|f| f["remediation"]["cli"].is_array()));
+    // Without an inventory, no failures section.
+    let (_, stdout, _) = run(&["explain", "vpc-flow-logs-enabled"]);
+    assert!(!stdout.contains("Failures ("));
+}

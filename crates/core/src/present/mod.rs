@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod json;
+pub mod plans;
 pub mod table;
 
 /// Output formats of evaluating commands.
