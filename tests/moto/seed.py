@@ -6,6 +6,7 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
 
   seed.py --endpoint URL checks
   seed.py --endpoint URL many --regions us-east-1,eu-west-1 --vpcs 50 [--with-flow-logs 1.0]
+  seed.py --endpoint URL inspect [--region R]   (log groups, roles, flowaudit's flow logs)
 """
 
 import argparse
@@ -214,6 +215,18 @@ def many(endpoint, regions, count, ratio):
     return {"regions": created}
 
 
+def inspect(endpoint, region):
+    """What flowaudit may have created: log groups, roles and flow logs tagged by it."""
+    c = clients(endpoint, region)
+    groups = [g["logGroupName"] for g in c["logs"].describe_log_groups()["logGroups"]]
+    roles = [r["RoleName"] for r in c["iam"].list_roles()["Roles"]]
+    flow_logs = [
+        f["FlowLogId"]
+        for f in c["ec2"].describe_flow_logs(Filters=[{"Name": "tag:managed-by", "Values": ["flowaudit"]}])["FlowLogs"]
+    ]
+    return {"log_groups": sorted(groups), "roles": sorted(roles), "flowaudit_flow_logs": sorted(flow_logs)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--endpoint", required=True)
@@ -223,9 +236,13 @@ def main():
     m.add_argument("--regions", required=True)
     m.add_argument("--vpcs", type=int, required=True)
     m.add_argument("--with-flow-logs", type=float, default=1.0)
+    i = sub.add_parser("inspect")
+    i.add_argument("--region", default="us-east-1")
     args = parser.parse_args()
     if args.scenario == "checks":
         out = checks(args.endpoint)
+    elif args.scenario == "inspect":
+        out = inspect(args.endpoint, args.region)
     else:
         out = many(args.endpoint, args.regions.split(","), args.vpcs, args.with_flow_logs)
     json.dump(out, sys.stdout)

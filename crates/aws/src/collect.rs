@@ -91,10 +91,8 @@ pub enum ScanError {
     NoRegions,
 }
 
-/// Scans one account.
-pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutcome, ScanError> {
-    let started = Instant::now();
-    let collected_at = Utc::now();
+/// Loads the configuration and identifies the account (`GetCallerIdentity`).
+pub async fn connect(opts: ScanOptions) -> Result<(Ctx, String), ScanError> {
     let config = load_config(&opts).await;
     let ctx = Ctx {
         config,
@@ -111,6 +109,14 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
         .account()
         .ok_or_else(|| ScanError::Identity("GetCallerIdentity returned no account".to_string()))?
         .to_string();
+    Ok((ctx, account_id))
+}
+
+/// Scans one account.
+pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutcome, ScanError> {
+    let started = Instant::now();
+    let collected_at = Utc::now();
+    let (ctx, account_id) = connect(opts).await?;
 
     let regions = match &ctx.opts.regions {
         Some(list) => list.clone(),

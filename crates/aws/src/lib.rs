@@ -11,11 +11,14 @@ mod clients;
 pub mod collect;
 mod ec2;
 mod errors;
-mod iam;
+pub mod fix;
+pub(crate) mod iam;
+pub mod journal;
 mod logs;
 pub mod permissions;
 mod s3;
 pub mod stats;
 
-pub use collect::{scan, Progress, ScanError, ScanOptions, ScanOutcome};
+pub use clients::Ctx as Session;
+pub use collect::{connect, scan, Progress, ScanError, ScanOptions, ScanOutcome};
 pub use stats::StatsSnapshot;

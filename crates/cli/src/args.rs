@@ -31,6 +31,11 @@ pub enum Command {
     Checks(CatalogArgs),
     /// Explain one check: why it matters, what passes and fails, compliance, remediation.
     Explain(ExplainArgs),
+    /// Fix failures in AWS: scan, show the plan, and with --apply make the changes,
+    /// journaled so that `rollback` can undo them.
+    Fix(Box<crate::fix::FixCmdArgs>),
+    /// Undo exactly what a `fix --apply` journal records, in reverse order.
+    Rollback(Box<crate::fix::RollbackArgs>),
     /// Export the remediation plans of an inventory as one bash script, Terraform
     /// file or CloudFormation template.
     Remediation(RemediationArgs),

@@ -2,6 +2,7 @@
 //! holds no logic of its own.
 
 mod args;
+mod fix;
 mod output;
 mod remediation;
 mod scan;
@@ -35,6 +36,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Checks(args) => checks(args),
         Command::Explain(args) => explain(args),
         Command::Remediation(args) => remediation::run(args),
+        Command::Fix(args) => fix::run(*args),
+        Command::Rollback(args) => fix::rollback(*args),
         Command::Guardrails(args) => remediation::guardrails(args),
         Command::Permissions => {
             output::write_stdout(&flowaudit_aws::permissions::policy_json())?;

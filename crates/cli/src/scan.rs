@@ -14,8 +14,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::args::ReportArgs;
 use crate::output;
 
-#[derive(Debug, Args)]
-pub struct ScanArgs {
+/// How to reach AWS: credentials, endpoints, regions, limits.
+#[derive(Debug, Clone, Args)]
+pub struct ConnArgs {
     /// Named profile from the shared AWS config and credentials files.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -34,7 +35,12 @@ pub struct ScanArgs {
     pub endpoint_url_region: Vec<(String, String)>,
     /// Regions to scan: a comma-separated list, or `all` for every region enabled
     /// for the account (the default).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        visible_alias = "region"
+    )]
     pub regions: Vec<String>,
     /// Regions read at once.
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -50,6 +56,45 @@ pub struct ScanArgs {
     /// for testing pagination.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(5..=1000))]
     pub page_size: Option<i32>,
+}
+
+impl ConnArgs {
+    /// Scan options for these arguments and evaluation settings.
+    pub fn options(&self, settings: &flowaudit_core::Settings) -> Result<ScanOptions> {
+        let regions = match self.regions.as_slice() {
+            [] => None,
+            [one] if one == "all" => None,
+            list => {
+                if list.iter().any(|r| r == "all") {
+                    bail!("--regions takes either `all` or a list of regions, not both");
+                }
+                if let Some(bad) = list.iter().find(|r| !valid_region(r)) {
+                    bail!("--regions: `{bad}` is not a region name (like eu-west-1)");
+                }
+                Some(list.to_vec())
+            }
+        };
+        let lookback_days = settings.max_delivery_age_hours.div_ceil(24) + 1;
+        Ok(ScanOptions {
+            profile: self.profile.clone(),
+            role_arn: self.role_arn.clone(),
+            external_id: self.external_id.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            region_endpoints: self.endpoint_url_region.clone(),
+            regions,
+            concurrency: usize::from(self.concurrency),
+            page_size: self.page_size,
+            call_timeout: Duration::from_secs(self.call_timeout),
+            max_attempts: self.max_attempts,
+            delivery_lookback_days: lookback_days.min(7),
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
     /// Write the collected inventory to FILE (`flowaudit check --inventory FILE`
     /// reproduces the report).
     #[arg(long, value_name = "FILE")]
@@ -76,55 +121,13 @@ fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
 
 pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let settings = args.report.settings();
-    let regions = match args.regions.as_slice() {
-        [] => None,
-        [one] if one == "all" => None,
-        list => {
-            if list.iter().any(|r| r == "all") {
-                bail!("--regions takes either `all` or a list of regions, not both");
-            }
-            if let Some(bad) = list.iter().find(|r| !valid_region(r)) {
-                bail!("--regions: `{bad}` is not a region name (like eu-west-1)");
-            }
-            Some(list.to_vec())
-        }
-    };
-    let lookback_days = settings.max_delivery_age_hours.div_ceil(24) + 1;
-    let opts = ScanOptions {
-        profile: args.profile.clone(),
-        role_arn: args.role_arn.clone(),
-        external_id: args.external_id.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-        region_endpoints: args.endpoint_url_region.clone(),
-        regions,
-        concurrency: usize::from(args.concurrency),
-        page_size: args.page_size,
-        call_timeout: Duration::from_secs(args.call_timeout),
-        max_attempts: args.max_attempts,
-        delivery_lookback_days: lookback_days.min(7),
-    };
+    let opts = args.conn.options(&settings)?;
     let progress = Bar::new(!args.quiet && std::io::stderr().is_terminal());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let runtime = runtime()?;
     let outcome = runtime.block_on(flowaudit_aws::scan(opts, &progress));
     progress.finish();
     let outcome = outcome?;
-
-    let regions = &outcome.inventory.accounts[0].regions;
-    if !regions.is_empty() && regions.iter().all(|r| r.error.is_some()) {
-        let reasons: Vec<String> = regions
-            .iter()
-            .take(5)
-            .map(|r| format!("  {}: {}", r.region, r.error.as_deref().unwrap_or_default()))
-            .collect();
-        bail!(
-            "no region could be read ({} tried):\n{}",
-            regions.len(),
-            reasons.join("\n")
-        );
-    }
+    ensure_readable(&outcome.inventory)?;
     if let Some(path) = &args.save_inventory {
         let text = serde_json::to_string_pretty(&outcome.inventory)
             .context("could not serialise the inventory")?;
@@ -138,6 +141,32 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     output::emit(&report, &args.report)
 }
 
+/// The async runtime the AWS side runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
+}
+
+/// Fails when no region at all could be read.
+pub fn ensure_readable(inventory: &flowaudit_core::Inventory) -> Result<()> {
+    let regions: Vec<_> = inventory.accounts.iter().flat_map(|a| &a.regions).collect();
+    if !regions.is_empty() && regions.iter().all(|r| r.error.is_some()) {
+        let reasons: Vec<String> = regions
+            .iter()
+            .take(5)
+            .map(|r| format!("  {}: {}", r.region, r.error.as_deref().unwrap_or_default()))
+            .collect();
+        bail!(
+            "no region could be read ({} tried):\n{}",
+            regions.len(),
+            reasons.join("\n")
+        );
+    }
+    Ok(())
+}
+
 fn valid_region(r: &str) -> bool {
     !r.is_empty()
         && r.chars()
@@ -146,10 +175,10 @@ fn valid_region(r: &str) -> bool {
 }
 
 /// A progress bar on stderr, or nothing.
-struct Bar(Option<ProgressBar>);
+pub struct Bar(Option<ProgressBar>);
 
 impl Bar {
-    fn new(enabled: bool) -> Self {
+    pub fn new(enabled: bool) -> Self {
         if !enabled {
             return Bar(None);
         }
@@ -159,7 +188,7 @@ impl Bar {
         Bar(Some(bar))
     }
 
-    fn finish(&self) {
+    pub fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }

@@ -113,7 +113,13 @@ impl Moto {
 
     /// `flowaudit <args>` aimed at this server with moto's test credentials.
     pub fn flowaudit(&self, args: &[&str]) -> (i32, String, String) {
+        self.flowaudit_env(&[], args)
+    }
+
+    /// [`Moto::flowaudit`] with extra environment variables.
+    pub fn flowaudit_env(&self, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
         let mut cmd = bin();
+        cmd.envs(env.iter().copied());
         cmd.env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")

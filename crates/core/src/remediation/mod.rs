@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use crate::model::TrafficType;
 
 pub use build::{attach_plans, plan_for};
+pub use render::{cli as render_cli, words as render_words};
 
 /// The tag every resource flowaudit creates carries.
 pub const MANAGED_BY_KEY: &str = "managed-by";

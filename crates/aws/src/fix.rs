@@ -1,0 +1,528 @@
+//! `flowaudit fix`: applies remediation actions through the SDK, journaling each
+//! change before the next, and `flowaudit rollback`: undoes exactly what a journal
+//! says flowaudit changed, in reverse order.
+
+use aws_sdk_ec2::types::{
+    DestinationFileFormat, DestinationOptionsRequest, Filter, FlowLogsResourceType,
+    LogDestinationType, ResourceType, Tag as Ec2Tag, TagSpecification, TrafficType as Ec2Traffic,
+};
+use flowaudit_core::remediation::{
+    client_token, delivery_policy, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME,
+    MANAGED_BY_KEY, MANAGED_BY_VALUE,
+};
+
+use crate::clients::{client, Ctx};
+use crate::errors::{code, reason};
+use crate::journal::{Change, Entry, Journal};
+
+/// What happened to one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Made the change (journaled).
+    Done(String),
+    /// Nothing to do: already in place.
+    AlreadyDone(String),
+    /// Left for a person (deletions that wait for verification, investigations).
+    LeftForYou(String),
+}
+
+/// Why applying stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error("{0}")]
+    Failed(String),
+    /// Stopped on purpose after this many journaled changes
+    /// (`FLOWAUDIT_FIX_STOP_AFTER`, for testing interruption).
+    #[error("stopped after {0} change(s) as FLOWAUDIT_FIX_STOP_AFTER asks")]
+    Interrupted(usize),
+}
+
+fn ec2_tag() -> Ec2Tag {
+    Ec2Tag::builder()
+        .key(MANAGED_BY_KEY)
+        .value(MANAGED_BY_VALUE)
+        .build()
+}
+
+/// Applies the actions in order. `stop_after` simulates an interruption after that
+/// many journaled changes.
+pub async fn apply(
+    ctx: &Ctx,
+    actions: &[Action],
+    journal: &mut Journal,
+    stop_after: Option<usize>,
+) -> Result<Vec<Outcome>, FixError> {
+    let mut outcomes = Vec::new();
+    let mut changes = 0usize;
+    let mut record = |journal: &mut Journal, change: Change| -> Result<(), FixError> {
+        journal.record(change).map_err(FixError::Failed)?;
+        changes += 1;
+        if stop_after == Some(changes) {
+            return Err(FixError::Interrupted(changes));
+        }
+        Ok(())
+    };
+    let iam = client!(aws_sdk_iam, ctx, None, "fix");
+    for action in actions {
+        match action {
+            Action::CreateLogGroup {
+                region,
+                log_group_name,
+                retention_days,
+            } => {
+                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+                match logs
+                    .create_log_group()
+                    .log_group_name(log_group_name)
+                    .tags(MANAGED_BY_KEY, MANAGED_BY_VALUE)
+                    .send()
+                    .await
+                {
+                    Ok(_) => {
+                        record(
+                            journal,
+                            Change::CreatedLogGroup {
+                                region: region.clone(),
+                                log_group_name: log_group_name.clone(),
+                            },
+                        )?;
+                        logs.put_retention_policy()
+                            .log_group_name(log_group_name)
+                            .retention_in_days(i32::try_from(*retention_days).unwrap_or(365))
+                            .send()
+                            .await
+                            .map_err(|e| {
+                                FixError::Failed(format!(
+                                    "logs:PutRetentionPolicy {log_group_name}: {}",
+                                    reason(&e)
+                                ))
+                            })?;
+                        outcomes.push(Outcome::Done(format!("created log group {log_group_name} in {region} ({retention_days} days)")));
+                    }
+                    Err(e) if code(&e) == Some("ResourceAlreadyExistsException") => {
+                        outcomes.push(Outcome::AlreadyDone(format!(
+                            "log group {log_group_name} exists in {region}"
+                        )));
+                    }
+                    Err(e) => {
+                        return Err(FixError::Failed(format!(
+                            "logs:CreateLogGroup {log_group_name}: {}",
+                            reason(&e)
+                        )))
+                    }
+                }
+            }
+            Action::PutRetentionPolicy {
+                region,
+                log_group_name,
+                retention_days,
+                previous_days,
+            } => {
+                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+                if previous_days.is_some_and(|p| p >= *retention_days) {
+                    outcomes.push(Outcome::AlreadyDone(format!(
+                        "log group {log_group_name} keeps data long enough"
+                    )));
+                    continue;
+                }
+                logs.put_retention_policy()
+                    .log_group_name(log_group_name)
+                    .retention_in_days(i32::try_from(*retention_days).unwrap_or(365))
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        FixError::Failed(format!(
+                            "logs:PutRetentionPolicy {log_group_name}: {}",
+                            reason(&e)
+                        ))
+                    })?;
+                record(
+                    journal,
+                    Change::ChangedRetention {
+                        region: region.clone(),
+                        log_group_name: log_group_name.clone(),
+                        previous_days: *previous_days,
+                    },
+                )?;
+                outcomes.push(Outcome::Done(format!(
+                    "set retention of {log_group_name} to {retention_days} days"
+                )));
+            }
+            Action::CreateDeliveryRole {
+                account_id,
+                role_name,
+                extra_log_groups,
+            } => {
+                let tag = aws_sdk_iam::types::Tag::builder()
+                    .key(MANAGED_BY_KEY)
+                    .value(MANAGED_BY_VALUE)
+                    .build()
+                    .map_err(|e| FixError::Failed(e.to_string()))?;
+                match iam
+                    .create_role()
+                    .role_name(role_name)
+                    .assume_role_policy_document(trust_policy(account_id).to_string())
+                    .tags(tag)
+                    .send()
+                    .await
+                {
+                    Ok(_) => {
+                        record(
+                            journal,
+                            Change::CreatedRole {
+                                role_name: role_name.clone(),
+                            },
+                        )?;
+                        outcomes.push(Outcome::Done(format!("created role {role_name}")));
+                    }
+                    Err(e) if code(&e) == Some("EntityAlreadyExists") => {
+                        outcomes.push(Outcome::AlreadyDone(format!("role {role_name} exists")));
+                    }
+                    Err(e) => {
+                        return Err(FixError::Failed(format!(
+                            "iam:CreateRole {role_name}: {}",
+                            reason(&e)
+                        )))
+                    }
+                }
+                if put_policy(&iam, account_id, role_name, extra_log_groups).await? {
+                    record(
+                        journal,
+                        Change::PutRolePolicy {
+                            role_name: role_name.clone(),
+                            policy_name: DELIVERY_POLICY_NAME.to_string(),
+                        },
+                    )?;
+                    outcomes.push(Outcome::Done(format!(
+                        "put policy {DELIVERY_POLICY_NAME} on {role_name}"
+                    )));
+                } else {
+                    outcomes.push(Outcome::AlreadyDone(format!(
+                        "role {role_name} has policy {DELIVERY_POLICY_NAME}"
+                    )));
+                }
+            }
+            Action::UpdateTrustPolicy {
+                account_id,
+                role_name,
+                previous,
+            } => {
+                iam.update_assume_role_policy()
+                    .role_name(role_name)
+                    .policy_document(trust_policy(account_id).to_string())
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        FixError::Failed(format!(
+                            "iam:UpdateAssumeRolePolicy {role_name}: {}",
+                            reason(&e)
+                        ))
+                    })?;
+                record(
+                    journal,
+                    Change::ChangedTrustPolicy {
+                        role_name: role_name.clone(),
+                        previous: previous.clone().unwrap_or_default(),
+                    },
+                )?;
+                outcomes.push(Outcome::Done(format!(
+                    "replaced the trust policy of {role_name}"
+                )));
+            }
+            Action::PutDeliveryPolicy {
+                account_id,
+                role_name,
+                extra_log_groups,
+            } => {
+                if put_policy(&iam, account_id, role_name, extra_log_groups).await? {
+                    record(
+                        journal,
+                        Change::PutRolePolicy {
+                            role_name: role_name.clone(),
+                            policy_name: DELIVERY_POLICY_NAME.to_string(),
+                        },
+                    )?;
+                    outcomes.push(Outcome::Done(format!(
+                        "put policy {DELIVERY_POLICY_NAME} on {role_name}"
+                    )));
+                } else {
+                    outcomes.push(Outcome::AlreadyDone(format!(
+                        "role {role_name} has policy {DELIVERY_POLICY_NAME}"
+                    )));
+                }
+            }
+            Action::CreateFlowLog {
+                region,
+                vpc_id,
+                traffic_type,
+                target,
+                ..
+            } => {
+                let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
+                let existing = ec2
+                    .describe_flow_logs()
+                    .filter(Filter::builder().name("resource-id").values(vpc_id).build())
+                    .filter(
+                        Filter::builder()
+                            .name(format!("tag:{MANAGED_BY_KEY}"))
+                            .values(MANAGED_BY_VALUE)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        FixError::Failed(format!("ec2:DescribeFlowLogs {vpc_id}: {}", reason(&e)))
+                    })?;
+                if let Some(found) = existing
+                    .flow_logs()
+                    .iter()
+                    .find(|f| matches_target(f, target))
+                {
+                    outcomes.push(Outcome::AlreadyDone(format!(
+                        "flow log {} of {vpc_id} exists",
+                        found.flow_log_id().unwrap_or_default()
+                    )));
+                    continue;
+                }
+                let mut request = ec2
+                    .create_flow_logs()
+                    .resource_type(FlowLogsResourceType::Vpc)
+                    .resource_ids(vpc_id)
+                    .traffic_type(Ec2Traffic::from(traffic_type.as_str()))
+                    .client_token(client_token(vpc_id, target))
+                    .tag_specifications(
+                        TagSpecification::builder()
+                            .resource_type(ResourceType::VpcFlowLog)
+                            .tags(ec2_tag())
+                            .build(),
+                    );
+                request = match target {
+                    FlowLogTarget::CloudWatchLogs {
+                        log_group_name,
+                        role_arn,
+                    } => request
+                        .log_destination_type(LogDestinationType::CloudWatchLogs)
+                        .log_group_name(log_group_name)
+                        .deliver_logs_permission_arn(role_arn),
+                    FlowLogTarget::S3 {
+                        bucket_arn,
+                        parquet,
+                        hourly_partitions,
+                    } => request
+                        .log_destination_type(LogDestinationType::S3)
+                        .log_destination(bucket_arn)
+                        .destination_options(
+                            DestinationOptionsRequest::builder()
+                                .file_format(if *parquet {
+                                    DestinationFileFormat::Parquet
+                                } else {
+                                    DestinationFileFormat::PlainText
+                                })
+                                .hive_compatible_partitions(*parquet)
+                                .per_hour_partition(*hourly_partitions)
+                                .build(),
+                        ),
+                };
+                let out = request.send().await.map_err(|e| {
+                    FixError::Failed(format!("ec2:CreateFlowLogs {vpc_id}: {}", reason(&e)))
+                })?;
+                if let Some(failure) = out.unsuccessful().first() {
+                    let why = failure
+                        .error()
+                        .and_then(|e| e.message())
+                        .unwrap_or("unknown error");
+                    return Err(FixError::Failed(format!(
+                        "ec2:CreateFlowLogs {vpc_id}: {why}"
+                    )));
+                }
+                for id in out.flow_log_ids() {
+                    record(
+                        journal,
+                        Change::CreatedFlowLog {
+                            region: region.clone(),
+                            vpc_id: vpc_id.clone(),
+                            flow_log_id: id.clone(),
+                        },
+                    )?;
+                    outcomes.push(Outcome::Done(format!("created flow log {id} for {vpc_id}")));
+                }
+            }
+            Action::DeleteFlowLog { flow_log_id, .. } => {
+                outcomes.push(Outcome::LeftForYou(format!(
+                    "delete {flow_log_id} once the new flow log delivers: {}",
+                    flowaudit_core::remediation::render_cli(action).join("; ")
+                )))
+            }
+            Action::Investigate { what, .. } => outcomes.push(Outcome::LeftForYou(what.clone())),
+        }
+    }
+    Ok(outcomes)
+}
+
+fn matches_target(f: &aws_sdk_ec2::types::FlowLog, target: &FlowLogTarget) -> bool {
+    match target {
+        FlowLogTarget::CloudWatchLogs { log_group_name, .. } => {
+            f.log_group_name() == Some(log_group_name.as_str())
+        }
+        FlowLogTarget::S3 { bucket_arn, .. } => f.log_destination() == Some(bucket_arn.as_str()),
+    }
+}
+
+/// Puts the delivery policy unless the role has it already, as it is; returns
+/// whether it changed anything.
+async fn put_policy(
+    iam: &aws_sdk_iam::Client,
+    account_id: &str,
+    role_name: &str,
+    extra: &[String],
+) -> Result<bool, FixError> {
+    let wanted = delivery_policy(account_id, extra);
+    if let Ok(current) = iam
+        .get_role_policy()
+        .role_name(role_name)
+        .policy_name(DELIVERY_POLICY_NAME)
+        .send()
+        .await
+    {
+        if crate::iam::parse_document(current.policy_document()).ok() == Some(wanted.clone()) {
+            return Ok(false);
+        }
+    }
+    iam.put_role_policy()
+        .role_name(role_name)
+        .policy_name(DELIVERY_POLICY_NAME)
+        .policy_document(wanted.to_string())
+        .send()
+        .await
+        .map(|_| true)
+        .map_err(|e| FixError::Failed(format!("iam:PutRolePolicy {role_name}: {}", reason(&e))))
+}
+
+/// Undoes the journal's changes in reverse order; returns one line per change.
+/// Something already gone is reported, not an error.
+pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, String> {
+    let iam = client!(aws_sdk_iam, ctx, None, "fix");
+    let mut done = Vec::new();
+    for entry in entries.iter().rev() {
+        let line = match &entry.change {
+            Change::CreatedFlowLog {
+                region,
+                flow_log_id,
+                ..
+            } => {
+                let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
+                let out = ec2
+                    .delete_flow_logs()
+                    .flow_log_ids(flow_log_id)
+                    .send()
+                    .await
+                    .map_err(|e| format!("ec2:DeleteFlowLogs {flow_log_id}: {}", reason(&e)))?;
+                if out.unsuccessful().is_empty() {
+                    format!("deleted flow log {flow_log_id}")
+                } else {
+                    format!("flow log {flow_log_id} was already gone")
+                }
+            }
+            Change::PutRolePolicy {
+                role_name,
+                policy_name,
+            } => {
+                match iam
+                    .delete_role_policy()
+                    .role_name(role_name)
+                    .policy_name(policy_name)
+                    .send()
+                    .await
+                {
+                    Ok(_) => format!("deleted policy {policy_name} of role {role_name}"),
+                    Err(e) if code(&e) == Some("NoSuchEntity") => {
+                        format!("policy {policy_name} of {role_name} was already gone")
+                    }
+                    Err(e) => {
+                        return Err(format!("iam:DeleteRolePolicy {role_name}: {}", reason(&e)))
+                    }
+                }
+            }
+            Change::CreatedRole { role_name } => {
+                match iam.delete_role().role_name(role_name).send().await {
+                    Ok(_) => format!("deleted role {role_name}"),
+                    Err(e) if code(&e) == Some("NoSuchEntity") => {
+                        format!("role {role_name} was already gone")
+                    }
+                    Err(e) => return Err(format!("iam:DeleteRole {role_name}: {}", reason(&e))),
+                }
+            }
+            Change::ChangedTrustPolicy {
+                role_name,
+                previous,
+            } => {
+                iam.update_assume_role_policy()
+                    .role_name(role_name)
+                    .policy_document(previous)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        format!("iam:UpdateAssumeRolePolicy {role_name}: {}", reason(&e))
+                    })?;
+                format!("restored the trust policy of {role_name}")
+            }
+            Change::CreatedLogGroup {
+                region,
+                log_group_name,
+            } => {
+                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+                match logs
+                    .delete_log_group()
+                    .log_group_name(log_group_name)
+                    .send()
+                    .await
+                {
+                    Ok(_) => format!("deleted log group {log_group_name} in {region}"),
+                    Err(e) if code(&e) == Some("ResourceNotFoundException") => {
+                        format!("log group {log_group_name} was already gone")
+                    }
+                    Err(e) => {
+                        return Err(format!(
+                            "logs:DeleteLogGroup {log_group_name}: {}",
+                            reason(&e)
+                        ))
+                    }
+                }
+            }
+            Change::ChangedRetention {
+                region,
+                log_group_name,
+                previous_days,
+            } => {
+                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+                match previous_days {
+                    Some(days) => logs
+                        .put_retention_policy()
+                        .log_group_name(log_group_name)
+                        .retention_in_days(i32::try_from(*days).unwrap_or(365))
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| {
+                            format!("logs:PutRetentionPolicy {log_group_name}: {}", reason(&e))
+                        })?,
+                    None => logs
+                        .delete_retention_policy()
+                        .log_group_name(log_group_name)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| {
+                            format!(
+                                "logs:DeleteRetentionPolicy {log_group_name}: {}",
+                                reason(&e)
+                            )
+                        })?,
+                }
+                format!("restored the retention of {log_group_name}")
+            }
+        };
+        done.push(line);
+    }
+    Ok(done)
+}

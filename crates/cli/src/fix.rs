@@ -1,0 +1,250 @@
+//! `flowaudit fix` and `flowaudit rollback`.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use flowaudit_aws::fix::{self, FixError, Outcome};
+use flowaudit_aws::journal::{self, Journal};
+use flowaudit_core::remediation::{render_cli, unique_actions, Action, Plan};
+use flowaudit_core::{build_report, Report, Source, Status};
+
+use crate::args::EvalArgs;
+use crate::scan::{ensure_readable, runtime, Bar, ConnArgs};
+
+#[derive(Debug, Args)]
+pub struct FixCmdArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Make the changes. Without it, fix only shows the plan.
+    #[arg(long)]
+    pub apply: bool,
+    /// Do not ask for confirmation (required with --apply when not on a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Journal of the changes (JSON lines); default: a new file under the user's
+    /// data directory, whose path is printed.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Only fix this VPC (repeatable).
+    #[arg(long = "vpc", value_name = "VPC_ID")]
+    pub vpcs: Vec<String>,
+    /// Only fix failures of this check (repeatable).
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub eval: EvalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The journal a `flowaudit fix --apply` run wrote.
+    pub journal: PathBuf,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+/// The failures selected for fixing: (check, resource) and their plans.
+fn selected<'r>(report: &'r Report, args: &FixCmdArgs) -> Vec<(&'r str, &'r str, &'r Plan)> {
+    report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .filter(|r| args.checks.is_empty() || args.checks.contains(&r.check_id))
+        .filter(|r| {
+            args.vpcs.is_empty() || r.vpc_id.as_ref().is_some_and(|v| args.vpcs.contains(v))
+        })
+        .filter_map(|r| {
+            Some((
+                r.check_id.as_str(),
+                r.resource_id.as_str(),
+                r.remediation.as_ref()?,
+            ))
+        })
+        .collect()
+}
+
+pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
+    if let Some(unknown) = args
+        .checks
+        .iter()
+        .find(|id| flowaudit_core::checks::find(id).is_none())
+    {
+        bail!("--check: unknown check `{unknown}` (see `flowaudit checks`)");
+    }
+    let settings = args.eval.settings();
+    let opts = args.conn.options(&settings)?;
+    let rt = runtime()?;
+    let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
+    let before = rt.block_on(flowaudit_aws::scan(opts.clone(), &bar));
+    bar.finish();
+    let before = before?;
+    ensure_readable(&before.inventory)?;
+    let report = build_report(&before.inventory, &settings, &Source::Scan);
+    let chosen = selected(&report, &args);
+    if chosen.is_empty() {
+        println!("Nothing to fix: no FAIL result matches.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let plans: Vec<&Plan> = chosen.iter().map(|(_, _, p)| *p).collect();
+    let actions = unique_actions(plans.iter().copied());
+    println!(
+        "Plan: {} failure(s), {} action(s)",
+        chosen.len(),
+        actions.len()
+    );
+    for (i, action) in actions.iter().enumerate() {
+        println!(
+            "  {}. {}",
+            i + 1,
+            flowaudit_core::remediation::render_words(action)
+        );
+        for command in render_cli(action) {
+            println!("       {command}");
+        }
+    }
+    if !args.apply {
+        println!("\nDry run: nothing was changed. Run again with --apply to make these changes.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "--apply changes AWS: add --yes to confirm when standard input is not a terminal"
+            );
+        }
+        print!("\nApply these {} action(s)? [y/N] ", actions.len());
+        std::io::stdout().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .context("could not read the answer")?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("Nothing was changed.");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let path = match &args.journal {
+        Some(path) => path.clone(),
+        None => default_journal()?,
+    };
+    let stop_after = std::env::var("FLOWAUDIT_FIX_STOP_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let (ctx, account_id) = rt.block_on(flowaudit_aws::connect(opts.clone()))?;
+    let mut journal = Journal::create(&path, &account_id).map_err(anyhow::Error::msg)?;
+    eprintln!("journal: {}", journal.path().display());
+    let applied = rt.block_on(fix::apply(&ctx, &actions, &mut journal, stop_after));
+    let outcomes = match applied {
+        Ok(outcomes) => outcomes,
+        Err(e @ FixError::Interrupted(_)) | Err(e @ FixError::Failed(_)) => bail!(
+            "{e}\nWhat was changed so far is in {}; undo it with: flowaudit rollback {}",
+            path.display(),
+            path.display()
+        ),
+    };
+    println!("\nApplied:");
+    for outcome in &outcomes {
+        match outcome {
+            Outcome::Done(what) => println!("  done       {what}"),
+            Outcome::AlreadyDone(what) => println!("  unchanged  {what}"),
+            Outcome::LeftForYou(what) => println!("  left       {what}"),
+        }
+    }
+
+    // Re-scan the regions touched and show before and after.
+    let regions: BTreeSet<String> = actions.iter().filter_map(action_region).collect();
+    let mut again = opts;
+    again.regions = Some(regions.into_iter().collect());
+    let after = rt.block_on(flowaudit_aws::scan(again, &flowaudit_aws::collect::Silent))?;
+    let after = build_report(&after.inventory, &settings, &Source::Scan);
+    println!("\nBefore → after:");
+    let mut still_failing = 0;
+    for (check, resource, plan) in &chosen {
+        let now = after
+            .results
+            .iter()
+            .find(|r| r.check_id == *check && r.resource_id == *resource)
+            .map_or("gone", |r| r.status.as_str());
+        if now == "FAIL" {
+            still_failing += 1;
+        }
+        println!(
+            "  {check:<30} {resource:<24} FAIL → {now}  ({})",
+            plan.vpc_id.as_deref().unwrap_or("-")
+        );
+    }
+    println!("\nUndo with: flowaudit rollback {}", path.display());
+    Ok(if still_failing == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn action_region(action: &Action) -> Option<String> {
+    match action {
+        Action::CreateLogGroup { region, .. }
+        | Action::PutRetentionPolicy { region, .. }
+        | Action::CreateFlowLog { region, .. }
+        | Action::DeleteFlowLog { region, .. }
+        | Action::Investigate { region, .. } => Some(region.clone()),
+        _ => None,
+    }
+}
+
+/// `$XDG_DATA_HOME/flowaudit/journals/fix-<time>-<pid>.jsonl`, or under
+/// `~/.local/share`.
+fn default_journal() -> Result<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .context("cannot find a data directory (set HOME or XDG_DATA_HOME, or pass --journal)")?;
+    Ok(base.join("flowaudit/journals").join(format!(
+        "fix-{}-{}.jsonl",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        std::process::id()
+    )))
+}
+
+pub fn rollback(args: RollbackArgs) -> Result<ExitCode> {
+    let entries = journal::read(&args.journal).map_err(anyhow::Error::msg)?;
+    if entries.is_empty() {
+        println!("{}: nothing to undo", args.journal.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let settings = flowaudit_core::Settings::default();
+    let opts = args.conn.options(&settings)?;
+    let rt = runtime()?;
+    let (ctx, account_id) = rt.block_on(flowaudit_aws::connect(opts))?;
+    if let Some(other) = entries.iter().find(|e| e.account_id != account_id) {
+        bail!(
+            "{} records changes in account {}, but these credentials are for account {account_id}",
+            args.journal.display(),
+            other.account_id
+        );
+    }
+    let done = rt.block_on(fix::rollback(&ctx, &entries)).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}\n(the rest of {} was not undone)",
+            args.journal.display()
+        )
+    })?;
+    println!(
+        "Rolled back {} change(s) from {}:",
+        done.len(),
+        args.journal.display()
+    );
+    for line in done {
+        println!("  {line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
