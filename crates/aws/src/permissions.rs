@@ -46,19 +46,61 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("s3:ListBucket", "newest flow-log object"),
 ];
 
-/// The policy as pretty JSON, ending in a newline.
-pub fn policy_json() -> String {
+/// What `flowaudit fix --apply` and `flowaudit rollback` need besides the scan's
+/// actions.
+pub const FIX_ACTIONS: &[(&str, &str)] = &[
+    ("logs:CreateLogGroup", "create flow-log groups"),
+    ("logs:TagResource", "tag them managed-by=flowaudit"),
+    ("logs:PutRetentionPolicy", "set retention"),
+    (
+        "logs:DeleteRetentionPolicy",
+        "rollback: restore never-expire",
+    ),
+    (
+        "logs:DeleteLogGroup",
+        "rollback: remove groups flowaudit created",
+    ),
+    ("iam:CreateRole", "create the delivery role"),
+    ("iam:TagRole", "tag it managed-by=flowaudit"),
+    ("iam:PutRolePolicy", "give it the delivery policy"),
+    ("iam:UpdateAssumeRolePolicy", "repair trust policies"),
+    ("iam:DeleteRolePolicy", "rollback"),
+    ("iam:DeleteRole", "rollback"),
+    ("iam:PassRole", "let flow logs use the delivery role"),
+    ("ec2:CreateFlowLogs", "create flow logs"),
+    ("ec2:CreateTags", "tag them managed-by=flowaudit"),
+    ("ec2:DeleteFlowLogs", "rollback"),
+];
+
+/// The policy as pretty JSON, ending in a newline; `fix` adds the statement that
+/// `flowaudit fix --apply` and `rollback` need.
+pub fn policy_json_for(fix: bool) -> String {
     let actions: Vec<&str> = ACTIONS.iter().map(|(a, _)| *a).collect();
+    let mut statements = vec![serde_json::json!({
+        "Sid": "FlowauditReadOnly",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": "*"
+    })];
+    if fix {
+        let writes: Vec<&str> = FIX_ACTIONS.iter().map(|(a, _)| *a).collect();
+        statements.push(serde_json::json!({
+            "Sid": "FlowauditFix",
+            "Effect": "Allow",
+            "Action": writes,
+            "Resource": "*"
+        }));
+    }
     let policy = serde_json::json!({
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "FlowauditReadOnly",
-            "Effect": "Allow",
-            "Action": actions,
-            "Resource": "*"
-        }]
+        "Statement": statements
     });
     let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The read-only policy.
+pub fn policy_json() -> String {
+    policy_json_for(false)
 }

@@ -43,7 +43,7 @@ pub enum Command {
     /// control policy.
     Guardrails(GuardrailsArgs),
     /// Print the read-only IAM policy that `scan` needs, as JSON.
-    Permissions,
+    Permissions(PermissionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +88,13 @@ pub enum ExportFormat {
     Cloudformation,
     /// The plans as JSON.
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// Add what `fix --apply` and `rollback` need (writes).
+    #[arg(long)]
+    pub fix: bool,
 }
 
 #[derive(Debug, Args)]

@@ -39,8 +39,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fix(args) => fix::run(*args),
         Command::Rollback(args) => fix::rollback(*args),
         Command::Guardrails(args) => remediation::guardrails(args),
-        Command::Permissions => {
-            output::write_stdout(&flowaudit_aws::permissions::policy_json())?;
+        Command::Permissions(args) => {
+            output::write_stdout(&flowaudit_aws::permissions::policy_json_for(args.fix))?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -370,6 +370,11 @@ fn permissions_is_a_valid_read_only_policy() {
     ] {
         assert!(actions.contains(&needed), "{needed} missing");
     }
+    let (code, stdout, _) = run(&["permissions", "--fix"]);
+    assert_eq!(code, 0);
+    let with_fix = parse_json(&stdout);
+    assert_eq!(with_fix["Statement"].as_array().map(Vec::len), Some(2));
+    assert!(stdout.contains("ec2:CreateFlowLogs") && stdout.contains("iam:PassRole"));
     let writes = ["Create", "Put", "Delete", "Update", "Attach"];
     assert!(actions.iter().all(|a| !writes.iter().any(|w| a
         .split(':')
