@@ -53,14 +53,10 @@ pub async fn apply(
     stop_after: Option<usize>,
 ) -> Result<Vec<Outcome>, FixError> {
     let mut outcomes = Vec::new();
-    let mut changes = 0usize;
-    let mut record = |journal: &mut Journal, change: Change| -> Result<(), FixError> {
-        journal.record(change).map_err(FixError::Failed)?;
-        changes += 1;
-        if stop_after == Some(changes) {
-            return Err(FixError::Interrupted(changes));
-        }
-        Ok(())
+    let mut rec = Recorder {
+        journal,
+        changes: 0,
+        stop_after,
     };
     let iam = client!(aws_sdk_iam, ctx, None, "fix");
     for action in actions {
@@ -79,13 +75,10 @@ pub async fn apply(
                     .await
                 {
                     Ok(_) => {
-                        record(
-                            journal,
-                            Change::CreatedLogGroup {
-                                region: region.clone(),
-                                log_group_name: log_group_name.clone(),
-                            },
-                        )?;
+                        rec.record(Change::CreatedLogGroup {
+                            region: region.clone(),
+                            log_group_name: log_group_name.clone(),
+                        })?;
                         logs.put_retention_policy()
                             .log_group_name(log_group_name)
                             .retention_in_days(i32::try_from(*retention_days).unwrap_or(365))
@@ -136,14 +129,11 @@ pub async fn apply(
                             reason(&e)
                         ))
                     })?;
-                record(
-                    journal,
-                    Change::ChangedRetention {
-                        region: region.clone(),
-                        log_group_name: log_group_name.clone(),
-                        previous_days: *previous_days,
-                    },
-                )?;
+                rec.record(Change::ChangedRetention {
+                    region: region.clone(),
+                    log_group_name: log_group_name.clone(),
+                    previous_days: *previous_days,
+                })?;
                 outcomes.push(Outcome::Done(format!(
                     "set retention of {log_group_name} to {retention_days} days"
                 )));
@@ -167,12 +157,9 @@ pub async fn apply(
                     .await
                 {
                     Ok(_) => {
-                        record(
-                            journal,
-                            Change::CreatedRole {
-                                role_name: role_name.clone(),
-                            },
-                        )?;
+                        rec.record(Change::CreatedRole {
+                            role_name: role_name.clone(),
+                        })?;
                         outcomes.push(Outcome::Done(format!("created role {role_name}")));
                     }
                     Err(e) if code(&e) == Some("EntityAlreadyExists") => {
@@ -185,22 +172,15 @@ pub async fn apply(
                         )))
                     }
                 }
-                if put_policy(&iam, account_id, role_name, extra_log_groups).await? {
-                    record(
-                        journal,
-                        Change::PutRolePolicy {
-                            role_name: role_name.clone(),
-                            policy_name: DELIVERY_POLICY_NAME.to_string(),
-                        },
-                    )?;
-                    outcomes.push(Outcome::Done(format!(
-                        "put policy {DELIVERY_POLICY_NAME} on {role_name}"
-                    )));
-                } else {
-                    outcomes.push(Outcome::AlreadyDone(format!(
-                        "role {role_name} has policy {DELIVERY_POLICY_NAME}"
-                    )));
-                }
+                ensure_policy(
+                    &iam,
+                    &mut rec,
+                    &mut outcomes,
+                    account_id,
+                    role_name,
+                    extra_log_groups,
+                )
+                .await?;
             }
             Action::UpdateTrustPolicy {
                 account_id,
@@ -218,13 +198,10 @@ pub async fn apply(
                             reason(&e)
                         ))
                     })?;
-                record(
-                    journal,
-                    Change::ChangedTrustPolicy {
-                        role_name: role_name.clone(),
-                        previous: previous.clone().unwrap_or_default(),
-                    },
-                )?;
+                rec.record(Change::ChangedTrustPolicy {
+                    role_name: role_name.clone(),
+                    previous: previous.clone().unwrap_or_default(),
+                })?;
                 outcomes.push(Outcome::Done(format!(
                     "replaced the trust policy of {role_name}"
                 )));
@@ -234,22 +211,15 @@ pub async fn apply(
                 role_name,
                 extra_log_groups,
             } => {
-                if put_policy(&iam, account_id, role_name, extra_log_groups).await? {
-                    record(
-                        journal,
-                        Change::PutRolePolicy {
-                            role_name: role_name.clone(),
-                            policy_name: DELIVERY_POLICY_NAME.to_string(),
-                        },
-                    )?;
-                    outcomes.push(Outcome::Done(format!(
-                        "put policy {DELIVERY_POLICY_NAME} on {role_name}"
-                    )));
-                } else {
-                    outcomes.push(Outcome::AlreadyDone(format!(
-                        "role {role_name} has policy {DELIVERY_POLICY_NAME}"
-                    )));
-                }
+                ensure_policy(
+                    &iam,
+                    &mut rec,
+                    &mut outcomes,
+                    account_id,
+                    role_name,
+                    extra_log_groups,
+                )
+                .await?;
             }
             Action::CreateFlowLog {
                 region,
@@ -336,14 +306,11 @@ pub async fn apply(
                     )));
                 }
                 for id in out.flow_log_ids() {
-                    record(
-                        journal,
-                        Change::CreatedFlowLog {
-                            region: region.clone(),
-                            vpc_id: vpc_id.clone(),
-                            flow_log_id: id.clone(),
-                        },
-                    )?;
+                    rec.record(Change::CreatedFlowLog {
+                        region: region.clone(),
+                        vpc_id: vpc_id.clone(),
+                        flow_log_id: id.clone(),
+                    })?;
                     outcomes.push(Outcome::Done(format!("created flow log {id} for {vpc_id}")));
                 }
             }
@@ -366,6 +333,50 @@ fn matches_target(f: &aws_sdk_ec2::types::FlowLog, target: &FlowLogTarget) -> bo
         }
         FlowLogTarget::S3 { bucket_arn, .. } => f.log_destination() == Some(bucket_arn.as_str()),
     }
+}
+
+/// Journals changes and stops after `stop_after` of them (a simulated
+/// interruption).
+struct Recorder<'j> {
+    journal: &'j mut Journal,
+    changes: usize,
+    stop_after: Option<usize>,
+}
+
+impl Recorder<'_> {
+    fn record(&mut self, change: Change) -> Result<(), FixError> {
+        self.journal.record(change).map_err(FixError::Failed)?;
+        self.changes += 1;
+        if self.stop_after == Some(self.changes) {
+            return Err(FixError::Interrupted(self.changes));
+        }
+        Ok(())
+    }
+}
+
+/// Puts the delivery policy on a role (journaled) unless it has it already.
+async fn ensure_policy(
+    iam: &aws_sdk_iam::Client,
+    rec: &mut Recorder<'_>,
+    outcomes: &mut Vec<Outcome>,
+    account_id: &str,
+    role_name: &str,
+    extra: &[String],
+) -> Result<(), FixError> {
+    if put_policy(iam, account_id, role_name, extra).await? {
+        rec.record(Change::PutRolePolicy {
+            role_name: role_name.to_string(),
+            policy_name: DELIVERY_POLICY_NAME.to_string(),
+        })?;
+        outcomes.push(Outcome::Done(format!(
+            "put policy {DELIVERY_POLICY_NAME} on {role_name}"
+        )));
+    } else {
+        outcomes.push(Outcome::AlreadyDone(format!(
+            "role {role_name} has policy {DELIVERY_POLICY_NAME}"
+        )));
+    }
+    Ok(())
 }
 
 /// Puts the delivery policy unless the role has it already, as it is; returns

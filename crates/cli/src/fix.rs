@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use flowaudit_aws::fix::{self, FixError, Outcome};
 use flowaudit_aws::journal::{self, Journal};
-use flowaudit_core::remediation::{render_cli, unique_actions, Action, Plan};
+use flowaudit_core::remediation::{render_cli, unique_actions, Plan};
 use flowaudit_core::{build_report, Report, Source, Status};
 
 use crate::args::EvalArgs;
@@ -160,7 +160,10 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     }
 
     // Re-scan the regions touched and show before and after.
-    let regions: BTreeSet<String> = actions.iter().filter_map(action_region).collect();
+    let regions: BTreeSet<String> = actions
+        .iter()
+        .filter_map(|a| a.region().map(str::to_string))
+        .collect();
     let mut again = opts;
     again.regions = Some(regions.into_iter().collect());
     let after = rt.block_on(flowaudit_aws::scan(again, &flowaudit_aws::collect::Silent))?;
@@ -187,17 +190,6 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-fn action_region(action: &Action) -> Option<String> {
-    match action {
-        Action::CreateLogGroup { region, .. }
-        | Action::PutRetentionPolicy { region, .. }
-        | Action::CreateFlowLog { region, .. }
-        | Action::DeleteFlowLog { region, .. }
-        | Action::Investigate { region, .. } => Some(region.clone()),
-        _ => None,
-    }
 }
 
 /// `$XDG_DATA_HOME/flowaudit/journals/fix-<time>-<pid>.jsonl`, or under

@@ -201,6 +201,20 @@ impl Plan {
 }
 
 impl Action {
+    /// The region the action happens in; `None` for IAM (global).
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            Action::CreateLogGroup { region, .. }
+            | Action::PutRetentionPolicy { region, .. }
+            | Action::CreateFlowLog { region, .. }
+            | Action::DeleteFlowLog { region, .. }
+            | Action::Investigate { region, .. } => Some(region),
+            Action::CreateDeliveryRole { .. }
+            | Action::UpdateTrustPolicy { .. }
+            | Action::PutDeliveryPolicy { .. } => None,
+        }
+    }
+
     /// Actions with the same key do the same thing to the same resource and are
     /// merged when plans are combined.
     fn key(&self) -> String {

@@ -38,14 +38,7 @@ fn alias(region: &str) -> String {
 fn regions(actions: &[Action]) -> BTreeSet<String> {
     actions
         .iter()
-        .filter_map(|a| match a {
-            Action::CreateLogGroup { region, .. }
-            | Action::PutRetentionPolicy { region, .. }
-            | Action::CreateFlowLog { region, .. }
-            | Action::DeleteFlowLog { region, .. }
-            | Action::Investigate { region, .. } => Some(region.clone()),
-            _ => None,
-        })
+        .filter_map(|a| a.region().map(str::to_string))
         .collect()
 }
 
