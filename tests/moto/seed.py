@@ -6,6 +6,7 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
 
   seed.py --endpoint URL checks
   seed.py --endpoint URL many --regions us-east-1,eu-west-1 --vpcs 50 [--with-flow-logs 1.0]
+  seed.py --endpoint URL role --name NAME [--service S]   (a role trusting S)
   seed.py --endpoint URL inspect [--region R]   (log groups, roles, flowaudit's flow logs)
 """
 
@@ -236,11 +237,17 @@ def main():
     m.add_argument("--regions", required=True)
     m.add_argument("--vpcs", type=int, required=True)
     m.add_argument("--with-flow-logs", type=float, default=1.0)
+    r = sub.add_parser("role")
+    r.add_argument("--name", required=True)
+    r.add_argument("--service", default=FLOW_LOGS)
     i = sub.add_parser("inspect")
     i.add_argument("--region", default="us-east-1")
     args = parser.parse_args()
     if args.scenario == "checks":
         out = checks(args.endpoint)
+    elif args.scenario == "role":
+        iam = clients(args.endpoint, "us-east-1")["iam"]
+        out = {"role_arn": role(iam, args.name, trust(service=args.service))}
     elif args.scenario == "inspect":
         out = inspect(args.endpoint, args.region)
     else:

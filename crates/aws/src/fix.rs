@@ -11,6 +11,8 @@ use flowaudit_core::remediation::{
     MANAGED_BY_KEY, MANAGED_BY_VALUE,
 };
 
+use flowaudit_core::checks::delivery_role::FLOW_LOGS_SERVICE;
+
 use crate::clients::{client, Ctx};
 use crate::errors::{code, reason};
 use crate::journal::{Change, Entry, Journal};
@@ -163,7 +165,10 @@ pub async fn apply(
                         outcomes.push(Outcome::Done(format!("created role {role_name}")));
                     }
                     Err(e) if code(&e) == Some("EntityAlreadyExists") => {
-                        outcomes.push(Outcome::AlreadyDone(format!("role {role_name} exists")));
+                        ensure_trusted(&iam, role_name).await?;
+                        outcomes.push(Outcome::AlreadyDone(format!(
+                            "role {role_name} exists and trusts {FLOW_LOGS_SERVICE}"
+                        )));
                     }
                     Err(e) => {
                         return Err(FixError::Failed(format!(
@@ -332,6 +337,31 @@ fn matches_target(f: &aws_sdk_ec2::types::FlowLog, target: &FlowLogTarget) -> bo
             f.log_group_name() == Some(log_group_name.as_str())
         }
         FlowLogTarget::S3 { bucket_arn, .. } => f.log_destination() == Some(bucket_arn.as_str()),
+    }
+}
+
+/// An existing role is reused only when the flow-logs service may assume it.
+async fn ensure_trusted(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<(), FixError> {
+    let got = iam
+        .get_role()
+        .role_name(role_name)
+        .send()
+        .await
+        .map_err(|e| FixError::Failed(format!("iam:GetRole {role_name}: {}", reason(&e))))?;
+    let trusted = got
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .and_then(|doc| crate::iam::parse_document(doc).ok())
+        .is_some_and(|doc| {
+            let trust = flowaudit_core::policy::trust(&doc, FLOW_LOGS_SERVICE);
+            trust.trusts_service && !trust.trusts_anyone
+        });
+    if trusted {
+        Ok(())
+    } else {
+        Err(FixError::Failed(format!(
+            "role {role_name} exists but {FLOW_LOGS_SERVICE} may not assume it; repair its trust policy or choose another --fix-role-name"
+        )))
     }
 }
 

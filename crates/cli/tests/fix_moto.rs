@@ -197,3 +197,40 @@ fn rollback_refuses_a_bad_journal() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_existing_role_is_reused_only_when_trusted() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    // Not referenced by any flow log, so the plan cannot know it: apply must check.
+    moto.seed(&[
+        "role",
+        "--name",
+        "flowaudit-vpc-flow-logs",
+        "--service",
+        "ec2.amazonaws.com",
+    ]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("fix.jsonl");
+    let journal = journal.to_string_lossy();
+    let (code, _, stderr) = moto.flowaudit(&[
+        "fix",
+        "--regions",
+        "us-east-1",
+        "-q",
+        "--check",
+        "vpc-flow-logs-enabled",
+        "--apply",
+        "--yes",
+        "--journal",
+        &journal,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "role flowaudit-vpc-flow-logs exists but vpc-flow-logs.amazonaws.com may not assume it"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("flowaudit rollback"), "{stderr}");
+}
