@@ -319,6 +319,34 @@ pub async fn apply(
                     outcomes.push(Outcome::Done(format!("created flow log {id} for {vpc_id}")));
                 }
             }
+            Action::RaiseBucketExpiration {
+                bucket,
+                prefix,
+                min_days,
+                ..
+            } => {
+                let min = i32::try_from(*min_days).unwrap_or(i32::MAX);
+                let (_, previous) = crate::s3::change_expirations(ctx, bucket, |rule| {
+                    let days = rule.expiration().and_then(|e| e.days())?;
+                    (crate::s3::applies_to_flow_logs(rule, prefix) && days < min).then_some(min)
+                })
+                .await
+                .map_err(FixError::Failed)?;
+                if previous.is_empty() {
+                    outcomes.push(Outcome::AlreadyDone(format!(
+                        "bucket {bucket} keeps flow-log objects long enough"
+                    )));
+                } else {
+                    rec.record(Change::ChangedBucketExpiration {
+                        bucket: bucket.clone(),
+                        previous: previous.clone(),
+                    })?;
+                    outcomes.push(Outcome::Done(format!(
+                        "raised the expiration of {} lifecycle rule(s) of {bucket} to {min_days} days",
+                        previous.len()
+                    )));
+                }
+            }
             Action::DeleteFlowLog { flow_log_id, .. } => {
                 outcomes.push(Outcome::LeftForYou(format!(
                     "delete {flow_log_id} once the new flow log delivers: {}",
@@ -506,6 +534,20 @@ pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, Strin
                         format!("iam:UpdateAssumeRolePolicy {role_name}: {}", reason(&e))
                     })?;
                 format!("restored the trust policy of {role_name}")
+            }
+            Change::ChangedBucketExpiration { bucket, previous } => {
+                crate::s3::change_expirations(ctx, bucket, |rule| {
+                    let id = rule.id().unwrap_or_default();
+                    previous
+                        .iter()
+                        .find(|(p, _)| p == id)
+                        .map(|(_, days)| *days)
+                })
+                .await?;
+                format!(
+                    "restored the expiration of {} lifecycle rule(s) of {bucket}",
+                    previous.len()
+                )
             }
             Change::CreatedLogGroup {
                 region,

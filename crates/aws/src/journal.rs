@@ -38,6 +38,12 @@ pub enum Change {
     },
     /// A trust policy flowaudit replaced.
     ChangedTrustPolicy { role_name: String, previous: String },
+    /// Lifecycle rules (by id) whose expiration flowaudit raised, with the days
+    /// before.
+    ChangedBucketExpiration {
+        bucket: String,
+        previous: Vec<(String, i32)>,
+    },
 }
 
 /// A journal line.

@@ -16,7 +16,7 @@ pub(crate) mod iam;
 pub mod journal;
 mod logs;
 pub mod permissions;
-mod s3;
+pub(crate) mod s3;
 pub mod stats;
 
 pub use clients::Ctx as Session;

@@ -39,11 +39,7 @@ pub async fn collect_bucket(
     let home = ctx.home_region();
     let global = s3_client(ctx, &home);
     let region = match global.get_bucket_location().bucket(name).send().await {
-        Ok(out) => match out.location_constraint().map(|c| c.as_str()) {
-            None | Some("") => "us-east-1".to_string(),
-            Some("EU") => "eu-west-1".to_string(),
-            Some(other) => other.to_string(),
-        },
+        Ok(out) => region_of(out.location_constraint().map(|c| c.as_str())),
         Err(e) if code(&e) == Some("NoSuchBucket") => return bucket,
         Err(e) => {
             let mut why = format!("s3:GetBucketLocation: {}", reason(&e));
@@ -93,7 +89,8 @@ pub async fn collect_bucket(
     bucket
 }
 
-fn s3_client(ctx: &Ctx, region: &str) -> aws_sdk_s3::Client {
+/// An S3 client for `region`.
+pub(crate) fn s3_client(ctx: &Ctx, region: &str) -> aws_sdk_s3::Client {
     let scope = "global";
     let base = client!(aws_sdk_s3, ctx, Some(region), scope);
     let conf = base
@@ -108,25 +105,130 @@ fn s3_client(ctx: &Ctx, region: &str) -> aws_sdk_s3::Client {
 /// written under `prefix` (flow logs write to `<prefix>AWSLogs/...`). Rules that
 /// filter on tags never match flow-log objects, which carry none.
 pub fn shortest_expiration(rules: &[LifecycleRule], prefix: &str) -> Option<u32> {
-    let stem = format!("{prefix}AWSLogs/");
     rules
         .iter()
-        .filter(|r| *r.status() == ExpirationStatus::Enabled)
-        .filter_map(|r| {
-            let days = r.expiration()?.days()?;
-            let (rule_prefix, tagged) = match r.filter() {
-                Some(f) => match f.and() {
-                    Some(and) => (and.prefix().unwrap_or_default(), !and.tags().is_empty()),
-                    None => (f.prefix().unwrap_or_default(), f.tag().is_some()),
-                },
-                #[allow(deprecated)]
-                None => (r.prefix().unwrap_or_default(), false),
-            };
-            let applies =
-                !tagged && (stem.starts_with(rule_prefix) || rule_prefix.starts_with(&stem));
-            applies.then(|| u32::try_from(days).ok()).flatten()
-        })
+        .filter(|r| applies_to_flow_logs(r, prefix))
+        .filter_map(|r| u32::try_from(r.expiration()?.days()?).ok())
         .min()
+}
+
+/// Whether an enabled rule with an expiration in days applies to objects written
+/// under `<prefix>AWSLogs/`.
+pub fn applies_to_flow_logs(rule: &LifecycleRule, prefix: &str) -> bool {
+    let stem = format!("{prefix}AWSLogs/");
+    if *rule.status() != ExpirationStatus::Enabled
+        || rule.expiration().and_then(|e| e.days()).is_none()
+    {
+        return false;
+    }
+    let (rule_prefix, tagged) = match rule.filter() {
+        Some(f) => match f.and() {
+            Some(and) => (and.prefix().unwrap_or_default(), !and.tags().is_empty()),
+            None => (f.prefix().unwrap_or_default(), f.tag().is_some()),
+        },
+        #[allow(deprecated)]
+        None => (rule.prefix().unwrap_or_default(), false),
+    };
+    !tagged && (stem.starts_with(rule_prefix) || rule_prefix.starts_with(&stem))
+}
+
+/// The bucket's region (`GetBucketLocation`).
+pub(crate) async fn bucket_region(ctx: &Ctx, bucket: &str) -> Result<String, String> {
+    let home = ctx.home_region();
+    let out = s3_client(ctx, &home)
+        .get_bucket_location()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| format!("s3:GetBucketLocation {bucket}: {}", reason(&e)))?;
+    Ok(region_of(out.location_constraint().map(|c| c.as_str())))
+}
+
+/// The region a `LocationConstraint` names.
+fn region_of(constraint: Option<&str>) -> String {
+    match constraint {
+        None | Some("") => "us-east-1".to_string(),
+        Some("EU") => "eu-west-1".to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Sets the expiration days of the rules for which `change(rule)` says so, and
+/// returns the bucket's region and the (rule id, previous days) of the rules
+/// changed. Every other part of the configuration is kept as it is.
+pub(crate) async fn change_expirations(
+    ctx: &Ctx,
+    bucket: &str,
+    change: impl Fn(&LifecycleRule) -> Option<i32>,
+) -> Result<(String, Vec<(String, i32)>), String> {
+    let region = bucket_region(ctx, bucket).await?;
+    let client = s3_client(ctx, &region);
+    let current = client
+        .get_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "s3:GetBucketLifecycleConfiguration {bucket}: {}",
+                reason(&e)
+            )
+        })?;
+    let mut changed = Vec::new();
+    let mut rules = Vec::new();
+    for rule in current.rules() {
+        let Some(days) = change(rule) else {
+            rules.push(rule.clone());
+            continue;
+        };
+        let previous = rule.expiration().and_then(|e| e.days()).unwrap_or(0);
+        changed.push((rule.id().unwrap_or_default().to_string(), previous));
+        let expiration = aws_sdk_s3::types::LifecycleExpiration::builder()
+            .days(days)
+            .set_expired_object_delete_marker(
+                rule.expiration()
+                    .and_then(|e| e.expired_object_delete_marker()),
+            )
+            .build();
+        #[allow(deprecated)]
+        let rebuilt = LifecycleRule::builder()
+            .set_id(rule.id().map(str::to_string))
+            .set_prefix(rule.prefix().map(str::to_string))
+            .set_filter(rule.filter().cloned())
+            .status(rule.status().clone())
+            .set_transitions(Some(rule.transitions().to_vec()).filter(|t| !t.is_empty()))
+            .set_noncurrent_version_transitions(
+                Some(rule.noncurrent_version_transitions().to_vec()).filter(|t| !t.is_empty()),
+            )
+            .set_noncurrent_version_expiration(rule.noncurrent_version_expiration().cloned())
+            .set_abort_incomplete_multipart_upload(
+                rule.abort_incomplete_multipart_upload().cloned(),
+            )
+            .expiration(expiration)
+            .build()
+            .map_err(|e| format!("could not rebuild lifecycle rule: {e}"))?;
+        rules.push(rebuilt);
+    }
+    if changed.is_empty() {
+        return Ok((region, changed));
+    }
+    let configuration = aws_sdk_s3::types::BucketLifecycleConfiguration::builder()
+        .set_rules(Some(rules))
+        .build()
+        .map_err(|e| format!("could not build lifecycle configuration: {e}"))?;
+    client
+        .put_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .lifecycle_configuration(configuration)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "s3:PutBucketLifecycleConfiguration {bucket}: {}",
+                reason(&e)
+            )
+        })?;
+    Ok((region, changed))
 }
 
 /// The newest object under the flow-log key layout of each delivery, looking at

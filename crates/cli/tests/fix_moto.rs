@@ -89,8 +89,9 @@ fn fix_applies_reruns_idempotently_and_rolls_back() {
     let journal = dir.path().join("fix.jsonl");
     let journal = journal.to_string_lossy();
     let (code, applied, stderr) = fix(&moto, &[], &["--apply", "--yes", "--journal", &journal]);
-    // The S3 lifecycle rule is left for a person, so one targeted failure remains.
-    assert_eq!(code, 1, "{stderr}\n{applied}");
+    // Every targeted failure is fixed, the S3 lifecycle rule included.
+    assert_eq!(code, 0, "{stderr}\n{applied}");
+    assert!(!applied.contains("FAIL → FAIL"), "{applied}");
     assert_eq!(
         plan_section(&applied),
         plan_section(&dry),
@@ -109,7 +110,7 @@ fn fix_applies_reruns_idempotently_and_rolls_back() {
     );
     for (key, was) in &before {
         let now = after.get(key).cloned().unwrap_or_default();
-        if was == "FAIL" && TARGETS.contains(&key.0.as_str()) && key.0 != "flow-log-retention" {
+        if was == "FAIL" && TARGETS.contains(&key.0.as_str()) {
             assert_eq!(now, "PASS", "{key:?} still failing");
         }
         if was == "PASS" {
@@ -117,7 +118,8 @@ fn fix_applies_reruns_idempotently_and_rolls_back() {
         }
     }
     let lines = std::fs::read_to_string(&*journal).unwrap_or_default();
-    assert!(lines.lines().count() >= 8, "{lines}");
+    assert!(lines.lines().count() >= 9, "{lines}");
+    assert!(lines.contains("changed_bucket_expiration"), "{lines}");
 
     // Running again finds nothing left to do and creates nothing.
     let journal2 = dir.path().join("again.jsonl");

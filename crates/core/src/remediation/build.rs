@@ -278,16 +278,30 @@ impl Scope<'_> {
             }
             None => {
                 let bucket = f.s3_bucket().unwrap_or_default();
-                vec![Action::Investigate {
-                    region: self.region.region.clone(),
-                    what: format!(
-                        "Raise the expiration of the lifecycle rules of bucket {bucket} that apply to AWSLogs/ to at least {} days (edit the rule; S3 replaces the whole lifecycle configuration on put).",
-                        self.options.retention_days
-                    ),
-                    commands: vec![format!(
-                        "aws s3api get-bucket-lifecycle-configuration --bucket {}",
-                        sh_quote(&bucket)
-                    )],
+                let current_days = self
+                    .account
+                    .s3_buckets
+                    .iter()
+                    .find(|b| b.bucket_name == bucket)
+                    .and_then(|b| b.expiration_days)
+                    .unwrap_or(0);
+                let prefix = f
+                    .log_destination
+                    .as_deref()
+                    .map(arn::bucket_prefix_from_arn)
+                    .map(|p| {
+                        if p.is_empty() || p.ends_with('/') {
+                            p
+                        } else {
+                            format!("{p}/")
+                        }
+                    })
+                    .unwrap_or_default();
+                vec![Action::RaiseBucketExpiration {
+                    bucket,
+                    prefix,
+                    min_days: self.options.retention_days,
+                    current_days,
                 }]
             }
         }
@@ -458,6 +472,7 @@ mod tests {
                 Action::PutDeliveryPolicy { .. } => "put-policy",
                 Action::CreateFlowLog { .. } => "create-flow-log",
                 Action::DeleteFlowLog { .. } => "delete-flow-log",
+                Action::RaiseBucketExpiration { .. } => "raise-bucket-expiration",
                 Action::Investigate { .. } => "investigate",
             })
             .collect()
@@ -555,6 +570,32 @@ mod tests {
             "{:?}",
             plans[0].backout
         );
+    }
+
+    #[test]
+    fn short_s3_lifecycle_gets_its_rules_raised() {
+        let mut inv = inventory(
+            vec![vpc("vpc-1")],
+            vec![s3_flow_log("fl-1", "vpc-1", "logs-bucket")],
+        );
+        inv.accounts[0].s3_buckets[0].expiration_days = Some(90);
+        let plans = plans_of(&inv, RemediationOptions::default(), "flow-log-retention");
+        assert_eq!(kinds(&plans[0]), ["raise-bucket-expiration"]);
+        assert_eq!(
+            plans[0].actions[0],
+            Action::RaiseBucketExpiration {
+                bucket: "logs-bucket".into(),
+                prefix: "flow/".into(),
+                min_days: 365,
+                current_days: 90
+            }
+        );
+        assert!(
+            plans[0].cli[1].contains("--arg stem flow/AWSLogs/"),
+            "{:?}",
+            plans[0].cli
+        );
+        assert!(plans[0].backout[0].contains("file://lifecycle-logs-bucket.json"));
     }
 
     #[test]

@@ -187,6 +187,7 @@ pub fn render(actions: &[Action]) -> String {
             Action::PutRetentionPolicy { .. }
             | Action::UpdateTrustPolicy { .. }
             | Action::DeleteFlowLog { .. }
+            | Action::RaiseBucketExpiration { .. }
             | Action::Investigate { .. } => manual.push(json!({
                 "step": render::words(action),
                 "commands": render::cli(action)

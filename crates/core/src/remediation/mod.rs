@@ -138,6 +138,14 @@ pub enum Action {
         traffic_type: TrafficType,
         target: FlowLogTarget,
     },
+    /// Raise the expiration of the bucket's enabled lifecycle rules that apply to
+    /// flow-log objects (`<prefix>AWSLogs/...`) to at least `min_days`.
+    RaiseBucketExpiration {
+        bucket: String,
+        prefix: String,
+        min_days: u32,
+        current_days: u32,
+    },
     /// Delete a flow log that the plan replaces, once the new one delivers.
     DeleteFlowLog {
         region: String,
@@ -211,7 +219,8 @@ impl Action {
             | Action::Investigate { region, .. } => Some(region),
             Action::CreateDeliveryRole { .. }
             | Action::UpdateTrustPolicy { .. }
-            | Action::PutDeliveryPolicy { .. } => None,
+            | Action::PutDeliveryPolicy { .. }
+            | Action::RaiseBucketExpiration { .. } => None,
         }
     }
 

@@ -39,6 +39,9 @@ pub fn words(action: &Action) -> String {
             traffic_type.as_str(),
             describe_target(target)
         ),
+        Action::RaiseBucketExpiration { bucket, prefix, min_days, current_days } => format!(
+            "Raise the expiration of the enabled lifecycle rules of bucket {bucket} that apply to {prefix}AWSLogs/ from {current_days} to {min_days} days."
+        ),
         Action::DeleteFlowLog { flow_log_id, .. } => format!(
             "Once the new flow log delivers (check the destination), delete the flow log {flow_log_id} that it replaces."
         ),
@@ -120,11 +123,36 @@ pub fn cli(action: &Action) -> Vec<String> {
                 tag_spec()
             )]
         }
+        Action::RaiseBucketExpiration { bucket, prefix, min_days, .. } => {
+            let saved = lifecycle_file(bucket);
+            vec![
+                format!(
+                    "aws s3api get-bucket-lifecycle-configuration --bucket {} > {saved}",
+                    sh_quote(bucket)
+                ),
+                format!(
+                    "jq --argjson days {min_days} --arg stem {} '.Rules |= map(if .Status == \"Enabled\" and (.Expiration.Days != null) and (.Expiration.Days < $days) and (((.Filter.Prefix // .Prefix // \"\") as $p | ($stem | startswith($p)) or ($p | startswith($stem)))) then .Expiration.Days = $days else . end)' {saved} > {saved}.new",
+                    sh_quote(&format!("{prefix}AWSLogs/"))
+                ),
+                format!(
+                    "aws s3api put-bucket-lifecycle-configuration --bucket {} --lifecycle-configuration file://{saved}.new",
+                    sh_quote(bucket)
+                ),
+            ]
+        }
         Action::DeleteFlowLog { region, flow_log_id, .. } => vec![format!(
             "aws ec2 delete-flow-logs --region {region} --flow-log-ids {flow_log_id}"
         )],
         Action::Investigate { commands, .. } => commands.clone(),
     }
+}
+
+/// Where the exported commands save a bucket's lifecycle configuration.
+fn lifecycle_file(bucket: &str) -> String {
+    format!(
+        "lifecycle-{}.json",
+        bucket.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+    )
 }
 
 fn retention_cli(region: &str, group: &str, days: u32) -> String {
@@ -173,6 +201,9 @@ pub fn console(action: &Action) -> Vec<String> {
                 FlowLogTarget::S3 { .. } => format!("S3, {}", describe_target(target)),
             }
         )],
+        Action::RaiseBucketExpiration { bucket, prefix, min_days, .. } => vec![format!(
+            "S3 console → Buckets → {bucket} → Management → Lifecycle rules: edit each enabled rule that applies to {prefix}AWSLogs/ so that objects expire after at least {min_days} days."
+        )],
         Action::DeleteFlowLog { region, flow_log_id, .. } => vec![format!(
             "VPC console ({region}) → Your VPCs → the VPC → Flow logs → select {flow_log_id} → Actions → Delete (only after the new flow log delivers)."
         )],
@@ -211,6 +242,11 @@ pub fn backout(action: &Action) -> Vec<String> {
         )],
         Action::CreateFlowLog { region, vpc_id, .. } => vec![format!(
             "aws ec2 delete-flow-logs --region {region} --flow-log-ids $(aws ec2 describe-flow-logs --region {region} --filter Name=resource-id,Values={vpc_id} Name=tag:{MANAGED_BY_KEY},Values={MANAGED_BY_VALUE} --query 'FlowLogs[].FlowLogId' --output text)"
+        )],
+        Action::RaiseBucketExpiration { bucket, .. } => vec![format!(
+            "aws s3api put-bucket-lifecycle-configuration --bucket {} --lifecycle-configuration file://{}  # the configuration saved before",
+            sh_quote(bucket),
+            lifecycle_file(bucket)
         )],
         Action::DeleteFlowLog { recreate, .. } => vec![recreate.clone()],
         Action::Investigate { .. } => Vec::new(),

@@ -64,7 +64,8 @@ fn guarded(action: &Action) -> String {
         }
         Action::PutRetentionPolicy { .. }
         | Action::UpdateTrustPolicy { .. }
-        | Action::PutDeliveryPolicy { .. } => {
+        | Action::PutDeliveryPolicy { .. }
+        | Action::RaiseBucketExpiration { .. } => {
             // These replace a setting with the same value each time: idempotent.
             commands.iter().map(|c| format!("{c}\n")).collect()
         }

@@ -188,7 +188,9 @@ pub fn render(actions: &[Action]) -> String {
                     traffic_type.as_str()
                 );
             }
-            Action::DeleteFlowLog { .. } | Action::Investigate { .. } => {
+            Action::DeleteFlowLog { .. }
+            | Action::Investigate { .. }
+            | Action::RaiseBucketExpiration { .. } => {
                 let _ = writeln!(out, "# Not managed by Terraform: {}", render::words(action));
                 for command in render::cli(action) {
                     let _ = writeln!(out, "#   {command}");
