@@ -57,4 +57,4 @@ fi
 
 # 3. Tests: unit, CLI and moto integration tests.
 echo "==> cargo test"
-cargo test --workspace --all-targets --locked
+cargo test --workspace --all-targets --locked --no-fail-fast

@@ -70,7 +70,10 @@ pub const FIX_ACTIONS: &[(&str, &str)] = &[
     ("ec2:CreateFlowLogs", "create flow logs"),
     ("ec2:CreateTags", "tag them managed-by=flowaudit"),
     ("ec2:DeleteFlowLogs", "rollback"),
-    ("s3:PutLifecycleConfiguration", "raise lifecycle expiration of flow-log objects"),
+    (
+        "s3:PutLifecycleConfiguration",
+        "raise lifecycle expiration of flow-log objects",
+    ),
 ];
 
 /// The policy as pretty JSON, ending in a newline; `fix` adds the statement that
