@@ -81,17 +81,9 @@ pub async fn apply(
                             region: region.clone(),
                             log_group_name: log_group_name.clone(),
                         })?;
-                        logs.put_retention_policy()
-                            .log_group_name(log_group_name)
-                            .retention_in_days(i32::try_from(*retention_days).unwrap_or(365))
-                            .send()
+                        put_retention(&logs, log_group_name, *retention_days)
                             .await
-                            .map_err(|e| {
-                                FixError::Failed(format!(
-                                    "logs:PutRetentionPolicy {log_group_name}: {}",
-                                    reason(&e)
-                                ))
-                            })?;
+                            .map_err(FixError::Failed)?;
                         outcomes.push(Outcome::Done(format!("created log group {log_group_name} in {region} ({retention_days} days)")));
                     }
                     Err(e) if code(&e) == Some("ResourceAlreadyExistsException") => {
@@ -120,17 +112,9 @@ pub async fn apply(
                     )));
                     continue;
                 }
-                logs.put_retention_policy()
-                    .log_group_name(log_group_name)
-                    .retention_in_days(i32::try_from(*retention_days).unwrap_or(365))
-                    .send()
+                put_retention(&logs, log_group_name, *retention_days)
                     .await
-                    .map_err(|e| {
-                        FixError::Failed(format!(
-                            "logs:PutRetentionPolicy {log_group_name}: {}",
-                            reason(&e)
-                        ))
-                    })?;
+                    .map_err(FixError::Failed)?;
                 rec.record(Change::ChangedRetention {
                     region: region.clone(),
                     log_group_name: log_group_name.clone(),
@@ -368,6 +352,21 @@ fn matches_target(f: &aws_sdk_ec2::types::FlowLog, target: &FlowLogTarget) -> bo
     }
 }
 
+/// Sets a log group's retention.
+async fn put_retention(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    log_group_name: &str,
+    days: u32,
+) -> Result<(), String> {
+    logs.put_retention_policy()
+        .log_group_name(log_group_name)
+        .retention_in_days(i32::try_from(days).unwrap_or(i32::MAX))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("logs:PutRetentionPolicy {log_group_name}: {}", reason(&e)))
+}
+
 /// An existing role is reused only when the flow-logs service may assume it.
 async fn ensure_trusted(iam: &aws_sdk_iam::Client, role_name: &str) -> Result<(), FixError> {
     let got = iam
@@ -579,16 +578,7 @@ pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, Strin
             } => {
                 let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
                 match previous_days {
-                    Some(days) => logs
-                        .put_retention_policy()
-                        .log_group_name(log_group_name)
-                        .retention_in_days(i32::try_from(*days).unwrap_or(365))
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| {
-                            format!("logs:PutRetentionPolicy {log_group_name}: {}", reason(&e))
-                        })?,
+                    Some(days) => put_retention(&logs, log_group_name, *days).await?,
                     None => logs
                         .delete_retention_policy()
                         .log_group_name(log_group_name)

@@ -49,9 +49,17 @@ pub fn write_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Writes text to `path` through a temporary file, so a reader never sees half a
-/// report.
+/// Writes text to `path`. A regular file (or a new one) is written through a
+/// temporary file and renamed, so a reader never sees half a report; anything
+/// else that exists (`/dev/null`, a FIFO, a terminal) is written in place, never
+/// replaced.
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            return std::fs::write(path, text)
+                .with_context(|| format!("could not write {}", path.display()));
+        }
+    }
     let tmp = path.with_extension(format!(
         "{}.tmp",
         path.extension().and_then(|e| e.to_str()).unwrap_or("out")

@@ -37,7 +37,14 @@ fn readable_demo_inventory() -> String {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("demo.json");
     let path = path.to_string_lossy();
-    let (code, _, stderr) = run(&["demo", "--save-inventory", &path, "--output", "/dev/null"]);
+    let report = dir.path().join("report.txt");
+    let (code, _, stderr) = run(&[
+        "demo",
+        "--save-inventory",
+        &path,
+        "--output",
+        &report.to_string_lossy(),
+    ]);
     assert_eq!(code, 1, "{stderr}");
     let mut inv = parse_json(&std::fs::read_to_string(&*path).unwrap_or_default());
     if let Some(regions) = inv["accounts"][0]["regions"].as_array_mut() {
@@ -242,7 +249,7 @@ fn fail_on_sets_the_exit_code() {
     assert_eq!(code_for("critical"), 0, "no critical checks");
     // ERROR results always fail the run.
     assert_eq!(
-        run(&["demo", "--fail-on", "critical", "--output", "/dev/null"]).0,
+        run(&["demo", "--fail-on", "critical", "--format", "json"]).0,
         1
     );
     // Usage errors are exit 2.
@@ -327,6 +334,18 @@ fn output_file_and_colour() {
     let (code, _, stderr) = run(&["demo", "--output", "/nonexistent/dir/report.txt"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("/nonexistent/dir/report"), "{stderr}");
+
+    // Special files are written in place, never replaced by a rename.
+    let (code, _, stderr) = run(&["demo", "--output", "/dev/null"]);
+    assert_eq!(code, 1, "{stderr}");
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let meta = std::fs::metadata("/dev/null").unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            meta.file_type().is_char_device(),
+            "/dev/null must stay a device"
+        );
+    }
 
     let (_, piped, _) = run(&["demo"]);
     assert!(!piped.contains('\u{1b}'), "plain when piped");
