@@ -202,22 +202,13 @@ fn referenced(
                 continue;
             };
             buckets.entry(name).or_default().insert(Delivery {
-                prefix: normalise_prefix(&arn::bucket_prefix_from_arn(dest)),
+                prefix: arn::bucket_prefix_from_arn(dest),
                 region: region.region.clone(),
                 hive: hive_flow_logs.contains(&flow_log.flow_log_id),
             });
         }
     }
     (roles, buckets)
-}
-
-/// S3 flow logs write under `<prefix>/AWSLogs/...`; the ARN may omit the slash.
-fn normalise_prefix(prefix: &str) -> String {
-    if prefix.is_empty() || prefix.ends_with('/') {
-        prefix.to_string()
-    } else {
-        format!("{prefix}/")
-    }
 }
 
 /// Reads one region. A failure of the EC2 lists makes the whole region `ERROR`;

@@ -10,9 +10,10 @@ use clap::Args;
 use flowaudit_aws::fix::{self, FixError, Outcome};
 use flowaudit_aws::journal::{self, Journal};
 use flowaudit_core::remediation::{render_cli, unique_actions, Plan};
-use flowaudit_core::{build_report, Report, Source, Status};
+use flowaudit_core::{build_report, Report, Source};
 
 use crate::args::EvalArgs;
+use crate::remediation::PlanFilter;
 use crate::scan::{ensure_readable, runtime, Bar, ConnArgs};
 
 #[derive(Debug, Args)]
@@ -52,14 +53,9 @@ pub struct RollbackArgs {
 
 /// The failures selected for fixing: (check, resource) and their plans.
 fn selected<'r>(report: &'r Report, args: &FixCmdArgs) -> Vec<(&'r str, &'r str, &'r Plan)> {
-    report
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Fail)
-        .filter(|r| args.checks.is_empty() || args.checks.contains(&r.check_id))
-        .filter(|r| {
-            args.vpcs.is_empty() || r.vpc_id.as_ref().is_some_and(|v| args.vpcs.contains(v))
-        })
+    plan_filter(args)
+        .select(report)
+        .into_iter()
         .filter_map(|r| {
             Some((
                 r.check_id.as_str(),
@@ -70,14 +66,17 @@ fn selected<'r>(report: &'r Report, args: &FixCmdArgs) -> Vec<(&'r str, &'r str,
         .collect()
 }
 
-pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
-    if let Some(unknown) = args
-        .checks
-        .iter()
-        .find(|id| flowaudit_core::checks::find(id).is_none())
-    {
-        bail!("--check: unknown check `{unknown}` (see `flowaudit checks`)");
+fn plan_filter(args: &FixCmdArgs) -> PlanFilter<'_> {
+    PlanFilter {
+        checks: &args.checks,
+        // --regions limits the scan itself.
+        regions: &[],
+        vpcs: &args.vpcs,
     }
+}
+
+pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
+    plan_filter(&args).validate()?;
     let settings = args.eval.settings();
     let opts = args.conn.options(&settings)?;
     let rt = runtime()?;

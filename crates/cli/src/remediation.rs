@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use flowaudit_core::remediation::{
     cloudformation, guardrails, script, terraform, unique_actions, Plan,
 };
-use flowaudit_core::{build_report, demo, Source};
+use flowaudit_core::{build_report, demo, CheckResult, Report, Source, Status};
 
 use crate::args::{ExportFormat, GuardrailsArgs, RemediationArgs};
 use crate::output;
@@ -19,24 +19,18 @@ pub fn run(args: RemediationArgs) -> Result<ExitCode> {
         }
         None => (demo::inventory()?, Source::Demo),
     };
+    let filter = PlanFilter {
+        checks: &args.checks,
+        regions: &args.regions,
+        vpcs: &args.vpcs,
+    };
+    filter.validate()?;
     let report = build_report(&inventory, &args.eval.settings(), &source);
-    let plans: Vec<&Plan> = report
-        .results
-        .iter()
-        .filter(|r| args.checks.is_empty() || args.checks.contains(&r.check_id))
-        .filter(|r| args.regions.is_empty() || args.regions.contains(&r.region))
-        .filter(|r| {
-            args.vpcs.is_empty() || r.vpc_id.as_ref().is_some_and(|v| args.vpcs.contains(v))
-        })
+    let plans: Vec<&Plan> = filter
+        .select(&report)
+        .into_iter()
         .filter_map(|r| r.remediation.as_ref())
         .collect();
-    if let Some(unknown) = args
-        .checks
-        .iter()
-        .find(|id| flowaudit_core::checks::find(id).is_none())
-    {
-        anyhow::bail!("--check: unknown check `{unknown}` (see `flowaudit checks`)");
-    }
     let actions = unique_actions(plans.iter().copied());
     let text = match args.format {
         ExportFormat::Sh => script::render(&plans),
@@ -57,6 +51,42 @@ pub fn run(args: RemediationArgs) -> Result<ExitCode> {
         eprintln!("flowaudit: no FAIL result to remediate");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which FAIL results to remediate: `--check`, `--region`, `--vpc` (each
+/// repeatable; empty means all).
+pub struct PlanFilter<'a> {
+    pub checks: &'a [String],
+    pub regions: &'a [String],
+    pub vpcs: &'a [String],
+}
+
+impl PlanFilter<'_> {
+    /// Rejects unknown check ids.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(unknown) = self
+            .checks
+            .iter()
+            .find(|id| flowaudit_core::checks::find(id).is_none())
+        {
+            anyhow::bail!("--check: unknown check `{unknown}` (see `flowaudit checks`)");
+        }
+        Ok(())
+    }
+
+    /// The FAIL results with a plan that match.
+    pub fn select<'r>(&self, report: &'r Report) -> Vec<&'r CheckResult> {
+        report
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Fail && r.remediation.is_some())
+            .filter(|r| self.checks.is_empty() || self.checks.contains(&r.check_id))
+            .filter(|r| self.regions.is_empty() || self.regions.contains(&r.region))
+            .filter(|r| {
+                self.vpcs.is_empty() || r.vpc_id.as_ref().is_some_and(|v| self.vpcs.contains(v))
+            })
+            .collect()
+    }
 }
 
 pub fn guardrails(args: GuardrailsArgs) -> Result<ExitCode> {

@@ -51,12 +51,18 @@ pub fn bucket_from_arn(arn: &str) -> Option<String> {
     (!bucket.is_empty()).then(|| bucket.to_string())
 }
 
-/// The key prefix in an S3 destination ARN (`arn:aws:s3:::bucket/prefix/` →
-/// `prefix/`), empty when there is none.
+/// The key prefix flow logs write under in an S3 destination ARN, as a folder:
+/// `arn:aws:s3:::bucket/prefix/` and `arn:aws:s3:::bucket/prefix` → `prefix/`
+/// (objects go to `<prefix>/AWSLogs/...`); empty when there is none.
 pub fn bucket_prefix_from_arn(arn: &str) -> String {
-    parse(arn)
+    let prefix = parse(arn)
         .and_then(|p| p.resource.split_once('/').map(|(_, rest)| rest.to_string()))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if prefix.is_empty() || prefix.ends_with('/') {
+        prefix
+    } else {
+        format!("{prefix}/")
+    }
 }
 
 /// `arn:aws:iam::111122223333:role/path/name` → `name`.
@@ -95,6 +101,10 @@ mod tests {
             "flow/"
         );
         assert_eq!(bucket_prefix_from_arn("arn:aws:s3:::my-bucket"), "");
+        assert_eq!(
+            bucket_prefix_from_arn("arn:aws:s3:::my-bucket/flow"),
+            "flow/"
+        );
         assert_eq!(bucket_from_arn("arn:aws:s3:::"), None);
     }
 

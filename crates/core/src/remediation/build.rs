@@ -289,13 +289,6 @@ impl Scope<'_> {
                     .log_destination
                     .as_deref()
                     .map(arn::bucket_prefix_from_arn)
-                    .map(|p| {
-                        if p.is_empty() || p.ends_with('/') {
-                            p
-                        } else {
-                            format!("{p}/")
-                        }
-                    })
                     .unwrap_or_default();
                 vec![Action::RaiseBucketExpiration {
                     bucket,

@@ -225,14 +225,25 @@ impl Action {
     }
 
     /// Actions with the same key do the same thing to the same resource and are
-    /// merged when plans are combined.
-    fn key(&self) -> String {
+    /// merged when plans are combined: the delivery policy of one role, or else
+    /// identical actions.
+    fn key(&self) -> MergeKey<'_> {
         match self {
             Action::CreateDeliveryRole { role_name, .. }
-            | Action::PutDeliveryPolicy { role_name, .. } => {
-                format!("role-policy:{role_name}")
+            | Action::PutDeliveryPolicy { role_name, .. } => MergeKey::RolePolicy(role_name),
+            other => MergeKey::Same(other),
+        }
+    }
+
+    fn extra_log_groups(&self) -> &[String] {
+        match self {
+            Action::CreateDeliveryRole {
+                extra_log_groups, ..
             }
-            other => format!("{other:?}"),
+            | Action::PutDeliveryPolicy {
+                extra_log_groups, ..
+            } => extra_log_groups,
+            _ => &[],
         }
     }
 
@@ -249,6 +260,12 @@ impl Action {
     }
 }
 
+#[derive(PartialEq, Eq, Hash)]
+enum MergeKey<'a> {
+    RolePolicy(&'a str),
+    Same(&'a Action),
+}
+
 /// The actions of several plans, each once, in first-seen order: identical
 /// actions appear once (several VPCs' plans share the delivery role), and the
 /// delivery-policy actions on one role are merged into one that covers every log
@@ -258,22 +275,18 @@ pub fn merge_actions<'p>(
     plans: impl IntoIterator<Item = &'p Plan>,
 ) -> (Vec<Action>, Vec<Vec<usize>>) {
     let mut merged: Vec<Action> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<MergeKey<'p>, usize> =
+        std::collections::HashMap::new();
     let mut introduced = Vec::new();
     for plan in plans {
         let mut mine = Vec::new();
         for action in &plan.actions {
             match index.get(&action.key()) {
                 Some(&i) => {
-                    let extra: Vec<String> = action
-                        .clone()
-                        .extra_log_groups_mut()
-                        .map(std::mem::take)
-                        .unwrap_or_default();
                     if let Some(groups) = merged[i].extra_log_groups_mut() {
-                        for g in extra {
-                            if !groups.contains(&g) {
-                                groups.push(g);
+                        for g in action.extra_log_groups() {
+                            if !groups.contains(g) {
+                                groups.push(g.clone());
                             }
                         }
                     }
