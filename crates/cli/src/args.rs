@@ -2,10 +2,16 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
+use flowaudit_core::exceptions::Exception;
 use flowaudit_core::model::TrafficType;
+use flowaudit_core::priority::PriorityOptions;
 use flowaudit_core::remediation::{NewDestination, RemediationOptions};
+use flowaudit_core::{build_report_with, Report, Source};
 use flowaudit_core::{RequiredTrafficType, Settings, Severity};
+use serde::Deserialize;
+
+use crate::config::{set, set_opt, Config};
 
 /// Audit, explain and fix VPC flow logging (CIS AWS Foundations 3.7) across AWS
 /// accounts and regions.
@@ -15,6 +21,12 @@ use flowaudit_core::{RequiredTrafficType, Settings, Severity};
     after_help = "Exit codes: 0 no failing result at or above --fail-on, 1 failing or ERROR results, 2 the run itself failed.\nStart with `flowaudit demo` to see a full report without an AWS account."
 )]
 pub struct Cli {
+    /// Settings file (default: flowaudit.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "FILE", env = "FLOWAUDIT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Ignore flowaudit.toml.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,6 +56,11 @@ pub enum Command {
     Guardrails(GuardrailsArgs),
     /// Print the read-only IAM policy that `scan` needs, as JSON.
     Permissions(PermissionsArgs),
+    /// List the runs recorded in the history, newest first, with their counts.
+    History(crate::history::HistoryCmdArgs),
+    /// Compare two runs (default: the last two of the same scope) or two JSON
+    /// reports: newly failing, fixed, still failing, newly excepted.
+    Diff(crate::history::DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +137,8 @@ pub struct CheckArgs {
     pub inventory: PathBuf,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub history: crate::history::HistoryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -153,7 +172,8 @@ pub struct ExplainArgs {
     pub eval: EvalArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FormatArg {
     /// Human-readable text.
     Table,
@@ -161,14 +181,16 @@ pub enum FormatArg {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ColorArg {
     Auto,
     Always,
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum TrafficArg {
     /// REJECT or ALL is enough.
     Reject,
@@ -176,7 +198,8 @@ pub enum TrafficArg {
     All,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SeverityArg {
     Info,
     Low,
@@ -245,6 +268,12 @@ pub struct EvalArgs {
     pub delivery_grace_minutes: u32,
     #[command(flatten)]
     pub fix: FixArgs,
+    /// From the config file's `[priority]`.
+    #[arg(skip)]
+    pub priority: PriorityOptions,
+    /// From the config file's `[[exception]]` entries.
+    #[arg(skip)]
+    pub exceptions: Vec<Exception>,
 }
 
 /// What remediation plans create.
@@ -274,13 +303,15 @@ pub struct FixArgs {
     pub fix_role_name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FixDestinationArg {
     CloudwatchLogs,
     S3,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FixTrafficArg {
     Accept,
     Reject,
@@ -328,6 +359,102 @@ impl EvalArgs {
             max_delivery_age_hours: self.max_delivery_age_hours,
             delivery_grace_minutes: self.delivery_grace_minutes,
             remediation: self.fix.options(),
+            priority: self.priority.clone(),
         }
+    }
+
+    /// Evaluates `inventory` with these settings and the configured exceptions.
+    pub fn report(&self, inventory: &flowaudit_core::Inventory, source: &Source) -> Report {
+        build_report_with(inventory, &self.settings(), source, &self.exceptions)
+    }
+
+    /// Takes the `[checks]`, `[remediation]`, `[priority]` and `[[exception]]`
+    /// parts of the config file where the command line left them unset.
+    pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {
+        let k = &c.checks;
+        set(
+            m,
+            "skip_default_vpcs",
+            &mut self.skip_default_vpcs,
+            &k.skip_default_vpcs,
+        );
+        set(
+            m,
+            "skip_unused_vpcs",
+            &mut self.skip_unused_vpcs,
+            &k.skip_unused_vpcs,
+        );
+        set(
+            m,
+            "required_traffic_type",
+            &mut self.required_traffic_type,
+            &k.required_traffic_type,
+        );
+        set(
+            m,
+            "min_retention_days",
+            &mut self.min_retention_days,
+            &k.min_retention_days,
+        );
+        set(
+            m,
+            "max_delivery_age_hours",
+            &mut self.max_delivery_age_hours,
+            &k.max_delivery_age_hours,
+        );
+        set(
+            m,
+            "delivery_grace_minutes",
+            &mut self.delivery_grace_minutes,
+            &k.delivery_grace_minutes,
+        );
+        let r = &c.remediation;
+        let f = &mut self.fix;
+        set(m, "fix_destination", &mut f.fix_destination, &r.destination);
+        set_opt(m, "fix_bucket_arn", &mut f.fix_bucket_arn, &r.bucket_arn);
+        set(m, "fix_parquet", &mut f.fix_parquet, &r.parquet);
+        set(
+            m,
+            "fix_hourly_partitions",
+            &mut f.fix_hourly_partitions,
+            &r.hourly_partitions,
+        );
+        set(
+            m,
+            "fix_traffic_type",
+            &mut f.fix_traffic_type,
+            &r.traffic_type,
+        );
+        set(
+            m,
+            "fix_retention_days",
+            &mut f.fix_retention_days,
+            &r.retention_days,
+        );
+        set(m, "fix_role_name", &mut f.fix_role_name, &r.role_name);
+        if let Some(keys) = &c.priority.production_tag_keys {
+            self.priority.production_tag_keys.clone_from(keys);
+        }
+        if let Some(values) = &c.priority.production_tag_values {
+            self.priority.production_tag_values.clone_from(values);
+        }
+        self.exceptions.clone_from(&c.checked_exceptions);
+    }
+}
+
+impl ReportArgs {
+    /// Takes the `[report]` section and the evaluation sections of the config file.
+    pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {
+        let r = &c.report;
+        set(m, "format", &mut self.format, &r.format);
+        set_opt(
+            m,
+            "output",
+            &mut self.output,
+            &r.output.as_deref().map(|p| c.resolve(p)),
+        );
+        set(m, "fail_on", &mut self.fail_on, &r.fail_on);
+        set(m, "color", &mut self.color, &r.color);
+        self.eval.apply_config(m, c);
     }
 }

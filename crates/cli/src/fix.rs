@@ -10,7 +10,7 @@ use clap::Args;
 use flowaudit_aws::fix::{self, FixError, Outcome};
 use flowaudit_aws::journal::{self, Journal};
 use flowaudit_core::remediation::{render_cli, unique_actions, Plan};
-use flowaudit_core::{build_report, Report, Source};
+use flowaudit_core::{Report, Source};
 
 use crate::args::EvalArgs;
 use crate::remediation::PlanFilter;
@@ -85,7 +85,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     bar.finish();
     let before = before?;
     ensure_readable(&before.inventory)?;
-    let report = build_report(&before.inventory, &settings, &Source::Scan);
+    let report = args.eval.report(&before.inventory, &Source::Scan);
     let chosen = selected(&report, &args);
     if chosen.is_empty() {
         println!("Nothing to fix: no FAIL result matches.");
@@ -166,7 +166,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     let mut again = opts;
     again.regions = Some(regions.into_iter().collect());
     let after = rt.block_on(flowaudit_aws::scan(again, &flowaudit_aws::collect::Silent))?;
-    let after = build_report(&after.inventory, &settings, &Source::Scan);
+    let after = args.eval.report(&after.inventory, &Source::Scan);
     println!("\nBefore → after:");
     let mut still_failing = 0;
     for (check, resource, plan) in &chosen {

@@ -2,7 +2,9 @@
 //! holds no logic of its own.
 
 mod args;
+mod config;
 mod fix;
+mod history;
 mod output;
 mod remediation;
 mod scan;
@@ -10,16 +12,24 @@ mod scan;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use flowaudit_core::load::parse_inventory;
 use flowaudit_core::present::catalog;
-use flowaudit_core::{build_report, demo, Source};
+use flowaudit_core::{demo, Source};
 
 use args::{CatalogArgs, CheckArgs, Cli, Command, DemoArgs, ExplainArgs, FormatArg};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let sub = matches
+        .subcommand()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    match run(cli, &sub) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -28,16 +38,45 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+/// Runs the command, with the config file's settings under the command line's.
+fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
+    let config = || config::load(cli.config.as_deref(), cli.no_config);
     match cli.command {
-        Command::Scan(args) => scan::run(*args),
-        Command::Check(args) => check(args),
-        Command::Demo(args) => demo_cmd(args),
+        Command::Scan(mut args) => {
+            args.apply_config(m, &config()?);
+            scan::run(*args)
+        }
+        Command::Check(mut args) => {
+            let c = config()?;
+            args.report.apply_config(m, &c);
+            args.history.apply_config(m, &c);
+            check(args)
+        }
+        Command::Demo(mut args) => {
+            args.report.apply_config(m, &config()?);
+            demo_cmd(args)
+        }
         Command::Checks(args) => checks(args),
-        Command::Explain(args) => explain(args),
-        Command::Remediation(args) => remediation::run(args),
-        Command::Fix(args) => fix::run(*args),
-        Command::Rollback(args) => fix::rollback(*args),
+        Command::Explain(mut args) => {
+            args.eval.apply_config(m, &config()?);
+            explain(args)
+        }
+        Command::Remediation(mut args) => {
+            args.eval.apply_config(m, &config()?);
+            remediation::run(args)
+        }
+        Command::Fix(mut args) => {
+            let c = config()?;
+            args.conn.apply_config(m, &c);
+            args.eval.apply_config(m, &c);
+            fix::run(*args)
+        }
+        Command::Rollback(mut args) => {
+            args.conn.apply_config(m, &config()?);
+            fix::rollback(*args)
+        }
+        Command::History(args) => history::list(args, &config()?),
+        Command::Diff(args) => history::run_diff(args, &config()?),
         Command::Guardrails(args) => remediation::guardrails(args),
         Command::Permissions(args) => {
             output::write_stdout(&flowaudit_aws::permissions::policy_json_for(args.fix))?;
@@ -48,12 +87,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let (inventory, path) = load_inventory(&args.inventory)?;
-    let report = build_report(
-        &inventory,
-        &args.report.settings(),
-        &Source::InventoryFile(path),
-    );
-    output::emit(&report, &args.report)
+    let report = args
+        .report
+        .eval
+        .report(&inventory, &Source::InventoryFile(path));
+    let code = output::emit(&report, &args.report)?;
+    args.history.record("check", &report)?;
+    Ok(code)
 }
 
 /// Reads and parses an inventory file (`-`: standard input); returns it with the
@@ -82,7 +122,7 @@ fn demo_cmd(args: DemoArgs) -> Result<ExitCode> {
     if let Some(path) = &args.save_inventory {
         output::write_file(path, demo::INVENTORY_JSON)?;
     }
-    let report = build_report(&inventory, &args.report.settings(), &Source::Demo);
+    let report = args.report.eval.report(&inventory, &Source::Demo);
     output::emit(&report, &args.report)
 }
 
@@ -116,7 +156,9 @@ fn explain(args: ExplainArgs) -> Result<ExitCode> {
         (None, false) => None,
     };
     let failures: Vec<flowaudit_core::CheckResult> = match &source {
-        Some((inventory, source)) => build_report(inventory, &args.eval.settings(), source)
+        Some((inventory, source)) => args
+            .eval
+            .report(inventory, source)
             .results
             .into_iter()
             .filter(|r| r.check_id == args.id && r.status == flowaudit_core::Status::Fail)

@@ -20,11 +20,38 @@ pub fn emit(report: &Report, args: &ReportArgs) -> Result<ExitCode> {
         Some(path) => write_file(path, &text)?,
         None => write_stdout(&text)?,
     }
+    warn_exceptions(report);
     Ok(if report.has_failures(args.fail_on.into()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Expired and stale exceptions, on standard error where CI logs show them.
+fn warn_exceptions(report: &Report) {
+    use flowaudit_core::exceptions::ExceptionState;
+    for u in &report.exceptions {
+        let e = &u.exception;
+        let at = e
+            .source
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        let owner = e.owner.as_deref().unwrap_or("no owner");
+        match u.state {
+            ExceptionState::Active => {}
+            ExceptionState::Expired => eprintln!(
+                "warning: exception #{}{at} of {owner} expired {}: its {} result(s) fail again",
+                u.index, e.expires, u.matched
+            ),
+            ExceptionState::Stale => eprintln!(
+                "warning: exception #{}{at} of {owner} matched no failing result (stale): {}",
+                u.index,
+                e.selector()
+            ),
+        }
+    }
 }
 
 fn use_color(args: &ReportArgs) -> bool {

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use flowaudit_core::remediation::{
     cloudformation, guardrails, script, terraform, unique_actions, Plan,
 };
-use flowaudit_core::{build_report, demo, CheckResult, Report, Source, Status};
+use flowaudit_core::{demo, CheckResult, Report, Source, Status};
 
 use crate::args::{ExportFormat, GuardrailsArgs, RemediationArgs};
 use crate::output;
@@ -25,7 +25,7 @@ pub fn run(args: RemediationArgs) -> Result<ExitCode> {
         vpcs: &args.vpcs,
     };
     filter.validate()?;
-    let report = build_report(&inventory, &args.eval.settings(), &source);
+    let report = args.eval.report(&inventory, &source);
     let plans: Vec<&Plan> = filter
         .select(&report)
         .into_iter()

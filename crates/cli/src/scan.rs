@@ -8,10 +8,12 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use flowaudit_aws::{Progress, ScanOptions};
-use flowaudit_core::{build_report, Source};
+use flowaudit_core::Source;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::ReportArgs;
+use crate::config::{set, set_opt, Config};
+use crate::history::HistoryArgs;
 use crate::output;
 
 /// How to reach AWS: credentials, endpoints, regions, limits.
@@ -59,6 +61,31 @@ pub struct ConnArgs {
 }
 
 impl ConnArgs {
+    /// Takes the `[scan]` connection keys of the config file where the command
+    /// line left them unset.
+    pub fn apply_config(&mut self, m: &clap::ArgMatches, c: &Config) {
+        let s = &c.scan;
+        set_opt(m, "profile", &mut self.profile, &s.profile);
+        set_opt(m, "role_arn", &mut self.role_arn, &s.role_arn);
+        set_opt(m, "external_id", &mut self.external_id, &s.external_id);
+        set_opt(m, "endpoint_url", &mut self.endpoint_url, &s.endpoint_url);
+        let endpoints = s
+            .endpoint_url_region
+            .as_ref()
+            .map(|map| map.clone().into_iter().collect::<Vec<_>>());
+        set(
+            m,
+            "endpoint_url_region",
+            &mut self.endpoint_url_region,
+            &endpoints,
+        );
+        set(m, "regions", &mut self.regions, &s.regions);
+        set(m, "concurrency", &mut self.concurrency, &s.concurrency);
+        set(m, "call_timeout", &mut self.call_timeout, &s.call_timeout);
+        set(m, "max_attempts", &mut self.max_attempts, &s.max_attempts);
+        set_opt(m, "page_size", &mut self.page_size, &s.page_size);
+    }
+
     /// Scan options for these arguments and evaluation settings.
     pub fn options(&self, settings: &flowaudit_core::Settings) -> Result<ScanOptions> {
         let regions = match self.regions.as_slice() {
@@ -108,6 +135,21 @@ pub struct ScanArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+impl ScanArgs {
+    pub fn apply_config(&mut self, m: &clap::ArgMatches, c: &Config) {
+        self.conn.apply_config(m, c);
+        let s = &c.scan;
+        let save = s.save_inventory.as_deref().map(|p| c.resolve(p));
+        set_opt(m, "save_inventory", &mut self.save_inventory, &save);
+        set(m, "stats", &mut self.stats, &s.stats);
+        set(m, "quiet", &mut self.quiet, &s.quiet);
+        self.report.apply_config(m, c);
+        self.history.apply_config(m, c);
+    }
 }
 
 fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
@@ -133,12 +175,14 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             .context("could not serialise the inventory")?;
         output::write_file(path, &(text + "\n"))?;
     }
-    let mut report = build_report(&outcome.inventory, &settings, &Source::Scan);
+    let mut report = args.report.eval.report(&outcome.inventory, &Source::Scan);
     if args.stats {
         report.stats =
             Some(serde_json::to_value(&outcome.stats).context("could not serialise statistics")?);
     }
-    output::emit(&report, &args.report)
+    let code = output::emit(&report, &args.report)?;
+    args.history.record("scan", &report)?;
+    Ok(code)
 }
 
 /// The async runtime the AWS side runs on.

@@ -248,3 +248,73 @@ fn an_existing_role_is_reused_only_when_trusted() {
     );
     assert!(stderr.contains("flowaudit rollback"), "{stderr}");
 }
+
+#[test]
+fn diff_after_a_rescan_shows_the_fixed_vpc() {
+    let moto = Moto::start();
+    let seeded = moto.seed(&["checks"]);
+    let vpc = seeded["vpcs"]["subnet-only"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = dir.path().join("history.db");
+    let db = db.to_string_lossy();
+    let history = [("FLOWAUDIT_NO_HISTORY", "0"), ("FLOWAUDIT_DB", &*db)];
+    let scan = || {
+        let (code, _, stderr) = moto.flowaudit_env(
+            &history,
+            &["scan", "--regions", "us-east-1", "-q", "--format", "json"],
+        );
+        assert_eq!(code, 1, "{stderr}");
+    };
+    scan();
+    // Fix the VPC through the AWS API: a VPC-level flow log.
+    let journal = dir.path().join("fix.jsonl");
+    let (code, out, stderr) = fix_checks(
+        &moto,
+        &[],
+        &["--check", "vpc-flow-logs-enabled"],
+        &[
+            "--vpc",
+            &vpc,
+            "--apply",
+            "--yes",
+            "--journal",
+            &journal.to_string_lossy(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}\n{out}");
+    scan();
+    let local = |args: &[&str]| common::output(common::bin().envs(history).args(args).output());
+    let (code, stdout, stderr) = local(&["history", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let runs = parse_json(&stdout);
+    assert_eq!(runs.as_array().map(Vec::len), Some(2));
+    assert_eq!(runs[0]["command"], "scan");
+    assert_eq!(runs[0]["scope"], runs[1]["scope"]);
+
+    let (code, stdout, stderr) = local(&["diff", "--format", "json"]);
+    assert_eq!(code, 0, "nothing newly failing: {stderr}\n{stdout}");
+    let diff = parse_json(&stdout);
+    let fixed: Vec<(&str, &str)> = diff["changes"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter(|e| e["change"] == "fixed")
+                .map(|e| {
+                    (
+                        e["check_id"].as_str().unwrap_or_default(),
+                        e["resource_id"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(fixed, [("vpc-flow-logs-enabled", vpc.as_str())]);
+    assert_eq!(diff["counts"]["newly_failing"], 0);
+    assert!(diff["counts"]["still_failing"].as_u64().unwrap_or(0) > 0);
+    let (_, table, _) = local(&["diff"]);
+    assert!(table.contains("Fixed (1)"), "{table}");
+    assert!(table.contains(&vpc), "{table}");
+}

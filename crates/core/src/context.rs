@@ -218,6 +218,8 @@ impl<'a> RegionCtx<'a> {
             message: outcome.message,
             evidence: outcome.evidence,
             compliance: meta.compliance_refs(),
+            priority: None,
+            exception: None,
             remediation: None,
         }
     }

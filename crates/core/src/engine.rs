@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use crate::checks;
+use crate::exceptions::Exception;
 use crate::model::Inventory;
-use crate::report::{Report, Severity, Status, Summary, ToolInfo, REPORT_SCHEMA};
+use crate::report::{Report, ReportScope, Severity, Status, Summary, ToolInfo, REPORT_SCHEMA};
 use crate::settings::Settings;
 
 /// Where an inventory came from, as the report records it.
@@ -27,7 +28,26 @@ impl Source {
 
 /// Evaluates every check and assembles the report.
 pub fn build_report(inventory: &Inventory, settings: &Settings, source: &Source) -> Report {
+    build_report_with(inventory, settings, source, &[])
+}
+
+/// Evaluates every check, ranks the failures, applies `exceptions` (judged on the
+/// collection date) and assembles the report.
+pub fn build_report_with(
+    inventory: &Inventory,
+    settings: &Settings,
+    source: &Source,
+    exceptions: &[Exception],
+) -> Report {
     let mut results = checks::evaluate(inventory, settings);
+    crate::priority::attach(&mut results, inventory, &settings.priority);
+    let uses = crate::exceptions::apply(
+        &mut results,
+        inventory,
+        exceptions,
+        inventory.collected_at.date_naive(),
+    );
+    // Plans only for what is still to be fixed: an excepted VPC is left alone.
     crate::remediation::attach_plans(&mut results, inventory, &settings.remediation);
     let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|s| (s, 0)).collect();
     let mut failures_by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
@@ -46,6 +66,7 @@ pub fn build_report(inventory: &Inventory, settings: &Settings, source: &Source)
         results: results.len(),
         by_status,
         failures_by_severity,
+        exceptions: crate::exceptions::count(&results, &uses),
     };
     Report {
         schema: REPORT_SCHEMA.to_string(),
@@ -55,9 +76,30 @@ pub fn build_report(inventory: &Inventory, settings: &Settings, source: &Source)
         },
         source: source.label(),
         collected_at: inventory.collected_at,
+        scope: scope_of(inventory),
         settings: settings.clone(),
         summary,
         results,
+        exceptions: uses,
         stats: None,
     }
+}
+
+/// The sorted accounts and regions of an inventory.
+fn scope_of(inventory: &Inventory) -> ReportScope {
+    let mut accounts: Vec<String> = inventory
+        .accounts
+        .iter()
+        .map(|a| a.account_id.clone())
+        .collect();
+    let mut regions: Vec<String> = inventory
+        .accounts
+        .iter()
+        .flat_map(|a| a.regions.iter().map(|r| r.region.clone()))
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    regions.sort();
+    regions.dedup();
+    ReportScope { accounts, regions }
 }

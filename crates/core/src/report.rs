@@ -20,17 +20,26 @@ pub const REPORT_SCHEMA: &str = "flowaudit.report/v1";
 pub enum Status {
     Pass,
     Fail,
+    /// A FAIL that an active exception (owner, reason, expiry) covers.
+    Excepted,
     Skipped,
     Error,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Pass, Status::Fail, Status::Skipped, Status::Error];
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Excepted,
+        Status::Skipped,
+        Status::Error,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "PASS",
             Status::Fail => "FAIL",
+            Status::Excepted => "EXCEPTED",
             Status::Skipped => "SKIPPED",
             Status::Error => "ERROR",
         }
@@ -71,6 +80,26 @@ impl Severity {
             Severity::High => "high",
             Severity::Critical => "critical",
         }
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown status `{s}` (expected PASS, FAIL, EXCEPTED, SKIPPED or ERROR)")
+            })
+    }
+}
+
+impl Severity {
+    /// 0 for info up to 4 for critical.
+    pub fn rank(self) -> u32 {
+        self as u32
     }
 }
 
@@ -121,9 +150,28 @@ pub struct CheckResult {
     /// The facts the result was decided on.
     pub evidence: serde_json::Value,
     pub compliance: Vec<ComplianceRef>,
+    /// How urgently a FAIL result should be fixed, from the VPC's exposure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<crate::priority::Priority>,
+    /// The exception that covers this result (`EXCEPTED`), or that covered it
+    /// until it expired (`FAIL` with `expired: true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<crate::exceptions::ExceptionRef>,
     /// The plan that fixes a FAIL result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<crate::remediation::Plan>,
+}
+
+impl CheckResult {
+    /// The key that identifies the same finding across runs.
+    pub fn key(&self) -> (&str, &str, &str, &str) {
+        (
+            &self.check_id,
+            &self.account_id,
+            &self.region,
+            &self.resource_id,
+        )
+    }
 }
 
 /// Counts of results.
@@ -135,10 +183,14 @@ pub struct Summary {
     pub regions_failed: usize,
     pub vpcs: usize,
     pub results: usize,
-    /// Results by status: `PASS`, `FAIL`, `SKIPPED`, `ERROR` (all four always present).
+    /// Results by status: `PASS`, `FAIL`, `EXCEPTED`, `SKIPPED`, `ERROR` (all five
+    /// always present).
     pub by_status: BTreeMap<Status, usize>,
     /// Failing results by severity.
     pub failures_by_severity: BTreeMap<Severity, usize>,
+    /// How the configured exceptions fared.
+    #[serde(default)]
+    pub exceptions: crate::exceptions::ExceptionCounts,
 }
 
 /// The tool that wrote a report.
@@ -146,6 +198,26 @@ pub struct Summary {
 pub struct ToolInfo {
     pub name: String,
     pub version: String,
+}
+
+/// What a report covers: runs of the same scope are compared by `flowaudit diff`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportScope {
+    /// Sorted account ids.
+    pub accounts: Vec<String>,
+    /// Sorted region names.
+    pub regions: Vec<String>,
+}
+
+impl ReportScope {
+    /// A stable one-line key: `accounts=1,2 regions=a,b`.
+    pub fn key(&self) -> String {
+        format!(
+            "accounts={} regions={}",
+            self.accounts.join(","),
+            self.regions.join(",")
+        )
+    }
 }
 
 /// A complete report.
@@ -157,9 +229,16 @@ pub struct Report {
     pub source: String,
     /// When the inventory was collected (time-based checks measure from here).
     pub collected_at: DateTime<Utc>,
+    /// The accounts and regions read (including unreadable ones).
+    #[serde(default)]
+    pub scope: ReportScope,
     pub settings: Settings,
     pub summary: Summary,
     pub results: Vec<CheckResult>,
+    /// Every configured exception with what it matched: `active`, `expired` or
+    /// `stale` (matched nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<crate::exceptions::ExceptionUse>,
     /// API-call statistics of a live scan (`--stats`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<serde_json::Value>,
@@ -172,7 +251,7 @@ impl Report {
         self.results.iter().any(|r| match r.status {
             Status::Fail => r.severity >= fail_on,
             Status::Error => true,
-            Status::Pass | Status::Skipped => false,
+            Status::Pass | Status::Excepted | Status::Skipped => false,
         })
     }
 

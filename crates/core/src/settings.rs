@@ -52,6 +52,9 @@ pub struct Settings {
     /// What remediation plans create.
     #[serde(default)]
     pub remediation: crate::remediation::RemediationOptions,
+    /// What marks a VPC as production when ranking failures.
+    #[serde(default)]
+    pub priority: crate::priority::PriorityOptions,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             max_delivery_age_hours: 24,
             delivery_grace_minutes: 60,
             remediation: Default::default(),
+            priority: Default::default(),
         }
     }
 }

@@ -17,7 +17,12 @@ use serde_json::Value;
 /// The built `flowaudit` binary.
 pub fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowaudit"));
-    cmd.env_remove("NO_COLOR");
+    // Tests never touch the user's history or pick up a config file by accident;
+    // history tests remove FLOWAUDIT_NO_HISTORY and pass --db.
+    cmd.env_remove("NO_COLOR")
+        .env("FLOWAUDIT_NO_HISTORY", "1")
+        .env_remove("FLOWAUDIT_DB")
+        .env_remove("FLOWAUDIT_CONFIG");
     cmd
 }
 

@@ -224,6 +224,8 @@ fn unreadable(
             message: format!("{reason}; its VPCs were not evaluated"),
             evidence: json!({ "error": reason }),
             compliance: check.meta.compliance_refs(),
+            priority: None,
+            exception: None,
             remediation: None,
         });
     }

@@ -2,6 +2,7 @@
 //! check catalog) for one audience. None recomputes anything.
 
 pub mod catalog;
+pub mod diff;
 pub mod json;
 pub mod plans;
 pub mod table;

@@ -33,6 +33,8 @@ pub fn render(report: &Report, color: bool) -> String {
         report.collected_at.format("%Y-%m-%d %H:%M UTC")
     );
 
+    render_priorities(&mut out, report, &paint);
+
     let mut group: Option<(&str, &str)> = None;
     let mut vpc: Option<Option<&str>> = None;
     for r in &report.results {
@@ -54,7 +56,7 @@ pub fn render(report: &Report, color: bool) -> String {
             };
             let _ = writeln!(out, "  {heading}");
         }
-        let status = format!("{:<7}", r.status.as_str());
+        let status = format!("{:<8}", r.status.as_str());
         let _ = writeln!(
             out,
             "    {} {} {:<check_width$}  {}",
@@ -108,10 +110,104 @@ pub fn render(report: &Report, color: bool) -> String {
             .collect();
         let _ = writeln!(out, "Failures by severity: {}", by_sev.join(", "));
     }
+    render_exceptions(&mut out, report, &paint);
     if let Some(stats) = &report.stats {
         render_stats(&mut out, stats);
     }
     out
+}
+
+/// How many failing results the priority section lists before pointing at the rest.
+const PRIORITY_LINES: usize = 25;
+
+/// The failing results, highest priority first.
+fn render_priorities(out: &mut String, report: &Report, paint: &dyn Fn(&str, Style) -> String) {
+    let order = crate::priority::ranked(&report.results);
+    if order.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint(
+            "Fix first (failing results, highest priority first)",
+            Style::new().bold()
+        )
+    );
+    for &i in order.iter().take(PRIORITY_LINES) {
+        let r = &report.results[i];
+        let Some(p) = &r.priority else { continue };
+        let vpc = match (&r.vpc_id, &r.vpc_name) {
+            (Some(id), Some(name)) => format!("{id} \"{name}\""),
+            (Some(id), None) => id.clone(),
+            (None, _) => r.resource_id.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {} {} {} {} · {}",
+            paint(&p.level.to_string(), Style::new().bold()),
+            paint(
+                &format!("{:<8}", r.severity.as_str()),
+                severity_style(r.severity)
+            ),
+            r.check_id,
+            vpc,
+            r.region,
+            p.reasons.join(", ")
+        );
+    }
+    if order.len() > PRIORITY_LINES {
+        let _ = writeln!(
+            out,
+            "  … and {} more (every one is listed below; the JSON report carries each priority)",
+            order.len() - PRIORITY_LINES
+        );
+    }
+}
+
+/// Every configured exception and what became of it.
+fn render_exceptions(out: &mut String, report: &Report, paint: &dyn Fn(&str, Style) -> String) {
+    use crate::exceptions::ExceptionState;
+    if report.exceptions.is_empty() {
+        return;
+    }
+    let c = &report.summary.exceptions;
+    let _ = writeln!(
+        out,
+        "Exceptions: {} configured: {} active ({} result(s) excepted), {} expired ({} result(s) failing again), {} stale",
+        c.configured, c.active, c.excepted_results, c.expired, c.expired_results, c.stale
+    );
+    for u in &report.exceptions {
+        let e = &u.exception;
+        let (state, style) = match u.state {
+            ExceptionState::Active => ("active ", Style::new().cyan()),
+            ExceptionState::Expired => ("EXPIRED", Style::new().red().bold()),
+            ExceptionState::Stale => ("STALE  ", Style::new().yellow()),
+        };
+        let when = if u.days_left >= 0 {
+            format!("expires {} (in {} days)", e.expires, u.days_left)
+        } else {
+            format!("expired {} ({} days ago)", e.expires, -u.days_left)
+        };
+        let note = match u.state {
+            ExceptionState::Stale => "matched no failing result: remove it".to_string(),
+            _ => format!("matched {}", u.matched),
+        };
+        let _ = writeln!(
+            out,
+            "  #{} {} {} · owner {} · {} · {}{}",
+            u.index,
+            paint(state, style),
+            e.selector(),
+            e.owner.as_deref().unwrap_or("(none)"),
+            when,
+            note,
+            e.source
+                .as_deref()
+                .map(|s| format!(" · {s}"))
+                .unwrap_or_default()
+        );
+    }
 }
 
 /// The `--stats` section: totals, calls per operation, wall time per region.
@@ -170,6 +266,7 @@ fn status_style(status: Status) -> Style {
     match status {
         Status::Pass => Style::new().green(),
         Status::Fail => Style::new().red().bold(),
+        Status::Excepted => Style::new().cyan(),
         Status::Skipped => Style::new().yellow(),
         Status::Error => Style::new().magenta().bold(),
     }

@@ -1,0 +1,327 @@
+//! `flowaudit.toml`: the settings a team commits, and its exceptions.
+//!
+//! Found as `--config FILE` (or `FLOWAUDIT_CONFIG`), else `flowaudit.toml` in the
+//! working directory. Every key mirrors a command-line option; an option given on
+//! the command line (or through its environment variable) wins over the file.
+//! Unknown keys and wrong types are errors naming the file, line and column.
+//! Relative paths in the file are relative to the file's directory.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::parser::ValueSource;
+use clap::ArgMatches;
+use flowaudit_core::exceptions::Exception;
+use serde::{Deserialize, Deserializer};
+
+use crate::args::{ColorArg, FixDestinationArg, FixTrafficArg, FormatArg, SeverityArg, TrafficArg};
+
+/// The file looked for in the working directory.
+pub const DEFAULT_FILE: &str = "flowaudit.toml";
+
+/// The parsed file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub scan: ScanSection,
+    #[serde(default)]
+    pub report: ReportSection,
+    #[serde(default)]
+    pub checks: ChecksSection,
+    #[serde(default)]
+    pub remediation: RemediationSection,
+    #[serde(default)]
+    pub priority: PrioritySection,
+    #[serde(default)]
+    pub history: HistorySection,
+    #[serde(default, rename = "exception")]
+    pub exceptions: Vec<toml::Spanned<ExceptionEntry>>,
+    /// Where the file is, for relative paths and messages.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+    /// Exceptions converted and validated.
+    #[serde(skip)]
+    pub checked_exceptions: Vec<Exception>,
+}
+
+/// `[scan]`: how to reach AWS.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSection {
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Region → endpoint URL.
+    pub endpoint_url_region: Option<BTreeMap<String, String>>,
+    /// Region names, or `["all"]`.
+    pub regions: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "range_u16::<1, 64, _>")]
+    pub concurrency: Option<u16>,
+    #[serde(default, deserialize_with = "range_u64::<1, 600, _>")]
+    pub call_timeout: Option<u64>,
+    #[serde(default, deserialize_with = "range_u32::<1, 10, _>")]
+    pub max_attempts: Option<u32>,
+    #[serde(default, deserialize_with = "range_i32::<5, 1000, _>")]
+    pub page_size: Option<i32>,
+    pub save_inventory: Option<PathBuf>,
+    pub stats: Option<bool>,
+    pub quiet: Option<bool>,
+}
+
+/// `[report]`: format, destination, exit threshold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSection {
+    pub format: Option<FormatArg>,
+    pub output: Option<PathBuf>,
+    pub fail_on: Option<SeverityArg>,
+    pub color: Option<ColorArg>,
+}
+
+/// `[checks]`: how checks evaluate.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSection {
+    pub skip_default_vpcs: Option<bool>,
+    pub skip_unused_vpcs: Option<bool>,
+    pub required_traffic_type: Option<TrafficArg>,
+    pub min_retention_days: Option<u32>,
+    pub max_delivery_age_hours: Option<u32>,
+    pub delivery_grace_minutes: Option<u32>,
+}
+
+/// `[remediation]`: what plans create (the `--fix-*` options).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemediationSection {
+    pub destination: Option<FixDestinationArg>,
+    pub bucket_arn: Option<String>,
+    pub parquet: Option<bool>,
+    pub hourly_partitions: Option<bool>,
+    pub traffic_type: Option<FixTrafficArg>,
+    pub retention_days: Option<u32>,
+    pub role_name: Option<String>,
+}
+
+/// `[priority]`: what marks a VPC as production.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrioritySection {
+    pub production_tag_keys: Option<Vec<String>>,
+    pub production_tag_values: Option<Vec<String>>,
+}
+
+/// `[history]`: the run store.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySection {
+    /// `false` is `--no-history`.
+    pub enabled: Option<bool>,
+    pub db: Option<PathBuf>,
+}
+
+/// One `[[exception]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionEntry {
+    pub check: String,
+    pub resource: Option<String>,
+    pub vpc: Option<String>,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub reason: String,
+    pub expires: toml::value::Datetime,
+    pub owner: Option<String>,
+}
+
+macro_rules! ranged {
+    ($name:ident, $t:ty) => {
+        fn $name<'de, const LO: i64, const HI: i64, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<$t>, D::Error> {
+            let v = <$t>::deserialize(d)?;
+            let wide = i64::try_from(v).unwrap_or(i64::MAX);
+            if (LO..=HI).contains(&wide) {
+                Ok(Some(v))
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "{v} is out of range: expected {LO} to {HI}"
+                )))
+            }
+        }
+    };
+}
+ranged!(range_u16, u16);
+ranged!(range_u32, u32);
+ranged!(range_u64, u64);
+ranged!(range_i32, i32);
+
+/// A config file error, as `file:line:column: message`.
+fn located(path: &Path, text: &str, span: Option<Range<usize>>, message: &str) -> anyhow::Error {
+    match span {
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), message.trim_end())
+        }
+        None => anyhow::anyhow!("{}: {}", path.display(), message.trim_end()),
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Parses and validates the file's text.
+pub fn parse(text: &str, path: &Path) -> Result<Config> {
+    let mut config: Config =
+        toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
+    config.path = Some(path.to_path_buf());
+    let mut exceptions = Vec::with_capacity(config.exceptions.len());
+    for (i, entry) in config.exceptions.iter().enumerate() {
+        let span = entry.span();
+        let at = |message: String| located(path, text, Some(span.clone()), &message);
+        let e = entry.get_ref();
+        let expires = match (e.expires.date, e.expires.time) {
+            (Some(d), None) => chrono::NaiveDate::from_ymd_opt(
+                i32::from(d.year),
+                u32::from(d.month),
+                u32::from(d.day),
+            ),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            at(format!(
+                "exception #{}: `expires` must be a date like 2027-03-31, not `{}`",
+                i + 1,
+                e.expires
+            ))
+        })?;
+        let (line, _) = line_col(text, span.start);
+        let exception = Exception {
+            check: e.check.clone(),
+            resource: e.resource.clone(),
+            vpc: e.vpc.clone(),
+            account: e.account.clone(),
+            region: e.region.clone(),
+            tags: e.tags.clone(),
+            reason: e.reason.clone(),
+            expires,
+            owner: e.owner.clone(),
+            source: Some(format!("{}:{line}", path.display())),
+        };
+        exception
+            .validate()
+            .map_err(|err| at(format!("exception #{}: {err}", i + 1)))?;
+        exceptions.push(exception);
+    }
+    config.checked_exceptions = exceptions;
+    Ok(config)
+}
+
+/// Loads `explicit` (it must exist), else `flowaudit.toml` in the working
+/// directory if there is one, else the defaults.
+pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config> {
+    if disabled {
+        return Ok(Config::default());
+    }
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let path = PathBuf::from(DEFAULT_FILE);
+            if !path.is_file() {
+                return Ok(Config::default());
+            }
+            path
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("could not read config file {}", path.display()))?;
+    parse(&text, &path)
+}
+
+impl Config {
+    /// `path` as written in the file, relative to the file's directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        match self.path.as_deref().and_then(Path::parent) {
+            Some(dir) if path.is_relative() && !dir.as_os_str().is_empty() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+}
+
+/// Whether the user set `id` on the command line or through its environment
+/// variable (either wins over the file).
+pub fn explicit(m: &ArgMatches, id: &str) -> bool {
+    matches!(
+        m.value_source(id),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    )
+}
+
+/// Sets `slot` from the file's `value` unless the user set `id` explicitly.
+pub fn set<T: Clone>(m: &ArgMatches, id: &str, slot: &mut T, value: &Option<T>) {
+    if let Some(v) = value {
+        if !explicit(m, id) {
+            *slot = v.clone();
+        }
+    }
+}
+
+/// As [`set`], for an optional option.
+pub fn set_opt<T: Clone>(m: &ArgMatches, id: &str, slot: &mut Option<T>, value: &Option<T>) {
+    if value.is_some() && !explicit(m, id) {
+        slot.clone_from(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        match parse(text, Path::new("flowaudit.toml")) {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let text = include_str!("../../../examples/flowaudit.toml");
+        let config =
+            parse(text, Path::new("examples/flowaudit.toml")).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(config.checked_exceptions.len(), 3);
+        assert_eq!(
+            config.resolve(Path::new("out.json")),
+            PathBuf::from("examples/out.json")
+        );
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let messages = [
+            err("[scan]\nregionz = [\"eu-west-1\"]\n"),
+            err("[scan]\nconcurrency = 0\n"),
+            err("[checks]\nmin_retention_days = \"a year\"\n"),
+            err("[report]\nformat = \"yaml\"\n"),
+            err("[unknown]\nx = 1\n"),
+            err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = \"soon\"\n"),
+            err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = 2027-01-01T10:00:00Z\n"),
+            err("\n[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nreason = \"r\"\nexpires = 2027-01-01\n"),
+            err("[[exception]]\ncheck = \"vpc-flowlogs-*\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = 2027-01-01\n"),
+            err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nexpires = 2027-01-01\n"),
+            err("[scan\n"),
+        ];
+        insta::assert_snapshot!(messages.join("\n---\n"));
+    }
+}

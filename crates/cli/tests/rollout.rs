@@ -1,0 +1,425 @@
+//! The roll-out workflow through the real binary: config file, exceptions,
+//! priority, history and diff (no AWS needed; the moto round trip is in
+//! `fix_moto.rs`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{bin, output, parse_json, repo_root, run};
+use serde_json::Value;
+
+fn example_config() -> String {
+    repo_root()
+        .join("examples/flowaudit.toml")
+        .display()
+        .to_string()
+}
+
+/// The binary with history on, recording into `db`.
+fn with_history(db: &Path) -> Command {
+    let mut cmd = bin();
+    cmd.env_remove("FLOWAUDIT_NO_HISTORY")
+        .env("FLOWAUDIT_DB", db);
+    cmd
+}
+
+fn demo_inventory(dir: &Path) -> PathBuf {
+    let path = dir.join("inventory.json");
+    let (code, _, stderr) = run(&[
+        "demo",
+        "--save-inventory",
+        path.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    path
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn example_config_shows_active_expired_and_stale_exceptions() {
+    let config = example_config();
+    let (code, stdout, stderr) = run(&["demo", "--config", &config, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let states: Vec<&str> = report["exceptions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["state"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(states, ["active", "expired", "stale"]);
+    let summary = &report["summary"];
+    assert_eq!(summary["by_status"]["EXCEPTED"], 1);
+    assert_eq!(summary["exceptions"]["stale"], 1);
+    assert_eq!(summary["exceptions"]["expired_results"], 1);
+    let excepted = common::vpc_result(&report, "vpc-flow-logs-enabled", "vpc-0a1b2c3d4e5f60004");
+    assert_eq!(excepted["status"], "EXCEPTED");
+    assert_eq!(excepted["exception"]["owner"], "platform-team@example.com");
+    assert_eq!(excepted["exception"]["expires"], "2027-03-31");
+    assert!(
+        excepted.get("remediation").is_none(),
+        "an excepted VPC gets no plan"
+    );
+    // The expired exception's result fails again and says whose it was.
+    let expired = common::results(&report)
+        .iter()
+        .find(|r| r["check_id"] == "flow-log-retention" && r["vpc_id"] == "vpc-07aa11bb22cc30101")
+        .unwrap_or_else(|| panic!("no retention result for payments-prod"));
+    assert_eq!(expired["status"], "FAIL");
+    assert_eq!(expired["exception"]["expired"], true);
+    assert!(expired["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("payments-sre@example.com expired 2026-10-31")));
+    // Warnings for CI logs, on stderr only.
+    assert!(stderr.contains("exception #2"), "{stderr}");
+    assert!(stderr.contains("stale"), "{stderr}");
+
+    // The table: exceptions counted separately, each listed with its state.
+    let (_, table, _) = run(&["demo", "--config", &config, "--color", "never"]);
+    let tail: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("Summary:"))
+        .collect();
+    insta::assert_snapshot!(tail.join("\n").replace(&config, "examples/flowaudit.toml"));
+}
+
+#[test]
+fn excepted_failures_do_not_fail_the_run() {
+    let dir = tempdir();
+    // Except every failure of the demo's readable regions; ERROR results remain.
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(
+        &config,
+        "[[exception]]\ncheck = \"*\"\nvpc = \"vpc-*\"\nreason = \"accepted for the test\"\nexpires = 2099-01-01\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = config.display().to_string();
+    let (code, stdout, _) = run(&["demo", "--config", &config, "--format", "json"]);
+    let report = parse_json(&stdout);
+    assert_eq!(report["summary"]["by_status"]["FAIL"], 0);
+    assert_eq!(code, 1, "ERROR results still fail the run");
+    // Without ERROR results (an inventory of only the readable regions) it passes.
+    let inv = demo_inventory(dir.path());
+    let mut value: Value = parse_json(&std::fs::read_to_string(&inv).unwrap_or_default());
+    if let Some(regions) = value["accounts"][0]["regions"].as_array_mut() {
+        regions.retain(|r| r.get("error").is_none());
+    }
+    std::fs::write(&inv, value.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = run(&[
+        "check",
+        "--config",
+        &config,
+        "--inventory",
+        inv.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn command_line_overrides_the_config_file_found_in_the_working_directory() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("flowaudit.toml"),
+        "[checks]\nmin_retention_days = 10\n\n[report]\nformat = \"json\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let retention = |extra: &[&str]| {
+        let out = bin()
+            .current_dir(dir.path())
+            .arg("demo")
+            .args(extra)
+            .output();
+        let (_, stdout, stderr) = output(out);
+        let report = parse_json(&stdout);
+        assert!(stderr.is_empty() || !stderr.contains("error"), "{stderr}");
+        report["settings"]["min_retention_days"].as_u64()
+    };
+    // Found in the working directory: JSON output and its retention minimum.
+    assert_eq!(retention(&[]), Some(10));
+    // The command line wins.
+    assert_eq!(retention(&["--min-retention-days", "500"]), Some(500));
+    // --no-config ignores the file (the table is not JSON).
+    let (_, stdout, _) = output(
+        bin()
+            .current_dir(dir.path())
+            .args(["demo", "--no-config"])
+            .output(),
+    );
+    assert!(stdout.starts_with("flowaudit report"), "{stdout}");
+}
+
+#[test]
+fn bad_config_exits_2_naming_file_line_and_column() {
+    let dir = tempdir();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[checks]\nmin_retention_days = 365\nskip_defualt_vpcs = true\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let name = path.display().to_string();
+    let (code, stdout, stderr) = run(&["demo", "--config", &name]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains(&format!("{name}:3:1: unknown field `skip_defualt_vpcs`")),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["demo", "--config", "/nonexistent/flowaudit.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("could not read config file /nonexistent/flowaudit.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn priority_ranks_the_demo_table() {
+    let (_, table, _) = run(&["demo", "--color", "never"]);
+    let section: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("Fix first"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(section.len() > 2, "{table}");
+    assert!(section[1].trim_start().starts_with("P1"), "{}", section[1]);
+    insta::assert_snapshot!(section.join("\n"));
+    let (_, json, _) = run(&["demo", "--format", "json"]);
+    let report = parse_json(&json);
+    let p =
+        &common::vpc_result(&report, "vpc-flow-logs-enabled", "vpc-0d3fa017c5e1b2a99")["priority"];
+    assert_eq!(p["level"], "P2");
+    assert_eq!(p["internet_exposed"], true);
+    assert!(p["reasons"]
+        .as_array()
+        .is_some_and(|r| r.iter().any(|x| x == "internet gateway attached")));
+}
+
+/// The demo inventory with the dev VPC fixed: a VPC-level flow log into its own
+/// log group, like prod-web's.
+fn fixed_inventory(original: &Path, dir: &Path) -> PathBuf {
+    const GROUP: &str = "/aws/vpc-flow-logs/vpc-0a1b2c3d4e5f60004";
+    let mut value = parse_json(&std::fs::read_to_string(original).unwrap_or_default());
+    let regions = value["accounts"][0]["regions"]
+        .as_array_mut()
+        .unwrap_or_else(|| panic!("no regions"));
+    let us = regions
+        .iter_mut()
+        .find(|r| r["region"] == "us-east-1")
+        .unwrap_or_else(|| panic!("no us-east-1"));
+    let mut log = us["flow_logs"]
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|f| f["resource_id"] == "vpc-0a1b2c3d4e5f60001")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no prod-web flow log"));
+    log["flow_log_id"] = "fl-00000000000fixed".into();
+    log["resource_id"] = "vpc-0a1b2c3d4e5f60004".into();
+    log["log_group_name"] = GROUP.into();
+    log["log_destination"] =
+        format!("arn:aws:logs:us-east-1:123456789012:log-group:{GROUP}").into();
+    let mut group = us["log_groups"]
+        .as_array()
+        .and_then(|g| g.first())
+        .cloned()
+        .unwrap_or_else(|| panic!("no log group"));
+    group["log_group_name"] = GROUP.into();
+    if let Some(logs) = us["flow_logs"].as_array_mut() {
+        logs.push(log);
+    }
+    if let Some(groups) = us["log_groups"].as_array_mut() {
+        groups.push(group);
+    }
+    let path = dir.join("fixed.json");
+    std::fs::write(&path, value.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+#[test]
+fn history_records_checks_and_diff_shows_the_fix() {
+    let dir = tempdir();
+    let db = dir.path().join("history.db");
+    let before = demo_inventory(dir.path());
+    let after = fixed_inventory(&before, dir.path());
+    for inv in [&before, &after] {
+        let out = with_history(&db)
+            .args(["check", "--format", "json", "--inventory"])
+            .arg(inv)
+            .output();
+        let (code, _, stderr) = output(out);
+        assert_eq!(code, 1, "{stderr}");
+    }
+    let (code, stdout, stderr) = output(
+        with_history(&db)
+            .args(["history", "--format", "json"])
+            .output(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let runs = parse_json(&stdout);
+    assert_eq!(runs.as_array().map(Vec::len), Some(2));
+    assert_eq!(runs[0]["command"], "check");
+    assert_eq!(runs[0]["summary"]["by_status"]["FAIL"], 14);
+    assert_eq!(runs[1]["summary"]["by_status"]["FAIL"], 15);
+
+    // Default: the last two runs of the same scope.
+    let (code, stdout, stderr) = output(
+        with_history(&db)
+            .args(["diff", "--format", "json"])
+            .output(),
+    );
+    assert_eq!(code, 0, "nothing newly failing: {stderr}");
+    let diff = parse_json(&stdout);
+    assert_eq!(diff["schema"], "flowaudit.diff/v1");
+    assert_eq!(diff["counts"]["fixed"], 1);
+    assert_eq!(diff["counts"]["newly_failing"], 0);
+    assert_eq!(diff["counts"]["still_failing"], 14);
+    let fixed = diff["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|e| e["change"] == "fixed"))
+        .unwrap_or_else(|| panic!("no fixed entry: {diff}"));
+    assert_eq!(fixed["resource_id"], "vpc-0a1b2c3d4e5f60004");
+    assert_eq!(fixed["check_id"], "vpc-flow-logs-enabled");
+    assert_eq!(fixed["before"], "FAIL");
+    assert_eq!(fixed["after"], "PASS");
+
+    // Named runs the other way round: the fix reads as a regression (exit 1).
+    let (code, table, _) = output(with_history(&db).args(["diff", "2", "1"]).output());
+    assert_eq!(code, 1);
+    assert!(table.contains("Newly failing (1)"), "{table}");
+    let table = table
+        .lines()
+        .filter(|l| !l.starts_with("  old:") && !l.starts_with("  new:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(table);
+
+    // Two report files, no history needed.
+    let reports: Vec<PathBuf> = [&before, &after]
+        .iter()
+        .enumerate()
+        .map(|(i, inv)| {
+            let path = dir.path().join(format!("r{i}.json"));
+            let (_, stdout, _) = run(&[
+                "check",
+                "--format",
+                "json",
+                "--inventory",
+                inv.to_str().unwrap_or_default(),
+            ]);
+            std::fs::write(&path, stdout).unwrap_or_else(|e| panic!("{e}"));
+            path
+        })
+        .collect();
+    let (code, stdout, stderr) = run(&[
+        "diff",
+        reports[0].to_str().unwrap_or_default(),
+        reports[1].to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(parse_json(&stdout)["counts"], diff["counts"]);
+}
+
+#[test]
+fn diff_errors_are_clear() {
+    let dir = tempdir();
+    let db = dir.path().join("empty.db");
+    let (code, _, stderr) = output(with_history(&db).arg("diff").output());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("fewer than two runs"), "{stderr}");
+    let (code, _, stderr) = output(with_history(&db).args(["diff", "7", "8"]).output());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("run #7 does not exist"), "{stderr}");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"schema\": \"flowaudit.report/v1\",\n \"tool\": 3}")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bad = bad.display().to_string();
+    let (code, _, stderr) = run(&["diff", &bad, &bad]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains(&format!("{bad}:2:")), "{stderr}");
+    assert!(stderr.contains("tool"), "{stderr}");
+}
+
+#[test]
+fn newer_history_schema_is_refused_and_left_alone() {
+    let dir = tempdir();
+    let db = dir.path().join("history.db");
+    let inv = demo_inventory(dir.path());
+    let inv = inv.to_str().unwrap_or_default();
+    let (code, _, stderr) = output(
+        with_history(&db)
+            .args(["check", "--inventory", inv])
+            .output(),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    // Pretend a future flowaudit wrote it (SQLite keeps user_version at byte 60).
+    let mut bytes = std::fs::read(&db).unwrap_or_else(|e| panic!("{e}"));
+    assert!(bytes.len() > 64);
+    bytes[60..64].copy_from_slice(&9u32.to_be_bytes());
+    std::fs::write(&db, &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = output(
+        with_history(&db)
+            .args(["check", "--format", "json", "--inventory", inv])
+            .output(),
+    );
+    assert_eq!(code, 2);
+    assert!(!stdout.is_empty(), "the report is still written");
+    assert!(
+        stderr.contains("schema version 9, newer than this flowaudit supports"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&db).ok(),
+        Some(bytes),
+        "the file was modified"
+    );
+    let (code, _, stderr) = output(with_history(&db).arg("history").output());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("schema version 9"), "{stderr}");
+}
+
+#[test]
+fn concurrent_runs_all_land_in_the_history() {
+    let dir = tempdir();
+    let db = dir.path().join("history.db");
+    let inv = demo_inventory(dir.path());
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            with_history(&db)
+                .args(["check", "--format", "json", "--inventory"])
+                .arg(&inv)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    for child in children {
+        let (code, _, stderr) = output(child.wait_with_output());
+        assert_eq!(code, 1, "{stderr}");
+    }
+    let (code, stdout, stderr) = output(
+        with_history(&db)
+            .args(["history", "--format", "json", "--limit", "100"])
+            .output(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let runs = parse_json(&stdout);
+    let mut ids: Vec<i64> = runs
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["id"].as_i64()).collect())
+        .unwrap_or_default();
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=8).collect::<Vec<_>>());
+    assert!(runs
+        .as_array()
+        .is_some_and(|a| a.iter().all(|r| r["summary"]["results"] == 69)));
+}

@@ -1,0 +1,495 @@
+//! Exceptions: FAIL results a team deliberately accepts for a while, each with a
+//! reason, an expiry date and (recommended) an owner.
+//!
+//! A FAIL result that an active exception matches becomes `EXCEPTED` and does not
+//! count toward the exit code. An exception is active through the end of its
+//! `expires` day (UTC), judged at the inventory's collection time so that a saved
+//! inventory always gives the same report. Past it, the result is `FAIL` again and
+//! says whose exception expired and when. An exception that matched no FAIL result
+//! is `stale`: the VPC was fixed or is gone, and the entry should be removed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use wildmatch::WildMatch;
+
+use crate::model::{Inventory, Vpc};
+use crate::report::{CheckResult, Status};
+
+/// An exception: which results it covers, why, until when, and whose it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exception {
+    /// Check id or glob (`*` any run of characters, `?` one character).
+    pub check: String,
+    /// Resource id or glob (a VPC id, or a flow log id for flow-log checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// VPC id or glob: covers the VPC's results and those of its flow logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// VPC tags that must all be present; values are globs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    pub reason: String,
+    /// Last day the exception applies.
+    pub expires: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Where it was declared (`flowaudit.toml:12`), for messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Why an exception cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidException {
+    #[error("`reason` must say why the failure is accepted")]
+    NoReason,
+    #[error("needs a resource selector: `resource`, `vpc` or `tags` (with optional `account` and `region`)")]
+    NoSelector,
+    #[error("`check = \"{0}\"` matches no check (see `flowaudit checks`)")]
+    UnknownCheck(String),
+    #[error("`{field}` is empty")]
+    Empty { field: &'static str },
+}
+
+impl Exception {
+    /// Rejects entries that would silently match nothing or everything.
+    pub fn validate(&self) -> Result<(), InvalidException> {
+        if self.reason.trim().is_empty() {
+            return Err(InvalidException::NoReason);
+        }
+        for (field, value) in [
+            ("check", Some(&self.check)),
+            ("resource", self.resource.as_ref()),
+            ("vpc", self.vpc.as_ref()),
+            ("account", self.account.as_ref()),
+            ("region", self.region.as_ref()),
+        ] {
+            if value.is_some_and(|v| v.trim().is_empty()) {
+                return Err(InvalidException::Empty { field });
+            }
+        }
+        if self.resource.is_none() && self.vpc.is_none() && self.tags.is_empty() {
+            return Err(InvalidException::NoSelector);
+        }
+        let check = WildMatch::new(&self.check);
+        if !crate::checks::REGISTRY
+            .iter()
+            .any(|c| check.matches(c.meta.id))
+        {
+            return Err(InvalidException::UnknownCheck(self.check.clone()));
+        }
+        Ok(())
+    }
+
+    /// Whether the exception is still in force on `day`.
+    pub fn active_on(&self, day: NaiveDate) -> bool {
+        day <= self.expires
+    }
+
+    fn matches(&self, result: &CheckResult, vpc: Option<&Vpc>) -> bool {
+        let glob = |pattern: &Option<String>, value: Option<&str>| match pattern {
+            None => true,
+            Some(p) => value.is_some_and(|v| WildMatch::new(p).matches(v)),
+        };
+        WildMatch::new(&self.check).matches(&result.check_id)
+            && glob(&self.resource, Some(&result.resource_id))
+            && glob(&self.vpc, result.vpc_id.as_deref())
+            && glob(&self.account, Some(&result.account_id))
+            && glob(&self.region, Some(&result.region))
+            && self.tags.iter().all(|(key, pattern)| {
+                vpc.and_then(|v| v.tags.get(key))
+                    .is_some_and(|value| WildMatch::new(pattern).matches(value))
+            })
+    }
+
+    /// The selector in words, for reports.
+    pub fn selector(&self) -> String {
+        let mut parts = vec![format!("check={}", self.check)];
+        for (name, value) in [
+            ("resource", &self.resource),
+            ("vpc", &self.vpc),
+            ("account", &self.account),
+            ("region", &self.region),
+        ] {
+            if let Some(v) = value {
+                parts.push(format!("{name}={v}"));
+            }
+        }
+        for (k, v) in &self.tags {
+            parts.push(format!("tag:{k}={v}"));
+        }
+        parts.join(" ")
+    }
+}
+
+/// The exception a result carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionRef {
+    /// Position in the configured list, from 1.
+    pub index: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    pub reason: String,
+    pub expires: NaiveDate,
+    /// The exception ran out: the result is FAIL again.
+    pub expired: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// What became of one configured exception in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExceptionState {
+    /// Covers at least one FAIL result.
+    Active,
+    /// Matched FAIL results but has run out.
+    Expired,
+    /// Matched no FAIL result.
+    Stale,
+}
+
+impl ExceptionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExceptionState::Active => "active",
+            ExceptionState::Expired => "expired",
+            ExceptionState::Stale => "stale",
+        }
+    }
+}
+
+/// One configured exception and what it matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionUse {
+    pub index: usize,
+    pub state: ExceptionState,
+    /// FAIL results it matched (excepted, or failing again once expired).
+    pub matched: usize,
+    /// Days from the collection date to the expiry (negative once expired).
+    pub days_left: i64,
+    pub exception: Exception,
+}
+
+/// Counts for the report summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionCounts {
+    /// Exceptions configured.
+    pub configured: usize,
+    /// Results an active exception covers (the `EXCEPTED` count).
+    pub excepted_results: usize,
+    /// FAIL results whose exception expired.
+    pub expired_results: usize,
+    pub active: usize,
+    pub expired: usize,
+    pub stale: usize,
+}
+
+/// Applies `exceptions` to the FAIL results, judged on `day`; returns what each
+/// exception matched. For each result the first active matching exception wins;
+/// failing that, the first expired one is recorded on the result.
+pub fn apply(
+    results: &mut [CheckResult],
+    inventory: &Inventory,
+    exceptions: &[Exception],
+    day: NaiveDate,
+) -> Vec<ExceptionUse> {
+    let vpcs: HashMap<(&str, &str, &str), &Vpc> = inventory
+        .accounts
+        .iter()
+        .flat_map(|a| {
+            a.regions.iter().flat_map(move |r| {
+                r.vpcs.iter().map(move |v| {
+                    (
+                        (a.account_id.as_str(), r.region.as_str(), v.vpc_id.as_str()),
+                        v,
+                    )
+                })
+            })
+        })
+        .collect();
+    let mut matched = vec![0usize; exceptions.len()];
+    for result in results.iter_mut().filter(|r| r.status == Status::Fail) {
+        let vpc = result.vpc_id.as_deref().and_then(|id| {
+            vpcs.get(&(result.account_id.as_str(), result.region.as_str(), id))
+                .copied()
+        });
+        let hits: Vec<usize> = (0..exceptions.len())
+            .filter(|&i| exceptions[i].matches(result, vpc))
+            .collect();
+        let chosen = hits
+            .iter()
+            .copied()
+            .find(|&i| exceptions[i].active_on(day))
+            .or_else(|| hits.first().copied());
+        let Some(i) = chosen else { continue };
+        matched[i] += 1;
+        let e = &exceptions[i];
+        let expired = !e.active_on(day);
+        let owner = e.owner.as_deref().unwrap_or("no owner");
+        if expired {
+            result.message = format!(
+                "{} (exception #{} of {owner} expired {})",
+                result.message,
+                i + 1,
+                e.expires
+            );
+        } else {
+            result.status = Status::Excepted;
+            result.message = format!(
+                "{} (excepted until {} by {owner}: {})",
+                result.message, e.expires, e.reason
+            );
+        }
+        result.exception = Some(ExceptionRef {
+            index: i + 1,
+            owner: e.owner.clone(),
+            reason: e.reason.clone(),
+            expires: e.expires,
+            expired,
+            source: e.source.clone(),
+        });
+    }
+    exceptions
+        .iter()
+        .zip(matched)
+        .enumerate()
+        .map(|(i, (e, n))| ExceptionUse {
+            index: i + 1,
+            state: match (n, e.active_on(day)) {
+                (0, _) => ExceptionState::Stale,
+                (_, true) => ExceptionState::Active,
+                (_, false) => ExceptionState::Expired,
+            },
+            matched: n,
+            days_left: (e.expires - day).num_days(),
+            exception: e.clone(),
+        })
+        .collect()
+}
+
+/// Summary counts of applied exceptions.
+pub fn count(results: &[CheckResult], uses: &[ExceptionUse]) -> ExceptionCounts {
+    let state = |s: ExceptionState| uses.iter().filter(|u| u.state == s).count();
+    ExceptionCounts {
+        configured: uses.len(),
+        excepted_results: results
+            .iter()
+            .filter(|r| r.status == Status::Excepted)
+            .count(),
+        expired_results: results
+            .iter()
+            .filter(|r| r.status == Status::Fail && r.exception.as_ref().is_some_and(|e| e.expired))
+            .count(),
+        active: state(ExceptionState::Active),
+        expired: state(ExceptionState::Expired),
+        stale: state(ExceptionState::Stale),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{build_report, demo, Settings, Source};
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn exception(check: &str) -> Exception {
+        Exception {
+            check: check.into(),
+            resource: None,
+            vpc: None,
+            account: None,
+            region: None,
+            tags: BTreeMap::new(),
+            reason: "migration to the new network in Q1".into(),
+            expires: day("2027-03-31"),
+            owner: Some("net-team@example.com".into()),
+            source: None,
+        }
+    }
+
+    fn run(exceptions: &[Exception]) -> (Vec<CheckResult>, Vec<ExceptionUse>) {
+        let inv = demo::inventory().unwrap_or_else(|e| panic!("{e}"));
+        let mut results = build_report(&inv, &Settings::default(), &Source::Demo).results;
+        let uses = apply(
+            &mut results,
+            &inv,
+            exceptions,
+            inv.collected_at.date_naive(),
+        );
+        (results, uses)
+    }
+
+    fn failing(results: &[CheckResult]) -> Vec<(&str, &str)> {
+        results
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .map(|r| (r.check_id.as_str(), r.resource_id.as_str()))
+            .collect()
+    }
+
+    /// The demo's first failing result on a VPC, as (check, vpc, account, region).
+    fn first_fail() -> (String, String, String, String) {
+        let (results, _) = run(&[]);
+        let r = results
+            .iter()
+            .find(|r| r.status == Status::Fail && r.resource_type == "vpc")
+            .unwrap_or_else(|| panic!("demo has no failing VPC"));
+        (
+            r.check_id.clone(),
+            r.resource_id.clone(),
+            r.account_id.clone(),
+            r.region.clone(),
+        )
+    }
+
+    #[test]
+    fn each_selector_narrows_the_match() {
+        let (check, vpc, account, region) = first_fail();
+        let (before, _) = run(&[]);
+        let fails = failing(&before).len();
+
+        let mut by_vpc = exception(&check);
+        by_vpc.vpc = Some(vpc.clone());
+        let (after, uses) = run(std::slice::from_ref(&by_vpc));
+        assert_eq!(uses[0].state, ExceptionState::Active);
+        assert_eq!(failing(&after).len(), fails - uses[0].matched);
+        let excepted: Vec<&CheckResult> = after
+            .iter()
+            .filter(|r| r.status == Status::Excepted)
+            .collect();
+        assert_eq!(excepted.len(), uses[0].matched);
+        assert!(excepted
+            .iter()
+            .all(|r| r.vpc_id.as_deref() == Some(vpc.as_str()) && r.check_id == check));
+        let carried = excepted[0].exception.as_ref();
+        assert_eq!(
+            carried.and_then(|e| e.owner.as_deref()),
+            Some("net-team@example.com")
+        );
+
+        let mut by_resource = exception("*");
+        by_resource.resource = Some(vpc.clone());
+        let (_, uses) = run(&[by_resource.clone()]);
+        assert!(uses[0].matched >= 1);
+
+        let mut wrong_account = by_resource.clone();
+        wrong_account.account = Some("999999999999".into());
+        assert_eq!(run(&[wrong_account]).1[0].state, ExceptionState::Stale);
+        let mut right_account = by_resource.clone();
+        right_account.account = Some(account);
+        assert_eq!(run(&[right_account]).1[0].state, ExceptionState::Active);
+
+        let mut wrong_region = by_resource.clone();
+        wrong_region.region = Some("xx-none-1".into());
+        assert_eq!(run(&[wrong_region]).1[0].state, ExceptionState::Stale);
+        let mut right_region = by_resource;
+        right_region.region = Some(region);
+        assert_eq!(run(&[right_region]).1[0].state, ExceptionState::Active);
+    }
+
+    #[test]
+    fn tags_and_globs_select_vpcs() {
+        // Every failing result on a VPC tagged env=dev or env=staging (glob).
+        let mut by_tag = exception("vpc-flow-logs-*");
+        by_tag.tags.insert("env".into(), "*ev*".into());
+        let (after, uses) = run(&[by_tag]);
+        assert!(uses[0].matched >= 1, "{uses:?}");
+        let inv = demo::inventory().unwrap_or_else(|e| panic!("{e}"));
+        for r in after.iter().filter(|r| r.status == Status::Excepted) {
+            assert!(r.check_id.starts_with("vpc-flow-logs-"));
+            let vpc = inv
+                .accounts
+                .iter()
+                .flat_map(|a| &a.regions)
+                .flat_map(|rg| &rg.vpcs)
+                .find(|v| Some(v.vpc_id.as_str()) == r.vpc_id.as_deref());
+            let env = vpc.and_then(|v| v.tags.get("env")).map(String::as_str);
+            assert_eq!(env, Some("dev"), "{}", r.resource_id);
+        }
+        // A glob over every VPC id.
+        let mut all = exception("*");
+        all.vpc = Some("vpc-*".into());
+        let (after, _) = run(&[all]);
+        assert!(failing(&after)
+            .iter()
+            .all(|(_, res)| !res.starts_with("vpc-")));
+    }
+
+    #[test]
+    fn expired_exception_fails_again_and_says_whose() {
+        let (check, vpc, ..) = first_fail();
+        let mut old = exception(&check);
+        old.vpc = Some(vpc.clone());
+        old.expires = day("2026-01-31");
+        old.owner = Some("alice@example.com".into());
+        let (after, uses) = run(&[old.clone()]);
+        assert_eq!(uses[0].state, ExceptionState::Expired);
+        assert!(uses[0].days_left < 0);
+        let r = after
+            .iter()
+            .find(|r| r.check_id == check && r.resource_id == vpc)
+            .unwrap_or_else(|| panic!("result gone"));
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.message.contains("alice@example.com expired 2026-01-31"),
+            "{}",
+            r.message
+        );
+        assert_eq!(r.exception.as_ref().map(|e| e.expired), Some(true));
+        // An active exception for the same result wins over the expired one.
+        let mut renewed = old.clone();
+        renewed.expires = day("2027-01-31");
+        let (after, uses) = run(&[old, renewed]);
+        assert_eq!(uses[0].state, ExceptionState::Stale);
+        assert_eq!(uses[1].state, ExceptionState::Active);
+        assert!(after
+            .iter()
+            .any(|r| r.resource_id == vpc && r.status == Status::Excepted));
+    }
+
+    #[test]
+    fn expiry_day_itself_is_still_covered() {
+        let (check, vpc, ..) = first_fail();
+        let inv = demo::inventory().unwrap_or_else(|e| panic!("{e}"));
+        let mut e = exception(&check);
+        e.vpc = Some(vpc);
+        e.expires = inv.collected_at.date_naive();
+        assert_eq!(run(&[e.clone()]).1[0].state, ExceptionState::Active);
+        e.expires = e.expires.pred_opt().unwrap_or(e.expires);
+        assert_eq!(run(&[e]).1[0].state, ExceptionState::Expired);
+    }
+
+    #[test]
+    fn validation_rejects_what_would_mislead() {
+        let mut e = exception("vpc-flow-logs-enabled");
+        assert_eq!(e.validate(), Err(InvalidException::NoSelector));
+        e.vpc = Some("vpc-1".into());
+        assert_eq!(e.validate(), Ok(()));
+        e.check = "vpc-flow-log-enabled".into();
+        assert!(matches!(
+            e.validate(),
+            Err(InvalidException::UnknownCheck(_))
+        ));
+        e.check = "flow-log-*".into();
+        assert_eq!(e.validate(), Ok(()));
+        e.reason = "  ".into();
+        assert_eq!(e.validate(), Err(InvalidException::NoReason));
+        e.reason = "ok".into();
+        e.region = Some(String::new());
+        assert_eq!(
+            e.validate(),
+            Err(InvalidException::Empty { field: "region" })
+        );
+    }
+}
