@@ -8,7 +8,7 @@
 //! says whose exception expired and when. An exception that matched no FAIL result
 //! is `stale`: the VPC was fixed or is gone, and the entry should be removed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -201,20 +201,7 @@ pub fn apply(
     exceptions: &[Exception],
     day: NaiveDate,
 ) -> Vec<ExceptionUse> {
-    let vpcs: HashMap<(&str, &str, &str), &Vpc> = inventory
-        .accounts
-        .iter()
-        .flat_map(|a| {
-            a.regions.iter().flat_map(move |r| {
-                r.vpcs.iter().map(move |v| {
-                    (
-                        (a.account_id.as_str(), r.region.as_str(), v.vpc_id.as_str()),
-                        v,
-                    )
-                })
-            })
-        })
-        .collect();
+    let vpcs = inventory.vpc_index();
     let mut matched = vec![0usize; exceptions.len()];
     for result in results.iter_mut().filter(|r| r.status == Status::Fail) {
         let vpc = result.vpc_id.as_deref().and_then(|id| {

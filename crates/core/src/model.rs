@@ -39,6 +39,23 @@ impl Inventory {
         }
     }
 
+    /// Every VPC by (account, region, VPC id).
+    pub fn vpc_index(&self) -> std::collections::HashMap<(&str, &str, &str), &Vpc> {
+        self.accounts
+            .iter()
+            .flat_map(|a| {
+                a.regions.iter().flat_map(move |r| {
+                    r.vpcs.iter().map(move |v| {
+                        (
+                            (a.account_id.as_str(), r.region.as_str(), v.vpc_id.as_str()),
+                            v,
+                        )
+                    })
+                })
+            })
+            .collect()
+    }
+
     /// Number of VPCs seen across all accounts and regions.
     pub fn vpc_count(&self) -> usize {
         self.accounts

@@ -8,7 +8,6 @@
 //! Within a level the score orders by the check's severity, then by the number of
 //! network interfaces (more workloads, more to lose).
 
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -128,20 +127,7 @@ pub fn assess(vpc: &Vpc, result: &CheckResult, options: &PriorityOptions) -> Pri
 
 /// Sets the priority of every FAIL result that concerns a VPC.
 pub fn attach(results: &mut [CheckResult], inventory: &Inventory, options: &PriorityOptions) {
-    let vpcs: HashMap<(&str, &str, &str), &Vpc> = inventory
-        .accounts
-        .iter()
-        .flat_map(|a| {
-            a.regions.iter().flat_map(move |r| {
-                r.vpcs.iter().map(move |v| {
-                    (
-                        (a.account_id.as_str(), r.region.as_str(), v.vpc_id.as_str()),
-                        v,
-                    )
-                })
-            })
-        })
-        .collect();
+    let vpcs = inventory.vpc_index();
     for result in results.iter_mut().filter(|r| r.status == Status::Fail) {
         let Some(vpc_id) = result.vpc_id.as_deref() else {
             continue;
