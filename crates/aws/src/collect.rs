@@ -78,6 +78,8 @@ impl Progress for Silent {
 pub struct ScanOutcome {
     pub inventory: Inventory,
     pub stats: StatsSnapshot,
+    /// The session the scan ran in, for follow-up calls (Security Hub import).
+    pub session: Ctx,
 }
 
 /// Why a scan could not run at all.
@@ -178,6 +180,7 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
     Ok(ScanOutcome {
         inventory,
         stats: ctx.stats.snapshot(started.elapsed()),
+        session: ctx,
     })
 }
 

@@ -17,6 +17,7 @@ pub mod journal;
 mod logs;
 pub mod permissions;
 pub(crate) mod s3;
+pub mod securityhub;
 pub mod stats;
 
 pub use clients::Ctx as Session;

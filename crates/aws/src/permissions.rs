@@ -76,9 +76,20 @@ pub const FIX_ACTIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What `flowaudit scan --security-hub` needs besides the scan's actions.
+pub const SECURITY_HUB_ACTIONS: &[(&str, &str)] = &[(
+    "securityhub:BatchImportFindings",
+    "import the findings (scan --security-hub)",
+)];
+
 /// The policy as pretty JSON, ending in a newline; `fix` adds the statement that
 /// `flowaudit fix --apply` and `rollback` need.
 pub fn policy_json_for(fix: bool) -> String {
+    policy_json_with(fix, false)
+}
+
+/// As [`policy_json_for`]; `security_hub` adds what `scan --security-hub` needs.
+pub fn policy_json_with(fix: bool, security_hub: bool) -> String {
     let actions: Vec<&str> = ACTIONS.iter().map(|(a, _)| *a).collect();
     let mut statements = vec![serde_json::json!({
         "Sid": "FlowauditReadOnly",
@@ -92,6 +103,15 @@ pub fn policy_json_for(fix: bool) -> String {
             "Sid": "FlowauditFix",
             "Effect": "Allow",
             "Action": writes,
+            "Resource": "*"
+        }));
+    }
+    if security_hub {
+        let import: Vec<&str> = SECURITY_HUB_ACTIONS.iter().map(|(a, _)| *a).collect();
+        statements.push(serde_json::json!({
+            "Sid": "FlowauditSecurityHub",
+            "Effect": "Allow",
+            "Action": import,
             "Resource": "*"
         }));
     }

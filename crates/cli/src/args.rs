@@ -27,6 +27,12 @@ pub struct Cli {
     /// Ignore flowaudit.toml.
     #[arg(long, global = true, conflicts_with = "config")]
     pub no_config: bool,
+    /// More log detail on standard error (-v info, -vv debug, -vvv trace).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on standard error: no progress bar, no warnings.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -112,6 +118,9 @@ pub struct PermissionsArgs {
     /// Add what `fix --apply` and `rollback` need (writes).
     #[arg(long)]
     pub fix: bool,
+    /// Add what `scan --security-hub` needs (securityhub:BatchImportFindings).
+    #[arg(long)]
+    pub security_hub: bool,
 }
 
 #[derive(Debug, Args)]
@@ -220,15 +229,89 @@ impl From<SeverityArg> for Severity {
     }
 }
 
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportFormat {
+    /// Human-readable text.
+    Table,
+    /// The JSON report (flowaudit.report/v1).
+    Json,
+    /// OCSF 1.5.0 Compliance Finding events (class 2003), a JSON array.
+    Ocsf,
+    /// AWS Security Finding Format, a JSON array (what BatchImportFindings takes).
+    Asff,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// CSV, one row per result.
+    Csv,
+    /// JUnit XML, a test suite per check.
+    Junit,
+    /// Markdown, for tickets and pull requests.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+}
+
+impl ReportFormat {
+    pub fn format(self) -> flowaudit_core::present::Format {
+        use flowaudit_core::present::Format;
+        match self {
+            ReportFormat::Table => Format::Table,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Ocsf => Format::Ocsf,
+            ReportFormat::Asff => Format::Asff,
+            ReportFormat::Sarif => Format::Sarif,
+            ReportFormat::Csv => Format::Csv,
+            ReportFormat::Junit => Format::Junit,
+            ReportFormat::Markdown => Format::Markdown,
+            ReportFormat::Html => Format::Html,
+        }
+    }
+}
+
+/// Where one report goes: `PATH` (in `--format`) or `FORMAT=PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Option<ReportFormat>,
+    pub path: PathBuf,
+}
+
+impl std::str::FromStr for OutputSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some((name, path)) = s.split_once('=') {
+            if let Ok(format) = ReportFormat::from_str(name, true) {
+                if path.is_empty() {
+                    return Err(format!("`{s}`: no path after `{name}=`"));
+                }
+                return Ok(OutputSpec {
+                    format: Some(format),
+                    path: PathBuf::from(path),
+                });
+            }
+        }
+        if s.is_empty() {
+            return Err("empty path".into());
+        }
+        Ok(OutputSpec {
+            format: None,
+            path: PathBuf::from(s),
+        })
+    }
+}
+
 /// Options shared by every command that evaluates and reports.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Format of the report on standard output (and of `-o PATH` without a format).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Write a report to a file instead of standard output: PATH (in --format) or
+    /// FORMAT=PATH, e.g. `-o html=report.html`; repeat for several reports.
+    #[arg(long, short = 'o', value_name = "[FORMAT=]PATH")]
+    pub output: Vec<OutputSpec>,
     /// Exit 1 when a FAIL result has at least this severity (ERROR results always do).
     #[arg(long, value_enum, default_value_t = SeverityArg::Low, value_name = "SEVERITY")]
     pub fail_on: SeverityArg,
@@ -447,12 +530,15 @@ impl ReportArgs {
     pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {
         let r = &c.report;
         set(m, "format", &mut self.format, &r.format);
-        set_opt(
-            m,
-            "output",
-            &mut self.output,
-            &r.output.as_deref().map(|p| c.resolve(p)),
-        );
+        let outputs = r.output.as_ref().map(|list| {
+            list.iter()
+                .map(|o| OutputSpec {
+                    format: o.format,
+                    path: c.resolve(&o.path),
+                })
+                .collect::<Vec<_>>()
+        });
+        set(m, "output", &mut self.output, &outputs);
         set(m, "fail_on", &mut self.fail_on, &r.fail_on);
         set(m, "color", &mut self.color, &r.color);
         self.eval.apply_config(m, c);

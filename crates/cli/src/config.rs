@@ -16,7 +16,9 @@ use clap::ArgMatches;
 use flowaudit_core::exceptions::Exception;
 use serde::{Deserialize, Deserializer};
 
-use crate::args::{ColorArg, FixDestinationArg, FixTrafficArg, FormatArg, SeverityArg, TrafficArg};
+use crate::args::{
+    ColorArg, FixDestinationArg, FixTrafficArg, OutputSpec, ReportFormat, SeverityArg, TrafficArg,
+};
 
 /// The file looked for in the working directory.
 pub const DEFAULT_FILE: &str = "flowaudit.toml";
@@ -69,15 +71,17 @@ pub struct ScanSection {
     pub page_size: Option<i32>,
     pub save_inventory: Option<PathBuf>,
     pub stats: Option<bool>,
-    pub quiet: Option<bool>,
+    pub security_hub: Option<bool>,
 }
 
 /// `[report]`: format, destination, exit threshold.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSection {
-    pub format: Option<FormatArg>,
-    pub output: Option<PathBuf>,
+    pub format: Option<ReportFormat>,
+    /// `"PATH"`, `"FORMAT=PATH"`, or a list of them.
+    #[serde(default, deserialize_with = "outputs")]
+    pub output: Option<Vec<OutputSpec>>,
     pub fail_on: Option<SeverityArg>,
     pub color: Option<ColorArg>,
 }
@@ -138,6 +142,24 @@ pub struct ExceptionEntry {
     pub reason: String,
     pub expires: toml::value::Datetime,
     pub owner: Option<String>,
+}
+
+/// `output = "r.json"` or `output = ["json=r.json", "html=r.html"]`.
+fn outputs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<OutputSpec>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    let list = match OneOrMany::deserialize(d)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    };
+    list.iter()
+        .map(|s| s.parse::<OutputSpec>().map_err(serde::de::Error::custom))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 macro_rules! ranged {

@@ -36,9 +36,6 @@ pub struct FixCmdArgs {
     /// Only fix failures of this check (repeatable).
     #[arg(long = "check", value_name = "ID")]
     pub checks: Vec<String>,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
     #[command(flatten)]
     pub eval: EvalArgs,
 }
@@ -80,7 +77,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     let settings = args.eval.settings();
     let opts = args.conn.options(&settings)?;
     let rt = runtime()?;
-    let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
+    let bar = Bar::new(!crate::log::quiet() && std::io::stderr().is_terminal());
     let before = rt.block_on(flowaudit_aws::scan(opts.clone(), &bar));
     bar.finish();
     let before = before?;

@@ -5,6 +5,7 @@ mod args;
 mod config;
 mod fix;
 mod history;
+mod log;
 mod output;
 mod remediation;
 mod scan;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    log::init(cli.verbose, cli.quiet);
     let sub = matches
         .subcommand()
         .map(|(_, m)| m.clone())
@@ -79,7 +81,10 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
         Command::Diff(args) => history::run_diff(args, &config()?),
         Command::Guardrails(args) => remediation::guardrails(args),
         Command::Permissions(args) => {
-            output::write_stdout(&flowaudit_aws::permissions::policy_json_for(args.fix))?;
+            output::write_stdout(&flowaudit_aws::permissions::policy_json_with(
+                args.fix,
+                args.security_hub,
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -4,21 +4,40 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use flowaudit_core::present::{json, table};
+use anyhow::{bail, Context, Result};
+use flowaudit_core::present::{self, Format};
 use flowaudit_core::Report;
 
-use crate::args::{ColorArg, FormatArg, ReportArgs};
+use crate::args::{ColorArg, ReportArgs};
 
-/// Renders `report`, writes it, and returns the exit code it calls for.
+/// Renders `report` in every format asked for (standard output unless `-o` names
+/// files), writes it, and returns the exit code it calls for.
 pub fn emit(report: &Report, args: &ReportArgs) -> Result<ExitCode> {
-    let text = match args.format {
-        FormatArg::Json => json::render(report),
-        FormatArg::Table => table::render(report, use_color(args)),
-    };
-    match &args.output {
-        Some(path) => write_file(path, &text)?,
-        None => write_stdout(&text)?,
+    let mut seen = std::collections::HashSet::new();
+    for spec in &args.output {
+        if !seen.insert(&spec.path) {
+            bail!(
+                "--output: {} is named twice; give each report its own file",
+                spec.path.display()
+            );
+        }
+    }
+    if args.output.is_empty() {
+        write_stdout(&present::render(
+            report,
+            args.format.format(),
+            use_color(args),
+        ))?;
+    }
+    for spec in &args.output {
+        let format = spec.format.unwrap_or(args.format).format();
+        let color = matches!(args.color, ColorArg::Always) && format == Format::Table;
+        write_file(&spec.path, &present::render(report, format, color))?;
+        tracing::info!(
+            "wrote the {} report to {}",
+            format.name(),
+            spec.path.display()
+        );
     }
     warn_exceptions(report);
     Ok(if report.has_failures(args.fail_on.into()) {
@@ -41,12 +60,14 @@ fn warn_exceptions(report: &Report) {
         let owner = e.owner.as_deref().unwrap_or("no owner");
         match u.state {
             ExceptionState::Active => {}
-            ExceptionState::Expired => eprintln!(
-                "warning: exception #{}{at} of {owner} expired {}: its {} result(s) fail again",
-                u.index, e.expires, u.matched
+            ExceptionState::Expired => tracing::warn!(
+                "exception #{}{at} of {owner} expired {}: its {} result(s) fail again",
+                u.index,
+                e.expires,
+                u.matched
             ),
-            ExceptionState::Stale => eprintln!(
-                "warning: exception #{}{at} of {owner} matched no failing result (stale): {}",
+            ExceptionState::Stale => tracing::warn!(
+                "exception #{}{at} of {owner} matched no failing result (stale): {}",
                 u.index,
                 e.selector()
             ),
@@ -59,7 +80,7 @@ fn use_color(args: &ReportArgs) -> bool {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => {
-            args.output.is_none()
+            args.output.is_empty()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal()
         }

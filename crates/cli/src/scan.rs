@@ -130,9 +130,11 @@ pub struct ScanArgs {
     /// retries, wall time per region.
     #[arg(long)]
     pub stats: bool,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    /// Also import the findings into AWS Security Hub (BatchImportFindings, in
+    /// batches of 100, each in its region); rejected findings are listed and the
+    /// run exits 2.
+    #[arg(long)]
+    pub security_hub: bool,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -146,7 +148,7 @@ impl ScanArgs {
         let save = s.save_inventory.as_deref().map(|p| c.resolve(p));
         set_opt(m, "save_inventory", &mut self.save_inventory, &save);
         set(m, "stats", &mut self.stats, &s.stats);
-        set(m, "quiet", &mut self.quiet, &s.quiet);
+        set(m, "security_hub", &mut self.security_hub, &s.security_hub);
         self.report.apply_config(m, c);
         self.history.apply_config(m, c);
     }
@@ -164,7 +166,7 @@ fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
 pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let settings = args.report.settings();
     let opts = args.conn.options(&settings)?;
-    let progress = Bar::new(!args.quiet && std::io::stderr().is_terminal());
+    let progress = Bar::new(!crate::log::quiet() && std::io::stderr().is_terminal());
     let runtime = runtime()?;
     let outcome = runtime.block_on(flowaudit_aws::scan(opts, &progress));
     progress.finish();
@@ -182,7 +184,50 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     }
     let code = output::emit(&report, &args.report)?;
     args.history.record("scan", &report)?;
+    if args.security_hub {
+        let findings = flowaudit_core::present::asff::findings(&report);
+        let done = runtime.block_on(flowaudit_aws::securityhub::import(
+            &outcome.session,
+            &findings,
+        ));
+        security_hub_outcome(&done, findings.len())?;
+    }
     Ok(code)
+}
+
+/// Says what the import did; rejected findings or failed batches are an error.
+fn security_hub_outcome(
+    done: &flowaudit_aws::securityhub::ImportOutcome,
+    total: usize,
+) -> Result<()> {
+    eprintln!(
+        "Security Hub: imported {} of {total} findings in {} BatchImportFindings call(s)",
+        done.imported, done.calls
+    );
+    let mut problems: Vec<String> = done
+        .rejected
+        .iter()
+        .map(|r| format!("  {}: {} {}", r.id, r.code, r.message))
+        .collect();
+    problems.extend(
+        done.failed_batches
+            .iter()
+            .map(|(region, n, why)| format!("  {n} findings in {region}: {why}")),
+    );
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let shown = problems.len().min(20);
+    bail!(
+        "Security Hub did not import {} finding(s):\n{}{}",
+        total - done.imported,
+        problems[..shown].join("\n"),
+        if problems.len() > shown {
+            format!("\n  … and {} more", problems.len() - shown)
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// The async runtime the AWS side runs on.

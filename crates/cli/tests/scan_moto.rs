@@ -376,3 +376,64 @@ fn progress_bar_only_on_a_terminal() {
         "the bar must not reach stdout"
     );
 }
+
+#[test]
+fn security_hub_import_in_batches_of_100_per_region() {
+    let moto = Moto::start();
+    moto.seed(&["many", "--regions", "us-east-1,eu-west-1", "--vpcs", "20"]);
+    let (code, report, stderr) = scan_json(
+        &moto,
+        &["--regions", "us-east-1,eu-west-1", "--security-hub"],
+    );
+    let _ = code;
+    let per_region = |region: &str| {
+        results(&report)
+            .iter()
+            .filter(|r| r["region"] == region)
+            .count()
+    };
+    let (us, eu) = (per_region("us-east-1"), per_region("eu-west-1"));
+    assert!(
+        us > 100,
+        "the test needs more than one batch in a region ({us})"
+    );
+    let calls = us.div_ceil(100) + eu.div_ceil(100);
+    assert!(
+        stderr.contains(&format!(
+            "imported {} of {} findings in {calls} BatchImportFindings call(s)",
+            us + eu,
+            us + eu
+        )),
+        "{stderr}"
+    );
+    for (region, expected) in [("us-east-1", us), ("eu-west-1", eu)] {
+        let held = moto.seed(&["findings", "--region", region]);
+        assert_eq!(held["count"], expected, "{region}");
+        let findings = held["findings"].as_object().cloned().unwrap_or_default();
+        for r in results(&report).iter().filter(|r| r["region"] == region) {
+            let id = format!(
+                "flowaudit/{}/{}/{}/{}",
+                r["check_id"].as_str().unwrap_or_default(),
+                r["account_id"].as_str().unwrap_or_default(),
+                region,
+                r["resource_id"].as_str().unwrap_or_default()
+            );
+            let f = &findings[&id];
+            let want = match r["status"].as_str().unwrap_or_default() {
+                "PASS" => "PASSED",
+                "FAIL" | "EXCEPTED" => "FAILED",
+                _ => "NOT_AVAILABLE",
+            };
+            assert_eq!(f["compliance"], want, "{id}");
+            assert!(f["product_arn"]
+                .as_str()
+                .is_some_and(|a| a.starts_with(&format!("arn:aws:securityhub:{region}:"))));
+        }
+    }
+    // Importing again updates the same findings (stable ids): no duplicates.
+    scan_json(&moto, &["--regions", "us-east-1", "--security-hub"]);
+    assert_eq!(
+        moto.seed(&["findings", "--region", "us-east-1"])["count"],
+        us
+    );
+}

@@ -1,0 +1,83 @@
+//! What several presenters say the same way about a result: its ARN, its
+//! resource type, a stable id, and the remediation in a few words.
+
+use crate::report::CheckResult;
+
+/// Where the check's documentation lives (`flowaudit explain ID` prints the same).
+pub const DOCS_URL: &str = "https://github.com/flowaudit/flowaudit#the-checks";
+
+/// The AWS partition of a region.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
+/// The ARN of the resource a result is about. Unreadable regions and accounts
+/// have no resource ARN; they are named as the account (`AWS::::Account:ID`, as
+/// AWS Security Hub names accounts).
+pub fn resource_arn(r: &CheckResult) -> String {
+    let p = partition(&r.region);
+    match r.resource_type.as_str() {
+        "vpc" => format!(
+            "arn:{p}:ec2:{}:{}:vpc/{}",
+            r.region, r.account_id, r.resource_id
+        ),
+        "flow-log" => format!(
+            "arn:{p}:ec2:{}:{}:vpc-flow-log/{}",
+            r.region, r.account_id, r.resource_id
+        ),
+        _ => format!("AWS::::Account:{}", r.account_id),
+    }
+}
+
+/// The CloudFormation-style resource type (`AWS::EC2::VPC`).
+pub fn cloudformation_type(r: &CheckResult) -> &'static str {
+    match r.resource_type.as_str() {
+        "vpc" => "AWS::EC2::VPC",
+        "flow-log" => "AWS::EC2::FlowLog",
+        _ => "AWS::::Account",
+    }
+}
+
+/// A stable id of the finding across runs: check, account, region, resource.
+pub fn finding_uid(r: &CheckResult) -> String {
+    format!(
+        "flowaudit/{}/{}/{}/{}",
+        r.check_id, r.account_id, r.region, r.resource_id
+    )
+}
+
+/// The check's title from the catalog (the id if unknown).
+pub fn title(r: &CheckResult) -> &str {
+    crate::checks::find(&r.check_id).map_or(r.check_id.as_str(), |c| c.meta.title)
+}
+
+/// The remediation in words: the plan's steps for a FAIL result, else the
+/// catalog's outline.
+pub fn remediation_text(r: &CheckResult) -> String {
+    match &r.remediation {
+        Some(plan) if !plan.steps.is_empty() => {
+            format!("{}: {}", plan.title, plan.steps.join(" "))
+        }
+        _ => crate::checks::find(&r.check_id)
+            .map(|c| c.meta.remediation.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Compliance references as `framework/control`.
+pub fn requirements(r: &CheckResult) -> Vec<String> {
+    r.compliance
+        .iter()
+        .map(|c| format!("{}/{}", c.framework, c.control))
+        .collect()
+}

@@ -1,0 +1,146 @@
+//! Markdown for tickets and pull requests: a summary table, then the failures
+//! grouped by priority, each with its remediation commands.
+
+use std::fmt::Write as _;
+
+use crate::priority::Level;
+use crate::report::{CheckResult, Report, Status};
+
+/// `|` and line breaks would break a table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn heading(r: &CheckResult) -> String {
+    let vpc = match (&r.vpc_id, &r.vpc_name) {
+        (Some(id), Some(name)) => format!("`{id}` \"{}\"", cell(name)),
+        (Some(id), None) => format!("`{id}`"),
+        (None, _) => format!("`{}`", r.resource_id),
+    };
+    format!(
+        "**{}** · `{}` · {vpc} · {} · account {}",
+        r.severity, r.check_id, r.region, r.account_id
+    )
+}
+
+fn finding(out: &mut String, r: &CheckResult) {
+    let _ = writeln!(out, "- {}  ", heading(r));
+    let _ = writeln!(out, "  {}", cell(&r.message));
+    if let Some(p) = &r.priority {
+        let _ = writeln!(out, "  *Why {}:* {}", p.level, p.reasons.join(", "));
+    }
+    if let Some(plan) = &r.remediation {
+        if !plan.cli.is_empty() {
+            let _ = writeln!(out, "\n  ```sh");
+            for line in plan.cli.iter().flat_map(|c| c.lines()) {
+                let _ = writeln!(out, "  {line}");
+            }
+            let _ = writeln!(out, "  ```");
+        }
+    }
+    out.push('\n');
+}
+
+/// The report as GitHub-flavoured Markdown.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let s = &report.summary;
+    let _ = writeln!(out, "# flowaudit report\n");
+    let _ = writeln!(
+        out,
+        "Source `{}` · collected {} · {} account(s), {} region(s) ({} unreadable), {} VPCs\n",
+        report.source,
+        report.collected_at.format("%Y-%m-%d %H:%M UTC"),
+        s.accounts,
+        s.regions,
+        s.regions_failed,
+        s.vpcs
+    );
+    let _ = writeln!(out, "| status | results |\n|---|---:|");
+    for st in Status::ALL {
+        let _ = writeln!(out, "| {} | {} |", st, report.count(st));
+    }
+    if !s.failures_by_severity.is_empty() {
+        let _ = writeln!(out, "\n| failing severity | results |\n|---|---:|");
+        for (sev, n) in s.failures_by_severity.iter().rev() {
+            let _ = writeln!(out, "| {sev} | {n} |");
+        }
+    }
+
+    let failing: Vec<&CheckResult> = crate::priority::ranked(&report.results)
+        .into_iter()
+        .map(|i| &report.results[i])
+        .collect();
+    let unranked: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Fail && r.priority.is_none())
+        .collect();
+    if failing.is_empty() && unranked.is_empty() {
+        let _ = writeln!(out, "\nNo failing results.");
+    }
+    for level in [Level::P1, Level::P2, Level::P3, Level::P4] {
+        let group: Vec<&&CheckResult> = failing
+            .iter()
+            .filter(|r| r.priority.as_ref().map(|p| p.level) == Some(level))
+            .collect();
+        if group.is_empty() {
+            continue;
+        }
+        let what = match level {
+            Level::P1 => "internet-exposed production",
+            Level::P2 => "internet-exposed or production",
+            Level::P3 => "in use",
+            Level::P4 => "no network interfaces",
+        };
+        let _ = writeln!(out, "\n## {level}: {what} ({})\n", group.len());
+        for r in group {
+            finding(&mut out, r);
+        }
+    }
+    if !unranked.is_empty() {
+        let _ = writeln!(out, "\n## Other failures ({})\n", unranked.len());
+        for r in unranked {
+            finding(&mut out, r);
+        }
+    }
+
+    let errors: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Error)
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(out, "\n## Not evaluated ({})\n", errors.len());
+        for r in errors {
+            let _ = writeln!(
+                out,
+                "- `{}` · {} · account {}: {}",
+                r.check_id,
+                r.region,
+                r.account_id,
+                cell(&r.message)
+            );
+        }
+    }
+    if !report.exceptions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Exceptions\n\n| # | state | selector | owner | expires | matched |\n|---:|---|---|---|---|---:|"
+        );
+        for u in &report.exceptions {
+            let e = &u.exception;
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {} | {} | {} |",
+                u.index,
+                u.state.as_str(),
+                cell(&e.selector()),
+                cell(e.owner.as_deref().unwrap_or("")),
+                e.expires,
+                u.matched
+            );
+        }
+    }
+    out
+}

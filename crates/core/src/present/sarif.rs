@@ -1,0 +1,145 @@
+//! SARIF 2.1.0 for code scanning: one rule per check (help from the catalog), one
+//! result per FAIL (and per EXCEPTED, marked suppressed). A cloud resource has no
+//! file, so its location is the resource ARN as a logical location.
+
+use serde_json::{json, Value};
+
+use super::finding::{finding_uid, remediation_text, resource_arn};
+use crate::checks::REGISTRY;
+use crate::report::{Report, Severity, Status};
+
+/// SARIF `level` of a check's severity.
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium | Severity::Low => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` (0.0–10.0) of a severity.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+fn rules() -> Vec<Value> {
+    REGISTRY
+        .iter()
+        .map(|c| {
+            let m = c.meta;
+            let help = format!(
+                "{}\n\nPasses when: {}\nFails when: {}\n\nRemediation: {}",
+                m.rationale, m.passes_when, m.fails_when, m.remediation
+            );
+            let markdown = format!(
+                "**{}**\n\n{}\n\n**Passes when:** {}\n\n**Fails when:** {}\n\n**Remediation:** {}",
+                m.title, m.rationale, m.passes_when, m.fails_when, m.remediation
+            );
+            let mut tags: Vec<String> =
+                vec!["security".into(), "aws".into(), "vpc-flow-logs".into()];
+            tags.extend(m.compliance.iter().map(|(f, c)| format!("{f} {c}")));
+            json!({
+                "id": m.id,
+                "name": m.id,
+                "shortDescription": { "text": m.title },
+                "fullDescription": { "text": m.rationale },
+                "help": { "text": help, "markdown": markdown },
+                "helpUri": super::finding::DOCS_URL,
+                "defaultConfiguration": { "level": level(m.severity) },
+                "properties": {
+                    "tags": tags,
+                    "security-severity": security_severity(m.severity),
+                    "precision": "very-high",
+                },
+            })
+        })
+        .collect()
+}
+
+/// The report as a SARIF 2.1.0 log, pretty JSON ending in a newline.
+pub fn render(report: &Report) -> String {
+    let index = |id: &str| REGISTRY.iter().position(|c| c.meta.id == id);
+    let results: Vec<Value> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Excepted))
+        .map(|r| {
+            let arn = resource_arn(r);
+            let mut text = format!("{}: {}", r.resource_id, r.message);
+            if r.status == Status::Fail {
+                text.push_str(&format!(" Fix: {}", remediation_text(r)));
+            }
+            let mut result = json!({
+                "ruleId": r.check_id,
+                "level": level(r.severity),
+                "message": { "text": text },
+                "locations": [{
+                    "logicalLocations": [{
+                        "name": r.resource_id,
+                        "fullyQualifiedName": arn,
+                        "kind": "resource",
+                    }],
+                }],
+                "partialFingerprints": { "flowaudit/v1": finding_uid(r) },
+                "properties": {
+                    "account_id": r.account_id,
+                    "region": r.region,
+                    "resource_type": r.resource_type,
+                    "vpc_id": r.vpc_id,
+                    "priority": r.priority.as_ref().map(|p| p.level.to_string()),
+                },
+            });
+            if let Some(i) = index(&r.check_id) {
+                result["ruleIndex"] = json!(i);
+            }
+            if let Some(e) = r
+                .exception
+                .as_ref()
+                .filter(|_| r.status == Status::Excepted)
+            {
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": format!(
+                        "{} (owner {}, until {})",
+                        e.reason,
+                        e.owner.as_deref().unwrap_or("none"),
+                        e.expires
+                    ),
+                }]);
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": report.tool.name,
+                    "version": report.tool.version,
+                    "semanticVersion": report.tool.version,
+                    "informationUri": "https://github.com/flowaudit/flowaudit",
+                    "rules": rules(),
+                },
+            },
+            "automationDetails": { "id": format!("flowaudit/{}/", report.scope.key().replace(' ', ";")) },
+            "invocations": [{
+                "executionSuccessful": true,
+                "endTimeUtc": report.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            }],
+            "results": results,
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&log)
+        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialise: {e}\"}}"));
+    text.push('\n');
+    text
+}
