@@ -200,8 +200,5 @@ pub fn findings(report: &Report) -> Vec<Finding> {
 
 /// The findings as a pretty JSON array ending in a newline.
 pub fn render(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(&findings(report))
-        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialise: {e}\"}}"));
-    text.push('\n');
-    text
+    super::json::pretty(&findings(report))
 }

@@ -77,10 +77,7 @@ pub fn render(diff: &Diff) -> String {
 
 /// The diff as pretty JSON (`flowaudit.diff/v1`), ending in a newline.
 pub fn render_json(diff: &Diff) -> String {
-    let mut text = serde_json::to_string_pretty(diff)
-        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialise diff: {e}\"}}"));
-    text.push('\n');
-    text
+    super::json::pretty(diff)
 }
 
 fn capitalised(s: &str) -> String {

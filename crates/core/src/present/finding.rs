@@ -81,3 +81,41 @@ pub fn requirements(r: &CheckResult) -> Vec<String> {
         .map(|c| format!("{}/{}", c.framework, c.control))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_and_arns() {
+        assert_eq!(partition("eu-west-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+        let inv = crate::demo::inventory().unwrap_or_else(|e| panic!("{e}"));
+        let report = crate::build_report(&inv, &crate::Settings::default(), &crate::Source::Demo);
+        let arns: std::collections::BTreeSet<String> = report
+            .results
+            .iter()
+            .map(|r| {
+                resource_arn(r)
+                    .split('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            arns.into_iter().collect::<Vec<_>>(),
+            [
+                "AWS::::Account:123456789012",
+                "arn:aws:ec2:eu-west-1:123456789012:vpc",
+                "arn:aws:ec2:eu-west-1:123456789012:vpc-flow-log",
+                "arn:aws:ec2:us-east-1:123456789012:vpc",
+                "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log",
+            ]
+        );
+        let ids: std::collections::HashSet<String> =
+            report.results.iter().map(finding_uid).collect();
+        assert_eq!(ids.len(), report.results.len(), "finding ids are unique");
+    }
+}

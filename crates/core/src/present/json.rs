@@ -1,13 +1,20 @@
-//! The JSON report (`flowaudit.report/v1`).
+//! The JSON report (`flowaudit.report/v1`), and pretty JSON for every presenter.
+
+use serde::Serialize;
 
 use crate::report::Report;
 
 /// The report as pretty-printed JSON, ending in a newline.
 pub fn render(report: &Report) -> String {
-    // Serialising plain data with string keys cannot fail; fall back to an
-    // explicit error object rather than panicking if it ever did.
-    let mut text = serde_json::to_string_pretty(report)
-        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialise report: {e}\"}}"));
+    pretty(report)
+}
+
+/// Any value as pretty-printed JSON, ending in a newline. Serialising plain data
+/// with string keys cannot fail; should it ever, the text is an explicit error
+/// object rather than a panic.
+pub fn pretty<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialise: {e}\"}}"));
     text.push('\n');
     text
 }

@@ -58,6 +58,17 @@ pub fn compliance_status(s: Status) -> (u32, &'static str) {
     }
 }
 
+/// The frameworks a result maps to, each once, in order.
+fn standards(r: &CheckResult) -> Vec<&str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &r.compliance {
+        if !seen.contains(&c.framework.as_str()) {
+            seen.push(&c.framework);
+        }
+    }
+    seen
+}
+
 fn event(report: &Report, r: &CheckResult) -> Value {
     let time = report.collected_at.timestamp_millis();
     let (status_id, status) = finding_status(r.status);
@@ -122,7 +133,7 @@ fn event(report: &Report, r: &CheckResult) -> Value {
         },
         "compliance": {
             "control": r.compliance.first().map(|c| c.control.as_str()).unwrap_or_default(),
-            "standards": r.compliance.iter().map(|c| c.framework.as_str()).collect::<Vec<_>>(),
+            "standards": standards(r),
             "requirements": super::finding::requirements(r),
             "status_id": compliance_id,
             "status": compliance,
@@ -138,8 +149,5 @@ fn event(report: &Report, r: &CheckResult) -> Value {
 /// Every result as an OCSF Compliance Finding, pretty JSON ending in a newline.
 pub fn render(report: &Report) -> String {
     let events: Vec<Value> = report.results.iter().map(|r| event(report, r)).collect();
-    let mut text = serde_json::to_string_pretty(&events)
-        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialise: {e}\"}}"));
-    text.push('\n');
-    text
+    super::json::pretty(&events)
 }

@@ -138,8 +138,5 @@ pub fn render(report: &Report) -> String {
             "results": results,
         }],
     });
-    let mut text = serde_json::to_string_pretty(&log)
-        .unwrap_or_else(|e| format!("{{\"error\": \"could not serialise: {e}\"}}"));
-    text.push('\n');
-    text
+    super::json::pretty(&log)
 }
