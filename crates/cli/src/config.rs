@@ -268,7 +268,13 @@ pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config> {
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("could not read config file {}", path.display()))?;
-    parse(&text, &path)
+    let config = parse(&text, &path)?;
+    tracing::info!(
+        "settings from {} ({} exception(s))",
+        path.display(),
+        config.checked_exceptions.len()
+    );
+    Ok(config)
 }
 
 impl Config {

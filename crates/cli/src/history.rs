@@ -58,9 +58,10 @@ impl HistoryArgs {
         let mut store = self
             .open()
             .context("the report was written, but the run was not recorded")?;
-        store
+        let id = store
             .record(command, report)
             .context("the report was written, but the run was not recorded")?;
+        tracing::info!("recorded run #{id} in {}", store.path());
         Ok(())
     }
 }

@@ -286,6 +286,7 @@ impl Bar {
 
 impl Progress for Bar {
     fn regions_known(&self, count: usize) {
+        tracing::info!("reading {count} region(s)");
         if let Some(bar) = &self.0 {
             bar.set_length(count as u64);
             if let Ok(style) =
@@ -298,6 +299,10 @@ impl Progress for Bar {
     }
 
     fn region_done(&self, region: &str, error: Option<&str>) {
+        match error {
+            Some(e) => tracing::warn!("{region}: could not be read: {e}"),
+            None => tracing::info!("{region}: read"),
+        }
         if let Some(bar) = &self.0 {
             bar.inc(1);
             match error {
@@ -308,6 +313,7 @@ impl Progress for Bar {
     }
 
     fn phase(&self, message: &str) {
+        tracing::debug!("{message}");
         if let Some(bar) = &self.0 {
             bar.set_message(message.to_string());
         }
