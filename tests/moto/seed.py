@@ -21,13 +21,15 @@ ACCOUNT = "123456789012"
 FLOW_LOGS = "vpc-flow-logs.amazonaws.com"
 
 
-def clients(endpoint, region):
+def clients(endpoint, region, creds=None):
     kw = dict(
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+    if creds:
+        kw.update(creds)
     return {name: boto3.client(name, **kw) for name in ("ec2", "logs", "iam", "s3", "cloudwatch")}
 
 
@@ -228,6 +230,47 @@ def inspect(endpoint, region):
     return {"log_groups": sorted(groups), "roles": sorted(roles), "flowaudit_flow_logs": sorted(flow_logs)}
 
 
+def org(endpoint, members, regions, vpcs, role_name="OrganizationAccountAccessRole"):
+    """An organization with `members` member accounts; in each member and region,
+    `vpcs` VPCs, the first with a flow log into its own group (planted through
+    credentials of the role assumed in the member, as flowaudit reads them)."""
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1",
+              aws_access_key_id="testing", aws_secret_access_key="testing")
+    orgs = boto3.client("organizations", **kw)
+    sts = boto3.client("sts", **kw)
+    orgs.create_organization(FeatureSet="ALL")
+    ids = []
+    for i in range(members):
+        status = orgs.create_account(Email=f"member{i}@example.com", AccountName=f"member-{i}")
+        ids.append(status["CreateAccountStatus"]["AccountId"])
+    planted = {}
+    for account in ids:
+        cred = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role_name}",
+                               RoleSessionName="seed")["Credentials"]
+        creds = dict(aws_access_key_id=cred["AccessKeyId"], aws_secret_access_key=cred["SecretAccessKey"],
+                     aws_session_token=cred["SessionToken"])
+        iam = clients(endpoint, "us-east-1", creds)["iam"]
+        doc = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": FLOW_LOGS}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}}}]})
+        role_arn = role(iam, "flow-logs", doc, inline=WRITE_LOGS)
+        planted[account] = {}
+        for r in regions:
+            c = clients(endpoint, r, creds)
+            made = []
+            for v in range(vpcs):
+                vpc_id = vpc(c["ec2"], f"{account}-{r}-{v}", f"10.{v}.0.0/16")
+                if v == 0:
+                    group = f"/flowaudit/{vpc_id}"
+                    c["logs"].create_log_group(logGroupName=group)
+                    c["logs"].put_retention_policy(logGroupName=group, retentionInDays=400)
+                    cw_flow_log(c["ec2"], vpc_id, group, role_arn)
+                made.append(vpc_id)
+            planted[account][r] = made
+    management = orgs.describe_organization()["Organization"]["MasterAccountId"]
+    return {"management": management, "members": ids, "vpcs": planted}
+
+
 def findings(endpoint, region):
     """The Security Hub findings moto holds in one region, by id."""
     hub = boto3.client(
@@ -269,6 +312,10 @@ def main():
     r.add_argument("--service", default=FLOW_LOGS)
     i = sub.add_parser("inspect")
     i.add_argument("--region", default="us-east-1")
+    o = sub.add_parser("org")
+    o.add_argument("--members", type=int, required=True)
+    o.add_argument("--regions", required=True)
+    o.add_argument("--vpcs", type=int, default=2)
     f = sub.add_parser("findings")
     f.add_argument("--region", default="us-east-1")
     args = parser.parse_args()
@@ -279,6 +326,8 @@ def main():
         out = {"role_arn": role(iam, args.name, trust(service=args.service))}
     elif args.scenario == "inspect":
         out = inspect(args.endpoint, args.region)
+    elif args.scenario == "org":
+        out = org(args.endpoint, args.members, args.regions.split(","), args.vpcs)
     elif args.scenario == "findings":
         out = findings(args.endpoint, args.region)
     else:

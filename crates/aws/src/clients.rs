@@ -8,6 +8,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_types::sdk_config::SharedCredentialsProvider;
 
 use crate::collect::ScanOptions;
@@ -51,14 +52,30 @@ pub async fn load_config(opts: &ScanOptions) -> SdkConfig {
         .build()
 }
 
+/// The retry partition every client shares: retries are bounded per call by
+/// `--max-attempts` with exponential backoff, and not by the SDK's shared retry
+/// quota, which a long scan under throttling would drain, turning later throttled
+/// calls into failures without a single retry.
+pub fn retry_partition() -> RetryPartition {
+    static PARTITION: std::sync::OnceLock<RetryPartition> = std::sync::OnceLock::new();
+    PARTITION
+        .get_or_init(|| {
+            RetryPartition::custom("flowaudit")
+                .token_bucket(TokenBucket::unlimited())
+                .build()
+        })
+        .clone()
+}
+
 /// Builds a client of one service for `region` (`None`: the configured region),
 /// counting its calls under `scope`.
 macro_rules! client {
     ($krate:ident, $ctx:expr, $region:expr, $scope:expr) => {{
         let ctx: &$crate::clients::Ctx = $ctx;
         let region: Option<&str> = $region;
-        let mut builder =
-            $krate::config::Builder::from(&ctx.config).interceptor(ctx.stats.interceptor($scope));
+        let mut builder = $krate::config::Builder::from(&ctx.config)
+            .interceptor(ctx.stats.interceptor($scope))
+            .retry_partition($crate::clients::retry_partition());
         if let Some(region) = region {
             builder = builder.region(aws_config::Region::new(region.to_string()));
             if let Some(url) = ctx.endpoint_for(region) {
@@ -88,6 +105,7 @@ macro_rules! list_all {
 pub(crate) use list_all;
 
 /// What every collector function needs.
+#[derive(Clone)]
 pub struct Ctx {
     pub config: SdkConfig,
     pub stats: Stats,

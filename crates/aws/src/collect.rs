@@ -1,16 +1,25 @@
-//! `flowaudit scan`: regions concurrently with a bound, then the account-wide
-//! lookups (IAM roles, S3 buckets), into one inventory.
+//! `flowaudit scan`: one account or a whole organization, accounts × regions
+//! concurrently within bounds, then the account-wide lookups (IAM roles, S3
+//! buckets), into one inventory, checkpointed as it goes.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use flowaudit_core::arn;
-use flowaudit_core::model::{AccountInventory, DestinationType, Inventory, RegionInventory};
-use futures::{stream, StreamExt};
+use flowaudit_core::model::{
+    AccountInventory, DestinationType, IamRole, Inventory, RegionInventory, S3Bucket,
+};
+use futures::{stream, StreamExt, TryStreamExt};
+use tokio::sync::Semaphore;
 
+use crate::checkpoint::{self, CheckpointError, Fingerprint};
 use crate::clients::{client, load_config, Ctx};
 use crate::errors::reason;
+use crate::org::{self, OrgOptions};
 use crate::s3::Delivery;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::{ec2, iam, logs, s3};
@@ -38,6 +47,40 @@ pub struct ScanOptions {
     pub max_attempts: u32,
     /// How far back to look for the newest delivery, in days.
     pub delivery_lookback_days: u32,
+    /// Scan every account of the organization (`--org`).
+    pub org: Option<OrgOptions>,
+    /// Regions of one account read at once.
+    pub account_concurrency: usize,
+    /// Total time budget; what is not read by then is `ERROR`.
+    pub timeout: Option<Duration>,
+    /// Where the checkpoint goes, and whether to resume from it.
+    pub checkpoint: Option<PathBuf>,
+    pub resume: bool,
+    /// Test switch: stop (as if interrupted) after this many region scans.
+    pub stop_after: Option<usize>,
+}
+
+impl ScanOptions {
+    /// The options a resumed scan must share with the interrupted one.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint {
+            org: self.org.is_some(),
+            org_role: self.org.as_ref().map(|o| o.role_name.clone()),
+            accounts: self
+                .org
+                .as_ref()
+                .map(|o| o.accounts.clone())
+                .unwrap_or_default(),
+            exclude_accounts: self
+                .org
+                .as_ref()
+                .map(|o| o.exclude.clone())
+                .unwrap_or_default(),
+            regions: self.regions.clone(),
+            role_arn: self.role_arn.clone(),
+            profile: self.profile.clone(),
+        }
+    }
 }
 
 impl Default for ScanOptions {
@@ -54,6 +97,12 @@ impl Default for ScanOptions {
             call_timeout: Duration::from_secs(20),
             max_attempts: 4,
             delivery_lookback_days: 2,
+            org: None,
+            account_concurrency: 4,
+            timeout: None,
+            checkpoint: None,
+            resume: false,
+            stop_after: None,
         }
     }
 }
@@ -91,6 +140,14 @@ pub enum ScanError {
     Regions(String),
     #[error("no region to scan")]
     NoRegions,
+    #[error("could not list the organization's accounts: {0}")]
+    Organization(String),
+    #[error("the organization has no account to scan (after --accounts and --exclude-accounts)")]
+    NoAccounts,
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("stopped after {done} region scan(s) (FLOWAUDIT_SCAN_STOP_AFTER); the checkpoint holds what was read")]
+    Stopped { done: usize },
 }
 
 /// Loads the configuration and identifies the account (`GetCallerIdentity`).
@@ -114,80 +171,312 @@ pub async fn connect(opts: ScanOptions) -> Result<(Ctx, String), ScanError> {
     Ok((ctx, account_id))
 }
 
-/// Scans one account.
+/// An account ready to be read: its session and regions, or why it cannot be.
+struct Account {
+    id: String,
+    setup: Result<(Ctx, Vec<String>), String>,
+}
+
+/// Scans one account, or every account of the organization: accounts × regions
+/// under one scheduler with a global bound (`concurrency`) and a per-account bound
+/// (`account_concurrency`), then each account's IAM roles and S3 buckets once.
+/// Every region and account read goes to the checkpoint as soon as it is done.
 pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutcome, ScanError> {
     let started = Instant::now();
-    let collected_at = Utc::now();
-    let (ctx, account_id) = connect(opts).await?;
-
-    let regions = match &ctx.opts.regions {
-        Some(list) => list.clone(),
-        None => {
-            let home = ctx.home_region();
-            let ec2 = client!(aws_sdk_ec2, &ctx, Some(home.as_str()), &home);
-            ec2::enabled_regions(&ec2)
-                .await
-                .map_err(ScanError::Regions)?
-        }
+    let deadline = opts.timeout.map(|t| tokio::time::Instant::now() + t);
+    let fingerprint = opts.fingerprint();
+    let now = Utc::now();
+    let (loaded, writer) = match (&opts.checkpoint, opts.resume) {
+        (Some(path), true) => (
+            Some(checkpoint::load(path, &fingerprint)?),
+            Some(checkpoint::Writer::append_to(path)?),
+        ),
+        (Some(path), false) => (
+            None,
+            Some(checkpoint::Writer::create(path, now, &fingerprint)?),
+        ),
+        (None, _) => (None, None),
     };
-    if regions.is_empty() {
+    let collected_at = loaded.as_ref().map_or(now, |l| l.collected_at);
+    let prior = loaded.map(|l| l.accounts).unwrap_or_default();
+    let (base, caller) = connect(opts).await?;
+
+    let account_ids = match &base.opts.org {
+        Some(org) => {
+            progress.phase("listing the organization's accounts");
+            org::accounts(&base, org)
+                .await
+                .map_err(ScanError::Organization)?
+        }
+        None => vec![caller.clone()],
+    };
+    if account_ids.is_empty() {
+        return Err(ScanError::NoAccounts);
+    }
+    let multi = base.opts.org.is_some();
+    let budget = base.opts.timeout;
+    let out_of_time = move || {
+        format!(
+            "not read: the scan's time budget (--timeout {} s) ran out",
+            budget.map_or(0, |b| b.as_secs())
+        )
+    };
+
+    // 1. Accounts: a session in each (assume role) and its regions.
+    progress.phase("setting up accounts");
+    let concurrency = base.opts.concurrency.max(1);
+    let accounts: Vec<Account> = stream::iter(account_ids.iter())
+        .map(|id| {
+            let (base, caller, prior) = (&base, &caller, &prior);
+            async move {
+                let known = prior.get(id).and_then(|a| a.setup.clone());
+                let complete = prior.get(id).is_some_and(|a| {
+                    a.globals.is_some()
+                        && matches!(&a.setup, Some(Ok(regions)) if regions.iter().all(|r| a.regions.contains_key(r)))
+                });
+                let setup = match (known, deadline) {
+                    (Some(Err(why)), _) => Err(why),
+                    // Everything of this account is in the checkpoint: no session needed.
+                    (Some(Ok(regions)), _) if complete => Ok((base.clone(), regions)),
+                    (_, Some(d)) if tokio::time::Instant::now() >= d => Err(out_of_time()),
+                    (known, _) => {
+                        let work = set_up(base, id, caller, known.and_then(Result::ok));
+                        match deadline {
+                            Some(d) => tokio::time::timeout_at(d, work)
+                                .await
+                                .unwrap_or_else(|_| Err(out_of_time())),
+                            None => work.await,
+                        }
+                    }
+                };
+                Account {
+                    id: id.clone(),
+                    setup,
+                }
+            }
+        })
+        .buffered(concurrency)
+        .collect()
+        .await;
+    if let Some(w) = &writer {
+        for a in &accounts {
+            if prior.get(&a.id).and_then(|p| p.setup.as_ref()).is_none() {
+                w.account(
+                    &a.id,
+                    &a.setup
+                        .as_ref()
+                        .map(|(_, r)| r.clone())
+                        .map_err(Clone::clone),
+                )?;
+            }
+        }
+    }
+    if !multi {
+        if let Some(Err(why)) = accounts.first().map(|a| &a.setup) {
+            return Err(ScanError::Regions(why.clone()));
+        }
+    }
+
+    // 2. Regions: interleaved across accounts so the global bound spreads over
+    //    them; a per-account semaphore keeps any one account's load bounded.
+    let total: usize = accounts
+        .iter()
+        .map(|a| a.setup.as_ref().map_or(0, |(_, r)| r.len()))
+        .sum();
+    if total == 0 && !multi {
         return Err(ScanError::NoRegions);
     }
-    progress.regions_known(regions.len());
-
-    let concurrency = ctx.opts.concurrency.max(1);
-    let mut read: Vec<(RegionInventory, HashSet<String>)> = stream::iter(regions.iter())
-        .map(|region| {
-            let ctx = &ctx;
-            let account_id = account_id.as_str();
+    progress.regions_known(total);
+    let per_account: Vec<Arc<Semaphore>> = accounts
+        .iter()
+        .map(|_| Arc::new(Semaphore::new(base.opts.account_concurrency.max(1))))
+        .collect();
+    let mut tasks: Vec<(usize, String)> = Vec::with_capacity(total);
+    let longest = accounts
+        .iter()
+        .map(|a| a.setup.as_ref().map_or(0, |(_, r)| r.len()))
+        .max()
+        .unwrap_or(0);
+    for round in 0..longest {
+        for (i, a) in accounts.iter().enumerate() {
+            if let Ok((_, regions)) = &a.setup {
+                if let Some(region) = regions.get(round) {
+                    tasks.push((i, region.clone()));
+                }
+            }
+        }
+    }
+    let done = AtomicUsize::new(0);
+    let started_count = AtomicUsize::new(0);
+    let stopped = AtomicBool::new(false);
+    let stop_after = base.opts.stop_after;
+    let fresh: Vec<(usize, RegionInventory, BTreeSet<String>)> = stream::iter(tasks)
+        .map(|(i, region)| {
+            let (accounts, per_account, writer, prior) = (&accounts, &per_account, &writer, &prior);
+            let (done, stopped, started_count) = (&done, &stopped, &started_count);
             async move {
+                let account = &accounts[i];
+                let label = if multi {
+                    format!("{}/{region}", account.id)
+                } else {
+                    region.clone()
+                };
+                if let Some((inv, hive)) =
+                    prior.get(&account.id).and_then(|a| a.regions.get(&region))
+                {
+                    progress.region_done(&label, inv.error.as_deref());
+                    return Ok(Some((i, inv.clone(), hive.clone())));
+                }
+                let Ok((ctx, _)) = &account.setup else {
+                    return Ok(None);
+                };
+                let _permit = per_account[i].acquire().await;
+                let n = started_count.fetch_add(1, Ordering::SeqCst) + 1;
+                if stop_after.is_some_and(|k| n > k) {
+                    stopped.store(true, Ordering::SeqCst);
+                    return Ok(None);
+                }
                 let t0 = Instant::now();
-                let out = collect_region(ctx, region, account_id, collected_at).await;
-                ctx.stats.record_wall(region, t0.elapsed());
-                progress.region_done(region, out.0.error.as_deref());
-                out
+                let (inv, hive) = match deadline {
+                    Some(d) if tokio::time::Instant::now() >= d => {
+                        (unread(&region, out_of_time()), BTreeSet::new())
+                    }
+                    Some(d) => tokio::time::timeout_at(
+                        d,
+                        collect_region(ctx, &region, &account.id, collected_at, &label),
+                    )
+                    .await
+                    .unwrap_or_else(|_| (unread(&region, out_of_time()), BTreeSet::new())),
+                    None => collect_region(ctx, &region, &account.id, collected_at, &label).await,
+                };
+                ctx.stats.record_wall(&label, t0.elapsed());
+                if let Some(w) = writer {
+                    w.region(&account.id, &inv, &hive)?;
+                }
+                progress.region_done(&label, inv.error.as_deref());
+                done.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, ScanError>(Some((i, inv, hive)))
             }
         })
         .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    read.sort_by(|a, b| a.0.region.cmp(&b.0.region));
+        .try_filter_map(|x| async move { Ok(x) })
+        .try_collect()
+        .await?;
+    if stopped.load(Ordering::SeqCst) {
+        return Err(ScanError::Stopped {
+            done: done.load(Ordering::SeqCst),
+        });
+    }
+    let mut read: Vec<Vec<(RegionInventory, BTreeSet<String>)>> =
+        accounts.iter().map(|_| Vec::new()).collect();
+    for (i, inv, hive) in fresh {
+        read[i].push((inv, hive));
+    }
 
+    // 3. Per account, once: the delivery roles and buckets its flow logs name.
     progress.phase("reading delivery roles and buckets");
-    let (roles, buckets) = referenced(&read, &account_id);
-    let iam_client = client!(aws_sdk_iam, &ctx, None, "global");
-    let lookback = ctx.opts.delivery_lookback_days;
-    let role_reads = stream::iter(roles.iter())
-        .map(|role| iam::collect_role(&iam_client, role))
-        .buffered(4)
-        .collect::<Vec<_>>();
-    let bucket_reads = stream::iter(buckets.iter())
-        .map(|(name, deliveries)| {
-            s3::collect_bucket(&ctx, name, deliveries, &account_id, collected_at, lookback)
+    let lookback = base.opts.delivery_lookback_days;
+    let globals: Vec<(Vec<IamRole>, Vec<S3Bucket>)> = stream::iter(accounts.iter().zip(&read))
+        .map(|(account, regions)| {
+            let (writer, prior) = (&writer, &prior);
+            async move {
+                if let Some(g) = prior.get(&account.id).and_then(|a| a.globals.clone()) {
+                    return Ok::<_, ScanError>(g);
+                }
+                let Ok((ctx, _)) = &account.setup else {
+                    return Ok((Vec::new(), Vec::new()));
+                };
+                let (roles, buckets) = referenced(regions, &account.id);
+                let iam_client = client!(aws_sdk_iam, ctx, None, "global");
+                let role_reads = stream::iter(roles.iter())
+                    .map(|role| iam::collect_role(&iam_client, role))
+                    .buffered(4)
+                    .collect::<Vec<_>>();
+                let bucket_reads = stream::iter(buckets.iter())
+                    .map(|(name, deliveries)| {
+                        s3::collect_bucket(
+                            ctx,
+                            name,
+                            deliveries,
+                            &account.id,
+                            collected_at,
+                            lookback,
+                        )
+                    })
+                    .buffered(4)
+                    .collect::<Vec<_>>();
+                let (iam_roles, s3_buckets) = tokio::join!(role_reads, bucket_reads);
+                if let Some(w) = writer {
+                    w.globals(&account.id, &iam_roles, &s3_buckets)?;
+                }
+                Ok((iam_roles, s3_buckets))
+            }
         })
-        .buffered(4)
-        .collect::<Vec<_>>();
-    let (iam_roles, s3_buckets) = tokio::join!(role_reads, bucket_reads);
+        .buffered(concurrency)
+        .try_collect()
+        .await?;
 
     let mut inventory = Inventory::new(collected_at);
-    inventory.accounts.push(AccountInventory {
-        account_id,
-        error: None,
-        regions: read.into_iter().map(|(r, _)| r).collect(),
-        iam_roles,
-        s3_buckets,
-    });
+    for ((account, mut regions), (iam_roles, s3_buckets)) in
+        accounts.into_iter().zip(read).zip(globals)
+    {
+        regions.sort_by(|a, b| a.0.region.cmp(&b.0.region));
+        inventory.accounts.push(AccountInventory {
+            account_id: account.id,
+            error: account.setup.err(),
+            regions: regions.into_iter().map(|(r, _)| r).collect(),
+            iam_roles,
+            s3_buckets,
+        });
+    }
     Ok(ScanOutcome {
         inventory,
-        stats: ctx.stats.snapshot(started.elapsed()),
-        session: ctx,
+        stats: base.stats.snapshot(started.elapsed()),
+        session: base,
     })
+}
+
+/// A session in one account and the regions to read there. The account the
+/// scan runs in uses its own credentials; the others assume the org role.
+async fn set_up(
+    base: &Ctx,
+    account_id: &str,
+    caller: &str,
+    known_regions: Option<Vec<String>>,
+) -> Result<(Ctx, Vec<String>), String> {
+    let ctx = match &base.opts.org {
+        Some(org) if account_id != caller => org::session(base, account_id, org).await?,
+        _ => base.clone(),
+    };
+    let regions = match (known_regions, &ctx.opts.regions) {
+        (Some(regions), _) => regions,
+        (None, Some(list)) => list.clone(),
+        (None, None) => {
+            let home = ctx.home_region();
+            let ec2 = client!(aws_sdk_ec2, &ctx, Some(home.as_str()), "global");
+            ec2::enabled_regions(&ec2).await?
+        }
+    };
+    Ok((ctx, regions))
+}
+
+/// A region that was not read, and why.
+fn unread(region: &str, why: String) -> RegionInventory {
+    RegionInventory {
+        region: region.to_string(),
+        error: Some(why),
+        vpcs: Vec::new(),
+        subnets: Vec::new(),
+        network_interfaces: Vec::new(),
+        flow_logs: Vec::new(),
+        log_groups: Vec::new(),
+    }
 }
 
 /// The delivery roles (of this account) and S3 buckets that the flow logs of all
 /// regions reference, each once.
 fn referenced(
-    read: &[(RegionInventory, HashSet<String>)],
+    read: &[(RegionInventory, BTreeSet<String>)],
     account_id: &str,
 ) -> (BTreeSet<String>, BTreeMap<String, BTreeSet<Delivery>>) {
     let mut roles = BTreeSet::new();
@@ -221,22 +510,16 @@ async fn collect_region(
     region: &str,
     account_id: &str,
     collected_at: DateTime<Utc>,
-) -> (RegionInventory, HashSet<String>) {
-    let mut out = RegionInventory {
-        region: region.to_string(),
-        error: None,
-        vpcs: Vec::new(),
-        subnets: Vec::new(),
-        network_interfaces: Vec::new(),
-        flow_logs: Vec::new(),
-        log_groups: Vec::new(),
-    };
-    let ec2_client = client!(aws_sdk_ec2, ctx, Some(region), region);
+    scope: &str,
+) -> (RegionInventory, BTreeSet<String>) {
+    let mut out = unread(region, String::new());
+    out.error = None;
+    let ec2_client = client!(aws_sdk_ec2, ctx, Some(region), scope);
     let ec2 = match ec2::collect(&ec2_client, ctx.opts.page_size).await {
         Ok(ec2) => ec2,
         Err(why) => {
             out.error = Some(why);
-            return (out, HashSet::new());
+            return (out, BTreeSet::new());
         }
     };
     let groups: BTreeSet<String> = ec2
@@ -249,8 +532,8 @@ async fn collect_region(
         })
         .filter_map(|f| f.cloudwatch_log_group())
         .collect();
-    let logs_client = client!(aws_sdk_cloudwatchlogs, ctx, Some(region), region);
-    let metrics_client = client!(aws_sdk_cloudwatch, ctx, Some(region), region);
+    let logs_client = client!(aws_sdk_cloudwatchlogs, ctx, Some(region), scope);
+    let metrics_client = client!(aws_sdk_cloudwatch, ctx, Some(region), scope);
     out.log_groups = logs::collect(
         &logs_client,
         &metrics_client,
@@ -260,7 +543,7 @@ async fn collect_region(
         ctx.opts.page_size,
     )
     .await;
-    let hive = ec2.hive_partitions;
+    let hive = ec2.hive_partitions.into_iter().collect();
     out.vpcs = ec2.vpcs;
     out.subnets = ec2.subnets;
     out.network_interfaces = ec2.network_interfaces;

@@ -7,6 +7,7 @@
 //! delivery. Per account: `GetCallerIdentity` once, each referenced IAM role once,
 //! each referenced S3 bucket once. Nothing is called once per VPC.
 
+pub mod checkpoint;
 mod clients;
 pub mod collect;
 mod ec2;
@@ -15,11 +16,13 @@ pub mod fix;
 pub(crate) mod iam;
 pub mod journal;
 mod logs;
+pub mod org;
 pub mod permissions;
 pub(crate) mod s3;
 pub mod securityhub;
 pub mod stats;
 
 pub use clients::Ctx as Session;
-pub use collect::{connect, scan, Progress, ScanError, ScanOptions, ScanOutcome};
+pub use collect::{connect, scan, Progress, ScanError, ScanOptions, ScanOutcome, Silent};
+pub use org::OrgOptions;
 pub use stats::StatsSnapshot;

@@ -72,6 +72,14 @@ pub struct ScanSection {
     pub save_inventory: Option<PathBuf>,
     pub stats: Option<bool>,
     pub security_hub: Option<bool>,
+    pub org: Option<bool>,
+    pub org_role: Option<String>,
+    pub accounts: Option<Vec<String>>,
+    pub exclude_accounts: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "range_u16::<1, 64, _>")]
+    pub account_concurrency: Option<u16>,
+    #[serde(default, deserialize_with = "range_u64::<1, 86400, _>")]
+    pub timeout: Option<u64>,
 }
 
 /// `[report]`: format, destination, exit threshold.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -191,12 +191,9 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
 /// `$XDG_DATA_HOME/flowaudit/journals/fix-<time>-<pid>.jsonl`, or under
 /// `~/.local/share`.
 fn default_journal() -> Result<PathBuf> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+    let base = crate::history::data_dir()
         .context("cannot find a data directory (set HOME or XDG_DATA_HOME, or pass --journal)")?;
-    Ok(base.join("flowaudit/journals").join(format!(
+    Ok(base.join("journals").join(format!(
         "fix-{}-{}.jsonl",
         chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
         std::process::id()

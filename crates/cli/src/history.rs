@@ -233,3 +233,9 @@ pub fn run_diff(args: DiffArgs, c: &Config) -> Result<ExitCode> {
         ExitCode::SUCCESS
     })
 }
+
+/// The user's data directory for flowaudit: `$XDG_DATA_HOME/flowaudit`, or
+/// `~/.local/share/flowaudit`.
+pub fn data_dir() -> Option<PathBuf> {
+    flowaudit_store::default_path().and_then(|p| p.parent().map(Path::to_path_buf))
+}

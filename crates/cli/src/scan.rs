@@ -25,8 +25,8 @@ pub struct ConnArgs {
     /// Assume this IAM role before scanning.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
-    /// External id for --role-arn.
-    #[arg(long, value_name = "ID", requires = "role_arn")]
+    /// External id for --role-arn (with `scan --org`: for the role in each member).
+    #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
     /// Send every AWS call to this endpoint (a local emulator such as moto).
     /// AWS_ENDPOINT_URL works too.
@@ -114,6 +114,7 @@ impl ConnArgs {
             call_timeout: Duration::from_secs(self.call_timeout),
             max_attempts: self.max_attempts,
             delivery_lookback_days: lookback_days.min(7),
+            ..ScanOptions::default()
         })
     }
 }
@@ -139,6 +140,46 @@ pub struct ScanArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
+    #[command(flatten)]
+    pub org: OrgArgs,
+}
+
+/// Scanning an organization, bounds and resume.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Organization, bounds and resume")]
+pub struct OrgArgs {
+    /// Scan every ACTIVE account of the organization (from the management account
+    /// or a delegated administrator), through a role assumed in each member.
+    #[arg(long)]
+    pub org: bool,
+    /// Role assumed in each member account (session name flowaudit-scan).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole",
+        requires = "org"
+    )]
+    pub org_role: String,
+    /// Only these accounts (comma-separated ids).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', requires = "org")]
+    pub accounts: Vec<String>,
+    /// Never these accounts (comma-separated ids).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', requires = "org")]
+    pub exclude_accounts: Vec<String>,
+    /// Regions of one account read at once (--concurrency bounds all of them).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub account_concurrency: u16,
+    /// Total time budget in seconds: the scan ends cleanly with what it read, and
+    /// ERROR for what it did not.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+    /// Write the checkpoint (what has been read, per account and region) to FILE;
+    /// default: a file under the user's data directory, removed after a complete scan.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue an interrupted scan from its checkpoint: read only what is missing.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
 }
 
 impl ScanArgs {
@@ -149,6 +190,23 @@ impl ScanArgs {
         set_opt(m, "save_inventory", &mut self.save_inventory, &save);
         set(m, "stats", &mut self.stats, &s.stats);
         set(m, "security_hub", &mut self.security_hub, &s.security_hub);
+        let o = &mut self.org;
+        set(m, "org", &mut o.org, &s.org);
+        set(m, "org_role", &mut o.org_role, &s.org_role);
+        set(m, "accounts", &mut o.accounts, &s.accounts);
+        set(
+            m,
+            "exclude_accounts",
+            &mut o.exclude_accounts,
+            &s.exclude_accounts,
+        );
+        set(
+            m,
+            "account_concurrency",
+            &mut o.account_concurrency,
+            &s.account_concurrency,
+        );
+        set_opt(m, "timeout", &mut o.timeout, &s.timeout);
         self.report.apply_config(m, c);
         self.history.apply_config(m, c);
     }
@@ -163,14 +221,98 @@ fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
     }
 }
 
-pub fn run(args: ScanArgs) -> Result<ExitCode> {
+/// The scan options of `scan`: connection, organization, bounds, checkpoint.
+fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, PathBuf, bool)> {
     let settings = args.report.settings();
-    let opts = args.conn.options(&settings)?;
+    let mut opts = args.conn.options(&settings)?;
+    let o = &args.org;
+    if o.org {
+        for id in o.accounts.iter().chain(&o.exclude_accounts) {
+            if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
+                bail!("--accounts / --exclude-accounts: `{id}` is not a 12-digit account id");
+            }
+        }
+        opts.org = Some(flowaudit_aws::OrgOptions {
+            role_name: o.org_role.clone(),
+            external_id: opts.external_id.take(),
+            accounts: o.accounts.clone(),
+            exclude: o.exclude_accounts.clone(),
+        });
+    } else if opts.external_id.is_some() && opts.role_arn.is_none() {
+        bail!("--external-id needs --role-arn (or --org)");
+    }
+    opts.account_concurrency = usize::from(o.account_concurrency);
+    opts.timeout = o.timeout.map(Duration::from_secs);
+    opts.stop_after =
+        match std::env::var("FLOWAUDIT_SCAN_STOP_AFTER") {
+            Ok(v) => Some(v.parse().with_context(|| {
+                format!("FLOWAUDIT_SCAN_STOP_AFTER must be a number, not `{v}`")
+            })?),
+            Err(_) => None,
+        };
+    let (path, temporary) = match (&o.resume, &o.checkpoint) {
+        (Some(path), _) => {
+            if !path.is_file() {
+                bail!("--resume: {} does not exist", path.display());
+            }
+            opts.resume = true;
+            (path.clone(), false)
+        }
+        (None, Some(path)) => (path.clone(), false),
+        (None, None) => (default_checkpoint()?, true),
+    };
+    opts.checkpoint = Some(path.clone());
+    Ok((opts, path, temporary))
+}
+
+/// `$XDG_DATA_HOME/flowaudit/checkpoints/scan-<time>-<pid>.jsonl` (or under
+/// `~/.local/share`).
+fn default_checkpoint() -> Result<PathBuf> {
+    let dir = crate::history::data_dir()
+        .context("cannot find a data directory for the checkpoint (set HOME or XDG_DATA_HOME, or pass --checkpoint)")?;
+    Ok(dir.join("checkpoints").join(format!(
+        "scan-{}-{}.jsonl",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        std::process::id()
+    )))
+}
+
+pub fn run(args: ScanArgs) -> Result<ExitCode> {
+    let (opts, checkpoint, temporary) = scan_options(&args)?;
     let progress = Bar::new(!crate::log::quiet() && std::io::stderr().is_terminal());
     let runtime = runtime()?;
-    let outcome = runtime.block_on(flowaudit_aws::scan(opts, &progress));
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = flowaudit_aws::scan(opts, &progress) => Some(outcome),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
     progress.finish();
-    let outcome = outcome?;
+    let resume_hint = || {
+        format!(
+            "what was read is in {0}; continue with: flowaudit scan --resume {0} (and the same options)",
+            checkpoint.display()
+        )
+    };
+    let outcome = match outcome {
+        Some(Ok(outcome)) => outcome,
+        Some(Err(e @ flowaudit_aws::ScanError::Stopped { .. })) => {
+            bail!("{e}\n{}", resume_hint())
+        }
+        Some(Err(e)) => {
+            if temporary {
+                let _ = std::fs::remove_file(&checkpoint);
+            }
+            return Err(e.into());
+        }
+        None => {
+            eprintln!("interrupted\n{}", resume_hint());
+            return Ok(ExitCode::from(130));
+        }
+    };
+    if temporary {
+        let _ = std::fs::remove_file(&checkpoint);
+    }
     ensure_readable(&outcome.inventory)?;
     if let Some(path) = &args.save_inventory {
         let text = serde_json::to_string_pretty(&outcome.inventory)

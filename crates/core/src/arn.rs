@@ -72,6 +72,21 @@ pub fn role_name_from_arn(arn: &str) -> Option<String> {
     path.rsplit('/').next().map(str::to_string)
 }
 
+/// The AWS partition of a region.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use crate::checks;
 use crate::exceptions::Exception;
 use crate::model::Inventory;
-use crate::report::{Report, ReportScope, Severity, Status, Summary, ToolInfo, REPORT_SCHEMA};
+use crate::report::{
+    AccountSummary, Report, ReportScope, Severity, Status, Summary, ToolInfo, REPORT_SCHEMA,
+};
 use crate::settings::Settings;
 
 /// Where an inventory came from, as the report records it.
@@ -67,6 +69,7 @@ pub fn build_report_with(
         by_status,
         failures_by_severity,
         exceptions: crate::exceptions::count(&results, &uses),
+        by_account: by_account(inventory, &results),
     };
     Report {
         schema: REPORT_SCHEMA.to_string(),
@@ -83,6 +86,35 @@ pub fn build_report_with(
         exceptions: uses,
         stats: None,
     }
+}
+
+/// Each account's regions, VPCs and results by status.
+fn by_account(
+    inventory: &Inventory,
+    results: &[crate::report::CheckResult],
+) -> BTreeMap<String, AccountSummary> {
+    let mut out: BTreeMap<String, AccountSummary> = inventory
+        .accounts
+        .iter()
+        .map(|a| {
+            (
+                a.account_id.clone(),
+                AccountSummary {
+                    error: a.error.clone(),
+                    regions: a.regions.len(),
+                    regions_failed: a.regions.iter().filter(|r| r.error.is_some()).count(),
+                    vpcs: a.regions.iter().map(|r| r.vpcs.len()).sum(),
+                    by_status: Status::ALL.into_iter().map(|s| (s, 0)).collect(),
+                },
+            )
+        })
+        .collect();
+    for r in results {
+        if let Some(a) = out.get_mut(&r.account_id) {
+            *a.by_status.entry(r.status).or_default() += 1;
+        }
+    }
+    out
 }
 
 /// The sorted accounts and regions of an inventory.

@@ -191,6 +191,21 @@ pub struct Summary {
     /// How the configured exceptions fared.
     #[serde(default)]
     pub exceptions: crate::exceptions::ExceptionCounts,
+    /// Per account: what was read and the results by status.
+    #[serde(default)]
+    pub by_account: BTreeMap<String, AccountSummary>,
+}
+
+/// One account's part of the summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    /// Why the account could not be read at all (a role that could not be assumed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub regions: usize,
+    pub regions_failed: usize,
+    pub vpcs: usize,
+    pub by_status: BTreeMap<Status, usize>,
 }
 
 /// The tool that wrote a report.

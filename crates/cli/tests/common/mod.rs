@@ -20,6 +20,7 @@ pub fn bin() -> Command {
     // Tests never touch the user's history or pick up a config file by accident;
     // history tests remove FLOWAUDIT_NO_HISTORY and pass --db.
     cmd.env_remove("NO_COLOR")
+        .env("XDG_DATA_HOME", repo_root().join("target/test-data"))
         .env("FLOWAUDIT_NO_HISTORY", "1")
         .env_remove("FLOWAUDIT_DB")
         .env_remove("FLOWAUDIT_CONFIG");
@@ -123,18 +124,81 @@ impl Moto {
 
     /// [`Moto::flowaudit`] with extra environment variables.
     pub fn flowaudit_env(&self, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
-        let mut cmd = bin();
-        cmd.envs(env.iter().copied());
-        cmd.env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .arg(args[0])
-            .args(["--endpoint-url", &self.url])
-            .args(&args[1..]);
-        output(cmd.output())
+        flowaudit_at(&self.url, env, args)
+    }
+}
+
+/// Runs the binary with AWS test credentials against the endpoint `url` (moto,
+/// or a proxy in front of it).
+pub fn flowaudit_at(url: &str, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let mut cmd = bin();
+    cmd.envs(env.iter().copied());
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .arg(args[0])
+        .args(["--endpoint-url", url])
+        .args(&args[1..]);
+    output(cmd.output())
+}
+
+/// The fault-injecting proxy (`tests/faults/proxy.py`) in front of moto.
+pub struct Proxy {
+    child: Child,
+    pub url: String,
+}
+
+impl Proxy {
+    /// Starts the proxy for `upstream` with `args`; waits until it listens.
+    pub fn start(upstream: &str, args: &[&str]) -> Proxy {
+        use std::io::BufRead;
+        let python = required_env("FLOWAUDIT_PYTHON");
+        let mut child = Command::new(&python)
+            .arg(repo_root().join("tests/faults/proxy.py"))
+            .args(["--upstream", upstream])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start the proxy with {python}: {e}"));
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+        }
+        let port = line
+            .trim()
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("the proxy did not start: {line:?}"))
+            .to_string();
+        Proxy {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// The proxy's counts of requests and faults.
+    pub fn stats(&self) -> Value {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let mut s = TcpStream::connect(addr).unwrap_or_else(|e| panic!("proxy: {e}"));
+        let _ = write!(
+            s,
+            "GET /__proxy_stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        );
+        let mut text = String::new();
+        let _ = s.read_to_string(&mut text);
+        let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+        parse_json(body)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,25 +1,11 @@
 //! What several presenters say the same way about a result: its ARN, its
 //! resource type, a stable id, and the remediation in a few words.
 
+pub use crate::arn::partition;
 use crate::report::CheckResult;
 
 /// Where the check's documentation lives (`flowaudit explain ID` prints the same).
 pub const DOCS_URL: &str = "https://github.com/flowaudit/flowaudit#the-checks";
-
-/// The AWS partition of a region.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else {
-        "aws"
-    }
-}
 
 /// The ARN of the resource a result is about. Unreadable regions and accounts
 /// have no resource ARN; they are named as the account (`AWS::::Account:ID`, as

@@ -110,6 +110,7 @@ pub fn render(report: &Report, color: bool) -> String {
             .collect();
         let _ = writeln!(out, "Failures by severity: {}", by_sev.join(", "));
     }
+    render_accounts(&mut out, report);
     render_exceptions(&mut out, report, &paint);
     if let Some(stats) = &report.stats {
         render_stats(&mut out, stats);
@@ -162,6 +163,39 @@ fn render_priorities(out: &mut String, report: &Report, paint: &dyn Fn(&str, Sty
             "  … and {} more (every one is listed below; the JSON report carries each priority)",
             order.len() - PRIORITY_LINES
         );
+    }
+}
+
+/// One line per account when there are several.
+fn render_accounts(out: &mut String, report: &Report) {
+    let accounts = &report.summary.by_account;
+    if accounts.len() < 2 {
+        return;
+    }
+    let _ = writeln!(out, "Accounts:");
+    for (id, a) in accounts {
+        let counts: Vec<String> = Status::ALL
+            .iter()
+            .filter_map(|st| {
+                let n = a.by_status.get(st).copied().unwrap_or(0);
+                (n > 0).then(|| format!("{n} {st}"))
+            })
+            .collect();
+        match &a.error {
+            Some(why) => {
+                let _ = writeln!(out, "  {id}: not read: {why}");
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  {id}: {} regions ({} unreadable), {} VPCs: {}",
+                    a.regions,
+                    a.regions_failed,
+                    a.vpcs,
+                    counts.join(", ")
+                );
+            }
+        }
     }
 }
 
