@@ -90,6 +90,12 @@ pub fn policy_json_for(fix: bool) -> String {
 
 /// As [`policy_json_for`]; `security_hub` adds what `scan --security-hub` needs.
 pub fn policy_json_with(fix: bool, security_hub: bool) -> String {
+    policy_json_full(fix, security_hub, None)
+}
+
+/// As [`policy_json_with`]; `org_role` adds what the scanning principal of
+/// `scan --org` needs: listing the accounts and assuming that role in each.
+pub fn policy_json_full(fix: bool, security_hub: bool, org_role: Option<&str>) -> String {
     let actions: Vec<&str> = ACTIONS.iter().map(|(a, _)| *a).collect();
     let mut statements = vec![serde_json::json!({
         "Sid": "FlowauditReadOnly",
@@ -104,6 +110,20 @@ pub fn policy_json_with(fix: bool, security_hub: bool) -> String {
             "Effect": "Allow",
             "Action": writes,
             "Resource": "*"
+        }));
+    }
+    if let Some(role) = org_role {
+        statements.push(serde_json::json!({
+            "Sid": "FlowauditOrganization",
+            "Effect": "Allow",
+            "Action": ["organizations:ListAccounts"],
+            "Resource": "*"
+        }));
+        statements.push(serde_json::json!({
+            "Sid": "FlowauditAssumeMemberRole",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Resource": format!("arn:aws:iam::*:role/{role}")
         }));
     }
     if security_hub {

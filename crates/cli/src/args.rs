@@ -121,6 +121,11 @@ pub struct PermissionsArgs {
     /// Add what `scan --security-hub` needs (securityhub:BatchImportFindings).
     #[arg(long)]
     pub security_hub: bool,
+    /// Add what the scanning principal of `scan --org` needs
+    /// (organizations:ListAccounts, sts:AssumeRole on this role in every account);
+    /// the role in each member needs the read-only policy itself.
+    #[arg(long, value_name = "ROLE_NAME", num_args = 0..=1, default_missing_value = "OrganizationAccountAccessRole")]
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -81,9 +81,10 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
         Command::Diff(args) => history::run_diff(args, &config()?),
         Command::Guardrails(args) => remediation::guardrails(args),
         Command::Permissions(args) => {
-            output::write_stdout(&flowaudit_aws::permissions::policy_json_with(
+            output::write_stdout(&flowaudit_aws::permissions::policy_json_full(
                 args.fix,
                 args.security_hub,
+                args.org.as_deref(),
             ))?;
             Ok(ExitCode::SUCCESS)
         }

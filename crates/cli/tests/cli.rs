@@ -394,6 +394,24 @@ fn permissions_is_a_valid_read_only_policy() {
     let with_fix = parse_json(&stdout);
     assert_eq!(with_fix["Statement"].as_array().map(Vec::len), Some(2));
     assert!(stdout.contains("ec2:CreateFlowLogs") && stdout.contains("iam:PassRole"));
+    let (_, stdout, _) = run(&["permissions", "--org", "--security-hub"]);
+    let org = parse_json(&stdout);
+    let sids: Vec<&str> = org["Statement"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|x| x["Sid"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        sids,
+        [
+            "FlowauditReadOnly",
+            "FlowauditOrganization",
+            "FlowauditAssumeMemberRole",
+            "FlowauditSecurityHub"
+        ]
+    );
+    assert!(stdout.contains("arn:aws:iam::*:role/OrganizationAccountAccessRole"));
+    let (_, stdout, _) = run(&["permissions", "--org", "Auditor"]);
+    assert!(stdout.contains("arn:aws:iam::*:role/Auditor"));
     let writes = ["Create", "Put", "Delete", "Update", "Attach"];
     assert!(actions.iter().all(|a| !writes.iter().any(|w| a
         .split(':')
