@@ -347,3 +347,65 @@ fn the_time_budget_ends_the_scan_cleanly() {
         }
     }
 }
+
+#[test]
+fn ctrl_c_leaves_a_checkpoint_that_resumes() {
+    let org = Org::new(1);
+    let (_, whole, _) = org_scan(&org.moto.url, &[], &[]);
+    let proxy = Proxy::start(
+        &org.moto.url,
+        &["--slow-region", "eu-west-1", "--slow", "60"],
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let checkpoint = dir.path().join("scan.checkpoint");
+    let cp = checkpoint.to_str().unwrap_or_default();
+    let child = common::bin()
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .args([
+            "scan",
+            "--endpoint-url",
+            &proxy.url,
+            "--org",
+            "--regions",
+            REGIONS,
+        ])
+        .args(["--format", "json", "--quiet", "--checkpoint", cp])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Wait until the fast region of both accounts is in the checkpoint.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&checkpoint)
+        .unwrap_or_default()
+        .matches("\"kind\":\"region\"")
+        .count()
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scan did not get going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+    let (code, stdout, stderr) = common::output(child.wait_with_output());
+    assert_eq!(code, 130, "{stderr}");
+    assert_eq!(stdout, "", "no report from an interrupted scan");
+    assert!(
+        stderr.contains(&format!("flowaudit scan --resume {cp}")),
+        "{stderr}"
+    );
+    let (code, resumed, stderr) = org_scan(&org.moto.url, &[], &["--resume", cp]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&resumed), findings(&whole));
+}
