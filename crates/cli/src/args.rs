@@ -62,6 +62,10 @@ pub enum Command {
     Guardrails(GuardrailsArgs),
     /// Print the read-only IAM policy that `scan` needs, as JSON.
     Permissions(PermissionsArgs),
+    /// Check Terraform (HCL, .tf.json, plan JSON) and CloudFormation (YAML, JSON,
+    /// CDK output) before deployment: every VPC declared gets its flow logging
+    /// checked, with the file, line and column of each result.
+    Iac(IacArgs),
     /// List the runs recorded in the history, newest first, with their counts.
     History(crate::history::HistoryCmdArgs),
     /// Compare two runs (default: the last two of the same scope) or two JSON
@@ -153,6 +157,15 @@ pub struct CheckArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub history: crate::history::HistoryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IacArgs {
+    /// Files or directories (searched recursively; hidden directories skipped).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]

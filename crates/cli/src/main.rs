@@ -77,6 +77,10 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
             args.conn.apply_config(m, &config()?);
             fix::rollback(*args)
         }
+        Command::Iac(mut args) => {
+            args.report.apply_config(m, &config()?);
+            iac(args)
+        }
         Command::History(args) => history::list(args, &config()?),
         Command::Diff(args) => history::run_diff(args, &config()?),
         Command::Guardrails(args) => remediation::guardrails(args),
@@ -121,6 +125,26 @@ pub fn load_inventory(file: &std::path::Path) -> Result<(flowaudit_core::Invento
     };
     let inventory = parse_inventory(&text, &path)?;
     Ok((inventory, path))
+}
+
+fn iac(args: args::IacArgs) -> Result<ExitCode> {
+    let units = flowaudit_iac::read(&args.paths)?;
+    let settings = args.report.settings();
+    let results = flowaudit_iac::evaluate(&units, &settings);
+    let label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    let report = flowaudit_core::build_iac_report(
+        results,
+        &settings,
+        &Source::Iac(label.join(",")),
+        &args.report.eval.exceptions,
+        chrono::Utc::now(),
+    );
+    tracing::info!(
+        "{} file(s) read, {} VPC(s) declared",
+        units.iter().map(|u| u.files).sum::<usize>(),
+        units.iter().map(|u| u.vpcs.len()).sum::<usize>()
+    );
+    output::emit(&report, &args.report)
 }
 
 fn demo_cmd(args: DemoArgs) -> Result<ExitCode> {

@@ -221,6 +221,7 @@ impl<'a> RegionCtx<'a> {
             priority: None,
             exception: None,
             remediation: None,
+            location: None,
         }
     }
 }

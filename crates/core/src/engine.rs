@@ -16,6 +16,8 @@ pub enum Source {
     Demo,
     InventoryFile(String),
     Scan,
+    /// `flowaudit iac` over these paths.
+    Iac(String),
 }
 
 impl Source {
@@ -24,6 +26,7 @@ impl Source {
             Source::Demo => "demo".to_string(),
             Source::InventoryFile(path) => format!("inventory:{path}"),
             Source::Scan => "scan".to_string(),
+            Source::Iac(paths) => format!("iac:{paths}"),
         }
     }
 }
@@ -51,6 +54,75 @@ pub fn build_report_with(
     );
     // Plans only for what is still to be fixed: an excepted VPC is left alone.
     crate::remediation::attach_plans(&mut results, inventory, &settings.remediation);
+    let regions = inventory.accounts.iter().flat_map(|a| &a.regions);
+    let counts = Counts {
+        accounts: inventory.accounts.len(),
+        regions: regions.clone().count(),
+        regions_failed: regions.filter(|r| r.error.is_some()).count(),
+        vpcs: inventory.vpc_count(),
+        by_account: by_account(inventory, &results),
+    };
+    assemble(
+        results,
+        uses,
+        counts,
+        settings,
+        source,
+        inventory.collected_at,
+        scope_of(inventory),
+    )
+}
+
+/// What the summary counts besides the results.
+struct Counts {
+    accounts: usize,
+    regions: usize,
+    regions_failed: usize,
+    vpcs: usize,
+    by_account: BTreeMap<String, AccountSummary>,
+}
+
+/// The report of `flowaudit iac`: results of declared resources (not of an
+/// inventory), with `exceptions` applied on `day`.
+pub fn build_iac_report(
+    mut results: Vec<crate::report::CheckResult>,
+    settings: &Settings,
+    source: &Source,
+    exceptions: &[Exception],
+    collected_at: chrono::DateTime<chrono::Utc>,
+) -> Report {
+    let empty = Inventory::new(collected_at);
+    let uses =
+        crate::exceptions::apply(&mut results, &empty, exceptions, collected_at.date_naive());
+    let vpcs: std::collections::BTreeSet<&str> =
+        results.iter().filter_map(|r| r.vpc_id.as_deref()).collect();
+    let counts = Counts {
+        accounts: 0,
+        regions: 0,
+        regions_failed: 0,
+        vpcs: vpcs.len(),
+        by_account: BTreeMap::new(),
+    };
+    assemble(
+        results,
+        uses,
+        counts,
+        settings,
+        source,
+        collected_at,
+        ReportScope::default(),
+    )
+}
+
+fn assemble(
+    results: Vec<crate::report::CheckResult>,
+    uses: Vec<crate::exceptions::ExceptionUse>,
+    counts: Counts,
+    settings: &Settings,
+    source: &Source,
+    collected_at: chrono::DateTime<chrono::Utc>,
+    scope: ReportScope,
+) -> Report {
     let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|s| (s, 0)).collect();
     let mut failures_by_severity: BTreeMap<Severity, usize> = BTreeMap::new();
     for r in &results {
@@ -59,17 +131,16 @@ pub fn build_report_with(
             *failures_by_severity.entry(r.severity).or_default() += 1;
         }
     }
-    let regions = inventory.accounts.iter().flat_map(|a| &a.regions);
     let summary = Summary {
-        accounts: inventory.accounts.len(),
-        regions: regions.clone().count(),
-        regions_failed: regions.filter(|r| r.error.is_some()).count(),
-        vpcs: inventory.vpc_count(),
+        accounts: counts.accounts,
+        regions: counts.regions,
+        regions_failed: counts.regions_failed,
+        vpcs: counts.vpcs,
         results: results.len(),
         by_status,
         failures_by_severity,
         exceptions: crate::exceptions::count(&results, &uses),
-        by_account: by_account(inventory, &results),
+        by_account: counts.by_account,
     };
     Report {
         schema: REPORT_SCHEMA.to_string(),
@@ -78,8 +149,8 @@ pub fn build_report_with(
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
         source: source.label(),
-        collected_at: inventory.collected_at,
-        scope: scope_of(inventory),
+        collected_at,
+        scope,
         settings: settings.clone(),
         summary,
         results,

@@ -160,6 +160,17 @@ pub struct CheckResult {
     /// The plan that fixes a FAIL result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<crate::remediation::Plan>,
+    /// Where the resource is declared (`flowaudit iac`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+}
+
+/// A place in a source file, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SourceLocation {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
 }
 
 impl CheckResult {

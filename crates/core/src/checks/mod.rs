@@ -227,6 +227,7 @@ fn unreadable(
             priority: None,
             exception: None,
             remediation: None,
+            location: None,
         });
     }
 }

@@ -11,6 +11,10 @@ pub const DOCS_URL: &str = "https://github.com/flowaudit/flowaudit#the-checks";
 /// have no resource ARN; they are named as the account (`AWS::::Account:ID`, as
 /// AWS Security Hub names accounts).
 pub fn resource_arn(r: &CheckResult) -> String {
+    if r.location.is_some() {
+        // Declared in a template (`flowaudit iac`): no ARN yet, the address.
+        return r.resource_id.clone();
+    }
     let p = partition(&r.region);
     match r.resource_type.as_str() {
         "vpc" => format!(

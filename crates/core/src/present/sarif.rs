@@ -62,6 +62,23 @@ fn rules() -> Vec<Value> {
         .collect()
 }
 
+/// Where a result is: the file and line of a declaration (`flowaudit iac`), so
+/// code scanning annotates it; always the resource as a logical location.
+fn location(r: &crate::report::CheckResult, name: &str) -> Value {
+    let logical =
+        json!([{ "name": r.resource_id, "fullyQualifiedName": name, "kind": "resource" }]);
+    match &r.location {
+        Some(l) => json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": l.file.trim_start_matches("./") },
+                "region": { "startLine": l.line, "startColumn": l.column },
+            },
+            "logicalLocations": logical,
+        }),
+        None => json!({ "logicalLocations": logical }),
+    }
+}
+
 /// The report as a SARIF 2.1.0 log, pretty JSON ending in a newline.
 pub fn render(report: &Report) -> String {
     let index = |id: &str| REGISTRY.iter().position(|c| c.meta.id == id);
@@ -79,13 +96,7 @@ pub fn render(report: &Report) -> String {
                 "ruleId": r.check_id,
                 "level": level(r.severity),
                 "message": { "text": text },
-                "locations": [{
-                    "logicalLocations": [{
-                        "name": r.resource_id,
-                        "fullyQualifiedName": arn,
-                        "kind": "resource",
-                    }],
-                }],
+                "locations": [location(r, &arn)],
                 "partialFingerprints": { "flowaudit/v1": finding_uid(r) },
                 "properties": {
                     "account_id": r.account_id,

@@ -38,14 +38,18 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut group: Option<(&str, &str)> = None;
     let mut vpc: Option<Option<&str>> = None;
     for r in &report.results {
-        if group != Some((r.account_id.as_str(), r.region.as_str())) {
-            group = Some((&r.account_id, &r.region));
+        let key = match &r.location {
+            Some(l) => (l.file.as_str(), ""),
+            None => (r.account_id.as_str(), r.region.as_str()),
+        };
+        if group != Some(key) {
+            group = Some(key);
             vpc = None;
-            let _ = writeln!(
-                out,
-                "\n{}",
-                paint(&format!("{} · account {}", r.region, r.account_id), bold)
-            );
+            let heading = match &r.location {
+                Some(l) => l.file.clone(),
+                None => format!("{} · account {}", r.region, r.account_id),
+            };
+            let _ = writeln!(out, "\n{}", paint(&heading, bold));
         }
         if vpc != Some(r.vpc_id.as_deref()) {
             vpc = Some(r.vpc_id.as_deref());
@@ -91,16 +95,27 @@ pub fn render(report: &Report, color: bool) -> String {
             paint(&text, status_style(st))
         })
         .collect();
-    let _ = writeln!(
-        out,
-        "{} {} account(s), {}, {} VPCs, {} results: {}",
-        paint("Summary:", bold),
-        s.accounts,
-        regions,
-        s.vpcs,
-        s.results,
-        counts.join(", ")
-    );
+    if report.source.starts_with("iac:") {
+        let _ = writeln!(
+            out,
+            "{} {} VPCs declared, {} results: {}",
+            paint("Summary:", bold),
+            s.vpcs,
+            s.results,
+            counts.join(", ")
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{} {} account(s), {}, {} VPCs, {} results: {}",
+            paint("Summary:", bold),
+            s.accounts,
+            regions,
+            s.vpcs,
+            s.results,
+            counts.join(", ")
+        );
+    }
     if !s.failures_by_severity.is_empty() {
         let by_sev: Vec<String> = s
             .failures_by_severity
@@ -289,7 +304,9 @@ fn render_stats(out: &mut String, stats: &serde_json::Value) {
 }
 
 fn message(r: &CheckResult) -> String {
-    if r.resource_type == "flow-log" {
+    if let Some(l) = &r.location {
+        format!("line {}: {}", l.line, r.message)
+    } else if r.resource_type == "flow-log" {
         format!("{}: {}", r.resource_id, r.message)
     } else {
         r.message.clone()

@@ -1,0 +1,222 @@
+//! `flowaudit iac` through the real binary: exit codes, locations, SARIF that
+//! validates and points at the right line, inline suppressions and exceptions
+//! from `flowaudit.toml`.
+
+mod common;
+
+use common::{parse_json, repo_root, run};
+use serde_json::Value;
+
+fn corpus(path: &str) -> String {
+    repo_root()
+        .join("tests/iac")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+fn result<'a>(report: &'a Value, resource: &str, check: &str) -> &'a Value {
+    common::results(report)
+        .iter()
+        .find(|r| r["resource_id"] == resource && r["check_id"] == check)
+        .unwrap_or_else(|| panic!("no {check} result for {resource}"))
+}
+
+#[test]
+fn the_four_known_failure_classes_get_the_right_verdict() {
+    let cases = [
+        // A flow log with count = 0 is not a flow log.
+        (
+            "terraform/count-zero",
+            "aws_vpc.main",
+            "vpc-flow-logs-enabled",
+            "FAIL",
+        ),
+        // A for_each over the VPCs covers every instance.
+        (
+            "terraform/for-each",
+            "aws_vpc.this[\"blue\"]",
+            "vpc-flow-logs-enabled",
+            "PASS",
+        ),
+        // A remote module that is not downloaded is not silently passed.
+        (
+            "terraform/module-remote-other",
+            "module.network",
+            "vpc-flow-logs-enabled",
+            "SKIPPED",
+        ),
+        // An ACCEPT-only flow log does not capture rejected traffic.
+        (
+            "terraform/accept-only",
+            "aws_vpc.main",
+            "vpc-flow-logs-capture-rejects",
+            "FAIL",
+        ),
+        // CloudFormation is checked too, conditions included.
+        (
+            "cloudformation/condition-false.yaml",
+            "Vpc",
+            "vpc-flow-logs-enabled",
+            "FAIL",
+        ),
+    ];
+    for (path, resource, check, status) in cases {
+        let (code, stdout, stderr) = run(&["iac", &corpus(path), "--format", "json"]);
+        assert!(code == 0 || code == 1, "{path}: {stderr}");
+        let report = parse_json(&stdout);
+        let r = result(&report, resource, check);
+        assert_eq!(r["status"], status, "{path}: {r}");
+        assert!(r["location"]["line"].as_u64().is_some_and(|l| l > 0), "{r}");
+        assert_eq!(
+            code,
+            i32::from(
+                report["summary"]["by_status"]["FAIL"] != 0
+                    || report["summary"]["by_status"]["ERROR"] != 0
+            )
+        );
+    }
+}
+
+#[test]
+fn sarif_points_at_the_line_and_validates() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let sarif = dir.path().join("iac.sarif");
+    let (code, _, stderr) = run(&[
+        "iac",
+        &corpus("terraform/accept-only"),
+        &corpus("terraform/count-index"),
+        "-o",
+        &format!("sarif={}", sarif.display()),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let python =
+        std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| panic!("FLOWAUDIT_PYTHON is not set"));
+    let out = std::process::Command::new(python)
+        .arg(repo_root().join("tests/validate/validate.py"))
+        .args(["sarif", sarif.to_str().unwrap_or_default()])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let log = parse_json(&std::fs::read_to_string(&sarif).unwrap_or_default());
+    let results = log["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let located: Vec<(String, String, u64)> = results
+        .iter()
+        .map(|r| {
+            let p = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().unwrap_or_default().to_string(),
+                p["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                p["region"]["startLine"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    // The ACCEPT-only flow log is declared on line 5; the VPC without one on line 1.
+    assert!(
+        located
+            .iter()
+            .any(|(rule, uri, line)| rule == "vpc-flow-logs-capture-rejects"
+                && uri.ends_with("accept-only/main.tf")
+                && *line == 5),
+        "{located:?}"
+    );
+    assert!(
+        located
+            .iter()
+            .any(|(rule, uri, line)| rule == "vpc-flow-logs-enabled"
+                && uri.ends_with("count-index/main.tf")
+                && *line == 1),
+        "{located:?}"
+    );
+    for (_, uri, line) in &located {
+        let text = std::fs::read_to_string(uri).unwrap_or_default();
+        let at = text.lines().nth(*line as usize - 1).unwrap_or_default();
+        assert!(
+            at.trim_start().starts_with("resource"),
+            "{uri}:{line} is `{at}`"
+        );
+    }
+}
+
+#[test]
+fn parse_errors_name_the_line_and_do_not_stop_the_others() {
+    let (code, stdout, _) = run(&[
+        "iac",
+        &corpus("terraform/broken"),
+        &corpus("cloudformation/broken.yaml"),
+        &corpus("cloudformation/pass.yaml"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "ERROR results fail the run");
+    let report = parse_json(&stdout);
+    let errors: Vec<&Value> = common::results(&report)
+        .iter()
+        .filter(|r| r["status"] == "ERROR")
+        .collect();
+    assert_eq!(errors.len(), 2);
+    for e in &errors {
+        assert!(e["location"]["line"].as_u64().is_some_and(|l| l > 1), "{e}");
+    }
+    assert_eq!(
+        result(&report, "Vpc", "vpc-flow-logs-enabled")["status"],
+        "PASS"
+    );
+    assert_eq!(
+        result(&report, "aws_vpc.other", "vpc-flow-logs-enabled")["status"],
+        "FAIL"
+    );
+    let (code, _, stderr) = run(&["iac", "/nonexistent/infra"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("/nonexistent/infra: no such file or directory"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn inline_suppressions_and_config_exceptions_apply() {
+    let (_, stdout, _) = run(&["iac", &corpus("terraform/suppressed"), "--format", "json"]);
+    let r = result(
+        &parse_json(&stdout),
+        "aws_vpc.sandbox",
+        "vpc-flow-logs-enabled",
+    )
+    .clone();
+    assert_eq!(r["status"], "EXCEPTED");
+    assert_eq!(r["exception"]["reason"], "ephemeral sandbox, no data");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(
+        &config,
+        "[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nresource = \"aws_vpc.main[1]\"\nreason = \"decommissioned in Q1\"\nowner = \"net@example.com\"\nexpires = 2099-12-31\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run(&[
+        "iac",
+        &corpus("terraform/count-index"),
+        "--config",
+        config.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "the only failure is excepted: {stderr}");
+    let r = result(
+        &parse_json(&stdout),
+        "aws_vpc.main[1]",
+        "vpc-flow-logs-enabled",
+    )
+    .clone();
+    assert_eq!(r["status"], "EXCEPTED");
+    assert_eq!(r["exception"]["owner"], "net@example.com");
+}

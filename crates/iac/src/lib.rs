@@ -1,0 +1,188 @@
+//! `flowaudit iac`: preventive checks of VPC flow logging in Terraform (HCL,
+//! `.tf.json`, plan JSON) and CloudFormation (YAML, JSON, CDK output), before
+//! anything reaches AWS. Every result carries the file, line and column of the
+//! declaration it is about.
+
+pub mod checks;
+pub mod cloudformation;
+pub mod model;
+pub mod plan;
+mod source;
+pub mod terraform;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use flowaudit_core::report::SourceLocation;
+use model::{Broken, Declared};
+
+/// Why the paths cannot be read at all.
+#[derive(Debug)]
+pub struct PathError(pub String);
+
+impl std::fmt::Display for PathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PathError {}
+
+/// The `.tf` and `.tf.json` files directly in `dir`, sorted.
+pub fn tf_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && is_tf(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn name(p: &Path) -> &str {
+    p.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+}
+
+fn is_tf(p: &Path) -> bool {
+    let n = name(p);
+    n.ends_with(".tf") || n.ends_with(".tf.json")
+}
+
+fn is_template_candidate(p: &Path) -> bool {
+    let n = name(p);
+    !n.ends_with(".tf.json")
+        && [".json", ".yaml", ".yml", ".template"]
+            .iter()
+            .any(|e| n.ends_with(e))
+}
+
+/// Every file under `paths` (directories recursively; hidden directories and
+/// `.terraform` skipped), sorted.
+fn walk(paths: &[PathBuf]) -> Result<Vec<PathBuf>, PathError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.exists() {
+            return Err(PathError(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
+        }
+        if p.is_file() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut stack = vec![p.clone()];
+        while let Some(dir) = stack.pop() {
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|e| PathError(format!("{}: {e}", dir.display())))?;
+            for e in entries.filter_map(Result::ok) {
+                let path = e.path();
+                if path.is_dir() {
+                    if !name(&path).starts_with('.') && name(&path) != "node_modules" {
+                        stack.push(path);
+                    }
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Reads everything declared under `paths`, one unit per Terraform module
+/// directory, plan or template (names are resolved within a unit). A file that
+/// cannot be parsed is a [`Broken`] entry (an ERROR result), never the end of the
+/// run.
+pub fn read(paths: &[PathBuf]) -> Result<Vec<Declared>, PathError> {
+    let files = walk(paths)?;
+    let mut units: Vec<Declared> = Vec::new();
+    let mut tf_dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut plan_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    for f in &files {
+        let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+        if is_tf(f) {
+            tf_dirs.entry(dir).or_default().push(f.clone());
+            continue;
+        }
+        if !is_template_candidate(f) {
+            continue;
+        }
+        let path = f.display().to_string();
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                units.push(Declared {
+                    files: 1,
+                    broken: vec![Broken {
+                        location: SourceLocation {
+                            file: path,
+                            line: 1,
+                            column: 1,
+                        },
+                        message: e.to_string(),
+                    }],
+                    ..Declared::default()
+                });
+                continue;
+            }
+        };
+        if name(f).ends_with(".json") {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+                if plan::is_plan(&value) {
+                    plan_dirs.insert(dir);
+                    units.push(plan::read(&path, &text, &value));
+                    continue;
+                }
+            }
+        }
+        if let Some(d) = cloudformation::read(&path, &text) {
+            units.push(d);
+        }
+    }
+    // Terraform: each directory is a module; local modules are read as children
+    // of the module that calls them, with its inputs, and not again as roots.
+    let mut local_dirs = BTreeSet::new();
+    let mut roots = Vec::new();
+    for (dir, tf) in &tf_dirs {
+        if plan_dirs.contains(dir) {
+            continue; // the plan of this directory is trusted over its HCL
+        }
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+        let d = terraform::read_dir(dir, tf, &BTreeMap::new(), "", &mut local_dirs, 0);
+        roots.push((canonical, d));
+    }
+    for (dir, d) in roots {
+        if !local_dirs.contains(&dir) {
+            units.push(d);
+        }
+    }
+    Ok(units)
+}
+
+/// Every result of every unit, ordered by file and line.
+pub fn evaluate(
+    units: &[Declared],
+    settings: &flowaudit_core::Settings,
+) -> Vec<flowaudit_core::CheckResult> {
+    let mut results: Vec<_> = units
+        .iter()
+        .flat_map(|u| checks::evaluate(u, settings))
+        .collect();
+    let file = |r: &flowaudit_core::CheckResult| r.location.as_ref().map(|l| l.file.clone());
+    let order = |id: &str| checks::IAC_CHECKS.iter().position(|c| *c == id);
+    results.sort_by(|a, b| {
+        (file(a), &a.resource_id, order(&a.check_id)).cmp(&(
+            file(b),
+            &b.resource_id,
+            order(&b.check_id),
+        ))
+    });
+    results
+}

@@ -1,0 +1,28 @@
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_flow_log" "main" {
+  vpc_id          = aws_vpc.main.id
+  traffic_type    = "ACCEPT"
+  log_destination = aws_cloudwatch_log_group.fl.arn
+  iam_role_arn    = aws_iam_role.fl.arn
+}
+
+resource "aws_iam_role" "fl" {
+  name = "flow-logs"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_cloudwatch_log_group" "fl" {
+  name              = "/vpc/flow-logs"
+  retention_in_days = 365
+}
+

@@ -1,0 +1,4 @@
+module "net" {
+  source           = "./modules/net"
+  enable_flow_logs = true
+}

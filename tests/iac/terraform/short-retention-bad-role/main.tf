@@ -1,0 +1,22 @@
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_flow_log" "main" {
+  vpc_id          = aws_vpc.main.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.fl.arn
+  iam_role_arn    = aws_iam_role.fl.arn
+}
+
+resource "aws_cloudwatch_log_group" "fl" {
+  name              = "/vpc/flow-logs"
+  retention_in_days = 30
+}
+
+resource "aws_iam_role" "fl" {
+  name = "flow-logs"
+  assume_role_policy = <<POLICY
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+POLICY
+}
