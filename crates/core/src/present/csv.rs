@@ -4,7 +4,7 @@ use super::finding::{remediation_text, requirements};
 use crate::report::Report;
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 17] = [
     "check_id",
     "status",
     "severity",
@@ -20,12 +20,14 @@ pub const COLUMNS: [&str; 15] = [
     "exception_owner",
     "exception_expires",
     "remediation",
+    "file",
+    "line",
 ];
 
 /// The report as CSV (RFC 4180 quoting), ending in a newline.
 pub fn render(report: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut rows: Vec<[String; 15]> = Vec::with_capacity(report.results.len());
+    let mut rows: Vec<[String; 17]> = Vec::with_capacity(report.results.len());
     for r in &report.results {
         let fail = r.status == crate::report::Status::Fail;
         rows.push([
@@ -57,6 +59,14 @@ pub fn render(report: &Report) -> String {
             } else {
                 String::new()
             },
+            r.location
+                .as_ref()
+                .map(|l| l.file.clone())
+                .unwrap_or_default(),
+            r.location
+                .as_ref()
+                .map(|l| l.line.to_string())
+                .unwrap_or_default(),
         ]);
     }
     let written = w

@@ -232,10 +232,13 @@ pub fn render(report: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "<tr data-status=\"{st}\" data-check=\"{check}\" data-region=\"{region}\"><td><span class=\"badge s-{st}\">{st}</span></td><td>{}</td><td>{}</td><td>{check}</td><td>{region}</td><td>{resource}<br><small>account {}</small></td><td class=\"msg\">{}{}</td></tr>",
+            "<tr data-status=\"{st}\" data-check=\"{check}\" data-region=\"{region}\"><td><span class=\"badge s-{st}\">{st}</span></td><td>{}</td><td>{}</td><td>{check}</td><td>{region}</td><td>{resource}<br><small>{}</small></td><td class=\"msg\">{}{}</td></tr>",
             r.severity,
             r.priority.as_ref().map(|p| p.level.to_string()).unwrap_or_default(),
-            esc(&r.account_id),
+            match &r.location {
+                Some(l) => format!("{}:{}", esc(&l.file), l.line),
+                None => format!("account {}", esc(&r.account_id)),
+            },
             esc(&r.message),
             details(i, r),
             st = r.status,
