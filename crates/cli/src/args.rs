@@ -66,6 +66,10 @@ pub enum Command {
     /// CDK output) before deployment: every VPC declared gets its flow logging
     /// checked, with the file, line and column of each result.
     Iac(IacArgs),
+    /// Read VPC flow-log records (files and folders of S3 deliveries, gzip or
+    /// plain text) and report port scans, host sweeps, exposed admin ports,
+    /// possible exfiltration, rejected-traffic hot spots and lost records.
+    Analyze(AnalyzeArgs),
     /// List the runs recorded in the history, newest first, with their counts.
     History(crate::history::HistoryCmdArgs),
     /// Compare two runs (default: the last two of the same scope) or two JSON
@@ -164,6 +168,33 @@ pub struct IacArgs {
     /// Files or directories (searched recursively; hidden directories skipped).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Flow-log files or folders (recursively): S3 deliveries (`.log.gz` with a
+    /// header line) or plain text.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The fields of files without a header line, in order (a flow log's
+    /// LogFormat, `${version} ${srcaddr} …`, or plain names); default: the
+    /// version-2 default format.
+    #[arg(long, value_name = "FIELDS")]
+    pub format_fields: Option<String>,
+    /// Files read at once (default: the number of CPUs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// Port scan: distinct destination ports from one source to one host.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub scan_ports: usize,
+    /// Host sweep: distinct hosts reached by one source on one port.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub sweep_hosts: usize,
+    /// Exfiltration: MiB sent by one internal host to public addresses in one hour.
+    #[arg(long, default_value_t = 1024, value_name = "MIB")]
+    pub exfil_mib_per_hour: u64,
     #[command(flatten)]
     pub report: ReportArgs,
 }

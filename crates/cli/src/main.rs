@@ -81,6 +81,10 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
             args.report.apply_config(m, &config()?);
             iac(args)
         }
+        Command::Analyze(mut args) => {
+            args.report.apply_config(m, &config()?);
+            analyze(args)
+        }
         Command::History(args) => history::list(args, &config()?),
         Command::Diff(args) => history::run_diff(args, &config()?),
         Command::Guardrails(args) => remediation::guardrails(args),
@@ -143,6 +147,47 @@ fn iac(args: args::IacArgs) -> Result<ExitCode> {
         "{} file(s) read, {} VPC(s) declared",
         units.iter().map(|u| u.files).sum::<usize>(),
         units.iter().map(|u| u.vpcs.len()).sum::<usize>()
+    );
+    output::emit(&report, &args.report)
+}
+
+fn analyze(args: args::AnalyzeArgs) -> Result<ExitCode> {
+    let format = args
+        .format_fields
+        .as_deref()
+        .map(flowaudit_flowlogs::Format::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--format-fields: {e}"))?;
+    let thresholds = flowaudit_flowlogs::Thresholds {
+        scan_ports: args.scan_ports,
+        sweep_hosts: args.sweep_hosts,
+        exfil_bytes_per_hour: args.exfil_mib_per_hour.saturating_mul(1 << 20),
+        ..Default::default()
+    };
+    let threads = args.threads.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    let (results, stats) =
+        flowaudit_flowlogs::analyze(&args.paths, format.as_ref(), &thresholds, threads)
+            .map_err(anyhow::Error::msg)?;
+    tracing::info!(
+        "{} file(s), {} record(s) ({} NODATA, {} SKIPDATA), {} malformed line(s)",
+        stats.files,
+        stats.records,
+        stats.nodata,
+        stats.skipdata,
+        stats.malformed
+    );
+    for m in &stats.examples {
+        tracing::warn!("{}:{}: malformed record: {}", m.file, m.line, m.reason);
+    }
+    let label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    let report = flowaudit_core::build_iac_report(
+        results,
+        &args.report.settings(),
+        &Source::Analyze(label.join(",")),
+        &args.report.eval.exceptions,
+        chrono::Utc::now(),
     );
     output::emit(&report, &args.report)
 }

@@ -18,6 +18,8 @@ pub enum Source {
     Scan,
     /// `flowaudit iac` over these paths.
     Iac(String),
+    /// `flowaudit analyze` over these paths.
+    Analyze(String),
 }
 
 impl Source {
@@ -27,6 +29,7 @@ impl Source {
             Source::InventoryFile(path) => format!("inventory:{path}"),
             Source::Scan => "scan".to_string(),
             Source::Iac(paths) => format!("iac:{paths}"),
+            Source::Analyze(paths) => format!("analyze:{paths}"),
         }
     }
 }
@@ -82,8 +85,8 @@ struct Counts {
     by_account: BTreeMap<String, AccountSummary>,
 }
 
-/// The report of `flowaudit iac`: results of declared resources (not of an
-/// inventory), with `exceptions` applied on `day`.
+/// The report of `flowaudit iac` and `flowaudit analyze`: results that do not
+/// come from an inventory, with `exceptions` applied on the collection date.
 pub fn build_iac_report(
     mut results: Vec<crate::report::CheckResult>,
     settings: &Settings,

@@ -74,11 +74,12 @@ pub fn render(report: &Report, color: bool) -> String {
         );
     }
     if report.results.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n  {}",
-            paint("no VPCs found: nothing to evaluate", dim)
-        );
+        let nothing = if report.source.starts_with("analyze:") {
+            "no findings"
+        } else {
+            "no VPCs found: nothing to evaluate"
+        };
+        let _ = writeln!(out, "\n  {}", paint(nothing, dim));
     }
 
     let s = &report.summary;
@@ -95,7 +96,15 @@ pub fn render(report: &Report, color: bool) -> String {
             paint(&text, status_style(st))
         })
         .collect();
-    if report.source.starts_with("iac:") {
+    if report.source.starts_with("analyze:") {
+        let _ = writeln!(
+            out,
+            "{} {} findings: {}",
+            paint("Summary:", bold),
+            s.results,
+            counts.join(", ")
+        );
+    } else if report.source.starts_with("iac:") {
         let _ = writeln!(
             out,
             "{} {} VPCs declared, {} results: {}",

@@ -1,0 +1,72 @@
+//! `flowaudit analyze` through the real binary.
+
+mod common;
+
+use common::{parse_json, repo_root, run};
+
+fn generate(dir: &std::path::Path, extra: &[&str]) {
+    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = std::process::Command::new(python)
+        .arg(repo_root().join("tests/flowlogs/generate.py"))
+        .arg(dir)
+        .args(["--records", "20000", "--files", "2"])
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn analyze_reports_findings_and_exits_by_them() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(dir.path(), &[]);
+    let path = dir.path().to_str().unwrap_or_default();
+    let (code, stdout, stderr) = run(&["analyze", path, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let checks: Vec<&str> = common::results(&report)
+        .iter()
+        .filter_map(|r| r["check_id"].as_str())
+        .collect();
+    for want in [
+        "flowlog-port-scan",
+        "flowlog-host-sweep",
+        "flowlog-exposed-admin-port",
+        "flowlog-exfiltration",
+        "flowlog-skipdata",
+        "flowlog-rejected-hotspot",
+    ] {
+        assert!(checks.contains(&want), "{want} missing: {checks:?}");
+    }
+    assert!(report["source"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("analyze:")));
+    // Raising the threshold above the scan makes it disappear.
+    let (_, stdout, _) = run(&["analyze", path, "--format", "json", "--scan-ports", "500"]);
+    assert!(!stdout.contains("flowlog-port-scan"));
+
+    let quiet = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(quiet.path(), &["--background-only"]);
+    let (code, stdout, stderr) = run(&[
+        "analyze",
+        quiet.path().to_str().unwrap_or_default(),
+        "--color",
+        "never",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("no findings"), "{stdout}");
+
+    let (code, _, stderr) = run(&["analyze", "/nonexistent/logs"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("/nonexistent/logs: no such file or directory"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["analyze", path, "--format-fields", "${version} ${src{addr}"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--format-fields"), "{stderr}");
+}

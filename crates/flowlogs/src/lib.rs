@@ -1,0 +1,89 @@
+//! `flowaudit analyze`: reads VPC flow-log records and reports port scans, host
+//! sweeps, admin and database ports exposed to the internet, possible
+//! exfiltration, rejected-traffic hot spots and lost records (SKIPDATA), through
+//! the same report model as the other commands.
+
+pub mod detect;
+pub mod read;
+pub mod record;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use flowaudit_core::report::{CheckResult, Severity, SourceLocation, Status};
+
+pub use detect::{Analysis, Thresholds};
+pub use read::ReadStats;
+pub use record::Format;
+
+/// Reads every file under `paths` on `threads` threads and returns the findings,
+/// one `ERROR` result per file with malformed lines or that could not be read,
+/// and what was read.
+pub fn analyze(
+    paths: &[PathBuf],
+    format: Option<&Format>,
+    thresholds: &Thresholds,
+    threads: usize,
+) -> Result<(Vec<CheckResult>, ReadStats), String> {
+    let files = read::files(paths)?;
+    let ports = thresholds.exposed_ports.clone();
+    let (analysis, stats) = read::read_parallel(
+        &files,
+        format,
+        threads,
+        || Analysis::new(thresholds),
+        |a, r| a.add(r, &ports),
+        |a, b| a.merge(b),
+    );
+    let mut results = analysis.findings(thresholds);
+    let mut per_file: BTreeMap<&str, Vec<&read::Malformed>> = BTreeMap::new();
+    for m in &stats.examples {
+        per_file.entry(m.file.as_str()).or_default().push(m);
+    }
+    for (file, examples) in per_file {
+        let first = examples[0];
+        results.push(input_error(
+            file,
+            first.line,
+            format!(
+                "malformed record(s), first at line {}: {}{}",
+                first.line,
+                first.reason,
+                if stats.malformed > stats.examples.len() as u64 {
+                    format!(" ({} malformed lines in all the files)", stats.malformed)
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    for (file, why) in &stats.unreadable {
+        results.push(input_error(file, 1, format!("could not be read: {why}")));
+    }
+    Ok((results, stats))
+}
+
+fn input_error(file: &str, line: usize, message: String) -> CheckResult {
+    CheckResult {
+        check_id: "flowlog-input".into(),
+        status: Status::Error,
+        severity: Severity::Medium,
+        account_id: "-".into(),
+        region: "-".into(),
+        resource_type: "file".into(),
+        resource_id: file.to_string(),
+        vpc_id: None,
+        vpc_name: None,
+        message,
+        evidence: serde_json::json!({ "file": file, "line": line }),
+        compliance: Vec::new(),
+        priority: None,
+        exception: None,
+        remediation: None,
+        location: Some(SourceLocation {
+            file: file.to_string(),
+            line,
+            column: 1,
+        }),
+    }
+}

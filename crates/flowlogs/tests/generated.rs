@@ -1,0 +1,119 @@
+//! The seeded generator (`tests/flowlogs/generate.py`) plants a port scan, a host
+//! sweep, an exposed RDP port, an exfiltration burst and lost records in benign
+//! background: every planted event must be found, in the default and in a custom
+//! format, and nothing on background-only data.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use flowaudit_core::report::Status;
+use flowaudit_flowlogs::{analyze, Format, Thresholds};
+use serde_json::Value;
+
+fn generate(dir: &Path, extra: &[&str]) -> Value {
+    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/flowlogs/generate.py");
+    let out = Command::new(&python)
+        .arg(script)
+        .arg(dir)
+        .args(["--records", "60000", "--files", "3"])
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {python}: {e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn found(dir: &Path) -> Vec<(String, String, Status)> {
+    let (results, stats) = analyze(&[dir.to_path_buf()], None, &Thresholds::default(), 2)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(stats.records > 0);
+    results
+        .into_iter()
+        .map(|r| (r.check_id, r.resource_id, r.status))
+        .collect()
+}
+
+fn planted_are_found(extra: &[&str]) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let manifest = generate(dir.path(), extra);
+    let got = found(dir.path());
+    let planted = manifest["planted"].as_array().cloned().unwrap_or_default();
+    assert_eq!(planted.len(), 6);
+    for p in &planted {
+        assert!(
+            got.iter()
+                .any(|(c, r, s)| c == p["check"].as_str().unwrap_or_default()
+                    && r == p["resource"].as_str().unwrap_or_default()
+                    && *s == Status::Fail),
+            "planted {p} not found in {got:?}"
+        );
+    }
+    assert_eq!(got.len(), planted.len(), "only the planted events: {got:?}");
+}
+
+#[test]
+fn every_planted_event_is_found_in_the_default_format() {
+    planted_are_found(&[]);
+}
+
+#[test]
+fn every_planted_event_is_found_in_a_custom_format() {
+    planted_are_found(&["--custom-format", "--seed", "7"]);
+}
+
+#[test]
+fn nothing_is_reported_on_background_only_data() {
+    for extra in [
+        vec!["--background-only"],
+        vec!["--background-only", "--custom-format", "--seed", "3"],
+    ] {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        generate(dir.path(), &extra);
+        assert_eq!(found(dir.path()), vec![], "{extra:?}");
+    }
+}
+
+#[test]
+fn malformed_lines_are_counted_and_located() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(dir.path(), &["--background-only", "--malformed", "4"]);
+    let (results, stats) = analyze(&[dir.path().to_path_buf()], None, &Thresholds::default(), 2)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stats.malformed, 4);
+    assert_eq!(stats.examples.len(), 4);
+    let errors: Vec<_> = results
+        .iter()
+        .filter(|r| r.status == Status::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "one result for the file");
+    let at = errors[0]
+        .location
+        .as_ref()
+        .map(|l| l.line)
+        .unwrap_or_default();
+    assert!(at > 1, "names the line");
+}
+
+#[test]
+fn plain_text_without_header_in_a_given_format() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file: PathBuf = dir.path().join("export.txt");
+    let mut text = String::new();
+    for port in 1..=40 {
+        text.push_str(&format!("eni-1 203.0.113.5 10.0.0.9 {port} REJECT\n"));
+    }
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    let format = Format::parse("${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${action}")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (results, stats) = analyze(&[file], Some(&format), &Thresholds::default(), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stats.records, 40);
+    assert!(results
+        .iter()
+        .any(|r| r.check_id == "flowlog-port-scan" && r.resource_id == "203.0.113.5"));
+}

@@ -1,0 +1,128 @@
+"""Writes synthetic VPC flow logs, seeded, as AWS delivers them to S3.
+
+    generate.py OUT_DIR [--records N] [--files F] [--seed S] [--background-only]
+                        [--custom-format] [--malformed K]
+
+Benign background across many network interfaces (internal services, clients,
+internet users of a web tier, a little rejected noise spread thin), plus, unless
+--background-only, planted events: a port scan, a host sweep, an RDP port accepted
+from the internet, an exfiltration burst, lost records (SKIPDATA). Files are gzip
+text with the header line (default format, or a version-5 custom format with
+--custom-format). Prints the planted events as JSON.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import random
+
+DEFAULT = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+CUSTOM = "version vpc-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status pkt-srcaddr pkt-dstaddr flow-direction traffic-path"
+ACCOUNT = "123456789012"
+T0 = 1795176000  # 2026-11-20 12:00 UTC
+
+
+def line(custom, eni, src, dst, sport, dport, proto, packets, nbytes, start, action, status="OK", direction="egress"):
+    if custom:
+        return (f"5 vpc-0a1b2c3d {eni} {src} {dst} {sport} {dport} {proto} {packets} {nbytes} "
+                f"{start} {start + 60} {action} {status} {src} {dst} {direction} -")
+    return f"2 {ACCOUNT} {eni} {src} {dst} {sport} {dport} {proto} {packets} {nbytes} {start} {start + 60} {action} {status}"
+
+
+def background(rng, n, custom):
+    servers = [f"10.0.{10 + i // 50}.{i % 50 + 10}" for i in range(120)]
+    clients = [f"10.1.{i // 100}.{i % 100 + 10}" for i in range(400)]
+    public = [f"{rng.randint(11, 99)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}" for _ in range(3000)]
+    peers = {c: rng.sample(servers, 8) for c in clients}
+    for i in range(n):
+        start = T0 + rng.randint(0, 86400 - 60)
+        kind = rng.random()
+        if kind < 0.55:
+            c = rng.choice(clients)
+            s = rng.choice(peers[c])
+            port = rng.choice([443, 80, 5432, 6379, 8080])
+            yield line(custom, f"eni-c{clients.index(c):04}", c, s, rng.randint(32768, 60999), port, 6,
+                       rng.randint(1, 40), rng.randint(200, 60000), start, "ACCEPT")
+        elif kind < 0.85:
+            p = rng.choice(public)
+            s = rng.choice(servers[:20])
+            yield line(custom, f"eni-s{servers.index(s):04}", p, s, rng.randint(1024, 65535), 443, 6,
+                       rng.randint(1, 30), rng.randint(100, 40000), start, "ACCEPT", direction="ingress")
+        elif kind < 0.97:
+            c = rng.choice(clients)
+            p = rng.choice(public)
+            yield line(custom, f"eni-c{clients.index(c):04}", c, p, rng.randint(32768, 60999), 443, 6,
+                       rng.randint(1, 20), rng.randint(100, 20000), start, "ACCEPT")
+        else:
+            p = rng.choice(public)
+            s = rng.choice(servers)
+            yield line(custom, f"eni-s{servers.index(s):04}", p, s, rng.randint(1024, 65535), rng.choice([23, 445, 8443]), 6,
+                       1, 40, start, "REJECT", direction="ingress")
+
+
+def planted(custom):
+    events, lines = [], []
+    scanner, target = "203.0.113.66", "10.0.20.10"
+    for rnd in range(3):
+        for port in range(1, 201):
+            lines.append(line(custom, "eni-target", scanner, target, 40000 + rnd, port, 6, 1, 44,
+                              T0 + 3600 + rnd * 300 + port, "ACCEPT" if port == 443 else "REJECT", direction="ingress"))
+    events.append({"check": "flowlog-port-scan", "resource": scanner})
+    events.append({"check": "flowlog-rejected-hotspot", "resource": scanner})
+    sweeper = "198.51.100.23"
+    for h in range(60):
+        lines.append(line(custom, f"eni-h{h:02}", sweeper, f"10.0.30.{h + 1}", 50000, 22, 6, 1, 60,
+                          T0 + 7200 + h, "REJECT", direction="ingress"))
+    events.append({"check": "flowlog-host-sweep", "resource": sweeper})
+    rdp = "10.0.40.5"
+    for k in range(5):
+        lines.append(line(custom, "eni-rdp", "192.0.2.77", rdp, 50100 + k, 3389, 6, 300, 250000,
+                          T0 + 9000 + k * 60, "ACCEPT", direction="ingress"))
+    events.append({"check": "flowlog-exposed-admin-port", "resource": rdp})
+    leaker = "10.0.50.9"
+    for k in range(30):
+        lines.append(line(custom, "eni-leak", leaker, "198.51.100.200", 55000 + k, 443, 6, 80000, 110_000_000,
+                          T0 + 36000 + k * 60, "ACCEPT"))
+    events.append({"check": "flowlog-exfiltration", "resource": leaker})
+    for k in range(3):
+        lines.append(line(custom, "eni-skip", "-", "-", "-", "-", "-", "-", "-", T0 + 40000 + k * 60, "-", "SKIPDATA"))
+    events.append({"check": "flowlog-skipdata", "resource": "eni-skip"})
+    return events, lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out")
+    ap.add_argument("--records", type=int, default=200_000)
+    ap.add_argument("--files", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--background-only", action="store_true")
+    ap.add_argument("--custom-format", action="store_true")
+    ap.add_argument("--malformed", type=int, default=0)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    header = CUSTOM if args.custom_format else DEFAULT
+    events, extra = ([], []) if args.background_only else planted(args.custom_format)
+    per_file = max(1, args.records // args.files)
+    gen = background(rng, args.records, args.custom_format)
+    for f in range(args.files):
+        path = os.path.join(args.out, f"{ACCOUNT}_vpcflowlogs_us-east-1_fl-0123_{f:04}.log.gz")
+        with gzip.open(path, "wt", compresslevel=1) as out:
+            out.write(header + "\n")
+            for _ in range(per_file):
+                rec = next(gen, None)
+                if rec is None:
+                    break
+                out.write(rec + "\n")
+            if f == 0:
+                for rec in extra:
+                    out.write(rec + "\n")
+                for k in range(args.malformed):
+                    out.write(f"2 {ACCOUNT} eni-bad not-an-address\n")
+    print(json.dumps({"planted": events, "files": args.files, "records": args.records + len(extra)}))
+
+
+if __name__ == "__main__":
+    main()
