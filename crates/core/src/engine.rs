@@ -97,13 +97,17 @@ pub fn build_iac_report(
     let empty = Inventory::new(collected_at);
     let uses =
         crate::exceptions::apply(&mut results, &empty, exceptions, collected_at.date_naive());
-    let vpcs: std::collections::BTreeSet<&str> =
-        results.iter().filter_map(|r| r.vpc_id.as_deref()).collect();
+    // One `vpc-flow-logs-enabled` result per declared VPC (names repeat across
+    // templates and module directories, so they are not counted by name).
+    let vpcs = results
+        .iter()
+        .filter(|r| r.check_id == "vpc-flow-logs-enabled" && r.vpc_id.is_some())
+        .count();
     let counts = Counts {
         accounts: 0,
         regions: 0,
         regions_failed: 0,
-        vpcs: vpcs.len(),
+        vpcs,
         by_account: BTreeMap::new(),
     };
     assemble(
