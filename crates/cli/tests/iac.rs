@@ -211,6 +211,11 @@ fn inline_suppressions_and_config_exceptions_apply() {
         "json",
     ]);
     assert_eq!(code, 0, "the only failure is excepted: {stderr}");
+    assert_eq!(
+        parse_json(&stdout)["summary"]["vpcs"],
+        2,
+        "aws_vpc.main[0] and [1]"
+    );
     let r = result(
         &parse_json(&stdout),
         "aws_vpc.main[1]",
