@@ -199,6 +199,30 @@ pub struct AnalyzeArgs {
     pub report: ReportArgs,
 }
 
+impl AnalyzeArgs {
+    /// Takes `[analyze]` and `[report]` of the config file where the command line
+    /// left them unset.
+    pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {
+        let a = &c.analyze;
+        set_opt(
+            m,
+            "format_fields",
+            &mut self.format_fields,
+            &a.format_fields,
+        );
+        set_opt(m, "threads", &mut self.threads, &a.threads);
+        set(m, "scan_ports", &mut self.scan_ports, &a.scan_ports);
+        set(m, "sweep_hosts", &mut self.sweep_hosts, &a.sweep_hosts);
+        set(
+            m,
+            "exfil_mib_per_hour",
+            &mut self.exfil_mib_per_hour,
+            &a.exfil_mib_per_hour,
+        );
+        self.report.apply_config(m, c);
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Also write the sample inventory to FILE (a worked example of the format).

@@ -39,6 +39,8 @@ pub struct Config {
     pub priority: PrioritySection,
     #[serde(default)]
     pub history: HistorySection,
+    #[serde(default)]
+    pub analyze: AnalyzeSection,
     #[serde(default, rename = "exception")]
     pub exceptions: Vec<toml::Spanned<ExceptionEntry>>,
     /// Where the file is, for relative paths and messages.
@@ -125,6 +127,18 @@ pub struct RemediationSection {
 pub struct PrioritySection {
     pub production_tag_keys: Option<Vec<String>>,
     pub production_tag_values: Option<Vec<String>>,
+}
+
+/// `[analyze]`: detection thresholds of `flowaudit analyze`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzeSection {
+    pub format_fields: Option<String>,
+    #[serde(default, deserialize_with = "range_u16::<1, 256, _>")]
+    pub threads: Option<u16>,
+    pub scan_ports: Option<usize>,
+    pub sweep_hosts: Option<usize>,
+    pub exfil_mib_per_hour: Option<u64>,
 }
 
 /// `[history]`: the run store.

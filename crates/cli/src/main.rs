@@ -82,7 +82,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
             iac(args)
         }
         Command::Analyze(mut args) => {
-            args.report.apply_config(m, &config()?);
+            args.apply_config(m, &config()?);
             analyze(args)
         }
         Command::History(args) => history::list(args, &config()?),

@@ -45,9 +45,26 @@ fn analyze_reports_findings_and_exits_by_them() {
     assert!(report["source"]
         .as_str()
         .is_some_and(|s| s.starts_with("analyze:")));
-    // Raising the threshold above the scan makes it disappear.
+    // Raising the threshold above the scan makes it disappear, from the command
+    // line or from `[analyze]` in the config file (where the command line wins).
     let (_, stdout, _) = run(&["analyze", path, "--format", "json", "--scan-ports", "500"]);
     assert!(!stdout.contains("flowlog-port-scan"));
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(&config, "[analyze]\nscan_ports = 500\n").unwrap_or_else(|e| panic!("{e}"));
+    let config = config.to_str().unwrap_or_default();
+    let (_, stdout, _) = run(&["analyze", path, "--config", config, "--format", "json"]);
+    assert!(!stdout.contains("flowlog-port-scan"));
+    let (_, stdout, _) = run(&[
+        "analyze",
+        path,
+        "--config",
+        config,
+        "--format",
+        "json",
+        "--scan-ports",
+        "25",
+    ]);
+    assert!(stdout.contains("flowlog-port-scan"));
 
     let quiet = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     generate(quiet.path(), &["--background-only"]);
