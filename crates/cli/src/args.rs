@@ -175,9 +175,21 @@ pub struct IacArgs {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Flow-log files or folders (recursively): S3 deliveries (`.log.gz` with a
-    /// header line) or plain text.
-    #[arg(required = true, value_name = "PATH")]
+    /// header line), plain text, CloudWatch Logs exports and JSON payloads.
+    #[arg(required_unless_present = "athena", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Print the Athena table DDL (partition projection on the S3 layout) for
+    /// flow logs under this location, and each detection as SQL; read nothing.
+    #[arg(long, value_name = "S3_URL", conflicts_with = "paths")]
+    pub athena: Option<String>,
+    /// Table name for --athena.
+    #[arg(
+        long,
+        default_value = "vpc_flow_logs",
+        value_name = "NAME",
+        requires = "athena"
+    )]
+    pub athena_table: String,
     /// The fields of files without a header line, in order (a flow log's
     /// LogFormat, `${version} ${srcaddr} …`, or plain names); default: the
     /// version-2 default format.

@@ -164,6 +164,17 @@ fn analyze(args: args::AnalyzeArgs) -> Result<ExitCode> {
         exfil_bytes_per_hour: args.exfil_mib_per_hour.saturating_mul(1 << 20),
         ..Default::default()
     };
+    if let Some(location) = &args.athena {
+        if !location.starts_with("s3://") {
+            anyhow::bail!("--athena: `{location}` is not an s3:// location");
+        }
+        output::write_stdout(&flowaudit_flowlogs::athena::export(
+            location,
+            &args.athena_table,
+            &thresholds,
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let threads = args.threads.map(usize::from).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });

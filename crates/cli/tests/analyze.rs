@@ -77,6 +77,21 @@ fn analyze_reports_findings_and_exits_by_them() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("no findings"), "{stdout}");
 
+    // --athena prints the DDL and the queries and reads nothing.
+    let (code, sql, _) = run(&[
+        "analyze",
+        "--athena",
+        "s3://acme-flow-logs",
+        "--scan-ports",
+        "40",
+    ]);
+    assert_eq!(code, 0);
+    assert!(sql.contains("CREATE EXTERNAL TABLE IF NOT EXISTS vpc_flow_logs"));
+    assert!(sql.contains("HAVING count(DISTINCT dstport) >= 40"));
+    let (code, _, stderr) = run(&["analyze", "--athena", "acme-flow-logs"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not an s3:// location"), "{stderr}");
+
     let (code, _, stderr) = run(&["analyze", "/nonexistent/logs"]);
     assert_eq!(code, 2);
     assert!(

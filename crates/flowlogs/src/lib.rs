@@ -3,6 +3,7 @@
 //! exfiltration, rejected-traffic hot spots and lost records (SKIPDATA), through
 //! the same report model as the other commands.
 
+pub mod athena;
 pub mod detect;
 pub mod read;
 pub mod record;

@@ -104,7 +104,34 @@ pub fn read_file(path: &Path, format: Option<&Format>, sink: &mut dyn FnMut(&Rec
         }
     };
     let mut current = format.cloned().unwrap_or_default();
-    for (i, line) in reader.lines().enumerate() {
+    let mut lines = reader.lines().enumerate().peekable();
+    // CloudWatch Logs JSON (subscription payloads, `filter-log-events` output):
+    // the records are the events' messages.
+    let json = matches!(lines.peek(), Some((_, Ok(l))) if l.trim_start().starts_with(['{', '[']));
+    let candidates: Box<dyn Iterator<Item = (usize, Result<String, std::io::Error>)>> = if json {
+        let mut text = String::new();
+        for (_, l) in lines.by_ref() {
+            match l {
+                Ok(l) => {
+                    text.push_str(&l);
+                    text.push('\n');
+                }
+                Err(e) => {
+                    stats.unreadable.push((name.clone(), e.to_string()));
+                    return stats;
+                }
+            }
+        }
+        Box::new(
+            json_messages(&text)
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| (i, Ok(m))),
+        )
+    } else {
+        Box::new(lines)
+    };
+    for (i, line) in candidates {
         let line = match line {
             Ok(l) => l,
             Err(e) => {
@@ -117,7 +144,7 @@ pub fn read_file(path: &Path, format: Option<&Format>, sink: &mut dyn FnMut(&Rec
         if line.trim().is_empty() {
             continue;
         }
-        if i == 0 {
+        if i == 0 && !json {
             if let Some(header) = Format::from_header(&line) {
                 if format.is_none() {
                     current = header;
@@ -125,7 +152,16 @@ pub fn read_file(path: &Path, format: Option<&Format>, sink: &mut dyn FnMut(&Rec
                 continue;
             }
         }
-        match parse_line(&current, &line) {
+        let parsed = parse_line(&current, &line).or_else(|e| {
+            // A CloudWatch Logs export to S3 puts the event time first.
+            match line.split_once(' ') {
+                Some((stamp, rest)) if chrono::DateTime::parse_from_rfc3339(stamp).is_ok() => {
+                    parse_line(&current, rest)
+                }
+                _ => Err(e),
+            }
+        });
+        match parsed {
             Ok(r) => {
                 match r.log_status {
                     Some(LogStatus::NoData) => stats.nodata += 1,
@@ -141,13 +177,53 @@ pub fn read_file(path: &Path, format: Option<&Format>, sink: &mut dyn FnMut(&Rec
                     stats.examples.push(Malformed {
                         file: name.clone(),
                         line: i + 1,
-                        reason,
+                        reason: if json {
+                            format!("event {}: {reason}", i + 1)
+                        } else {
+                            reason
+                        },
                     });
                 }
             }
         }
     }
     stats
+}
+
+/// The messages of CloudWatch Logs JSON: one document or one per line; each a
+/// subscription payload (`logEvents`), `filter-log-events` output (`events`), an
+/// event (`message`), or an array of those.
+pub fn json_messages(text: &str) -> Vec<String> {
+    fn collect(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+            serde_json::Value::Object(o) => {
+                for key in ["logEvents", "events"] {
+                    if let Some(list) = o.get(key) {
+                        collect(list, out);
+                    }
+                }
+                if let Some(m) = o.get("message").and_then(serde_json::Value::as_str) {
+                    out.push(m.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => collect(&v, &mut out),
+        Err(_) => {
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                match serde_json::from_str::<serde_json::Value>(line) {
+                    Ok(v) => collect(&v, &mut out),
+                    // Kept, so that it is counted as malformed with its place.
+                    Err(_) => out.push(line.to_string()),
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Reads `files` on `threads` threads; each thread folds its records into its

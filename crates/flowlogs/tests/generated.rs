@@ -117,3 +117,54 @@ fn plain_text_without_header_in_a_given_format() {
         .iter()
         .any(|r| r.check_id == "flowlog-port-scan" && r.resource_id == "203.0.113.5"));
 }
+
+#[test]
+fn cloudwatch_logs_json_and_exports() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // A subscription payload (as Kinesis delivers it, decompressed) per line,
+    // and `aws logs filter-log-events` output: the records are the messages.
+    let event = |port: u16| {
+        serde_json::json!({
+            "id": port.to_string(),
+            "timestamp": 1795176000000u64,
+            "message": format!("2 123456789012 eni-9 203.0.113.8 10.0.0.7 40000 {port} 6 1 40 1795176000 1795176060 REJECT OK"),
+        })
+    };
+    let payload = |ports: std::ops::Range<u16>| {
+        serde_json::json!({
+            "messageType": "DATA_MESSAGE",
+            "logGroup": "/vpc/flow-logs",
+            "logEvents": ports.map(event).collect::<Vec<_>>(),
+        })
+        .to_string()
+    };
+    std::fs::write(
+        dir.path().join("subscription.json"),
+        format!("{}\n{}\n", payload(1..20), payload(20..31)),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let filtered = serde_json::json!({ "events": (31..41).map(event).collect::<Vec<_>>() });
+    std::fs::write(
+        dir.path().join("filtered.json"),
+        serde_json::to_string_pretty(&filtered).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // An export to S3: the event time, then the record.
+    let export: String = (41..46)
+        .map(|p| format!("2026-11-20T12:00:00.000Z 2 123456789012 eni-9 203.0.113.8 10.0.0.7 40000 {p} 6 1 40 1795176000 1795176060 REJECT OK\n"))
+        .collect();
+    std::fs::write(dir.path().join("000000.txt"), export).unwrap_or_else(|e| panic!("{e}"));
+    let (results, stats) = analyze(&[dir.path().to_path_buf()], None, &Thresholds::default(), 2)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stats.records, 45, "{stats:?}");
+    assert_eq!(stats.malformed, 0, "{stats:?}");
+    let scan = results
+        .iter()
+        .find(|r| r.check_id == "flowlog-port-scan")
+        .unwrap_or_else(|| panic!("no scan found: {results:?}"));
+    assert_eq!(scan.resource_id, "203.0.113.8");
+    assert_eq!(
+        scan.evidence["distinct_ports"], 26,
+        "capped just above the threshold"
+    );
+}
