@@ -460,16 +460,24 @@ async fn set_up(
     Ok((ctx, regions))
 }
 
-/// A region that was not read, and why.
-fn unread(region: &str, why: String) -> RegionInventory {
+/// A region with nothing read yet.
+fn empty_region(region: &str) -> RegionInventory {
     RegionInventory {
         region: region.to_string(),
-        error: Some(why),
+        error: None,
         vpcs: Vec::new(),
         subnets: Vec::new(),
         network_interfaces: Vec::new(),
         flow_logs: Vec::new(),
         log_groups: Vec::new(),
+    }
+}
+
+/// A region that was not read, and why.
+fn unread(region: &str, why: String) -> RegionInventory {
+    RegionInventory {
+        error: Some(why),
+        ..empty_region(region)
     }
 }
 
@@ -512,8 +520,7 @@ async fn collect_region(
     collected_at: DateTime<Utc>,
     scope: &str,
 ) -> (RegionInventory, BTreeSet<String>) {
-    let mut out = unread(region, String::new());
-    out.error = None;
+    let mut out = empty_region(region);
     let ec2_client = client!(aws_sdk_ec2, ctx, Some(region), scope);
     let ec2 = match ec2::collect(&ec2_client, ctx.opts.page_size).await {
         Ok(ec2) => ec2,

@@ -136,7 +136,7 @@ fn iac(args: args::IacArgs) -> Result<ExitCode> {
     let settings = args.report.settings();
     let results = flowaudit_iac::evaluate(&units, &settings);
     let label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let report = flowaudit_core::build_iac_report(
+    let report = flowaudit_core::build_results_report(
         results,
         &settings,
         &Source::Iac(label.join(",")),
@@ -193,7 +193,7 @@ fn analyze(args: args::AnalyzeArgs) -> Result<ExitCode> {
         tracing::warn!("{}:{}: malformed record: {}", m.file, m.line, m.reason);
     }
     let label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let report = flowaudit_core::build_iac_report(
+    let report = flowaudit_core::build_results_report(
         results,
         &args.report.settings(),
         &Source::Analyze(label.join(",")),

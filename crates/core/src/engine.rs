@@ -87,7 +87,7 @@ struct Counts {
 
 /// The report of `flowaudit iac` and `flowaudit analyze`: results that do not
 /// come from an inventory, with `exceptions` applied on the collection date.
-pub fn build_iac_report(
+pub fn build_results_report(
     mut results: Vec<crate::report::CheckResult>,
     settings: &Settings,
     source: &Source,

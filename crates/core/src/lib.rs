@@ -19,7 +19,7 @@ pub mod remediation;
 pub mod report;
 pub mod settings;
 
-pub use engine::{build_iac_report, build_report, build_report_with, Source};
+pub use engine::{build_report, build_report_with, build_results_report, Source};
 pub use model::{Inventory, INVENTORY_SCHEMA};
 pub use report::{CheckResult, Report, Severity, Status, REPORT_SCHEMA};
 pub use settings::{RequiredTrafficType, Settings};

@@ -3,7 +3,7 @@
 //! one file at a time per thread. A malformed line is counted and the first few
 //! are kept with their file and line; it never stops the run.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -74,17 +74,15 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
-    let mut file = std::fs::File::open(path)?;
-    let mut magic = [0u8; 2];
-    let n = file.read(&mut magic)?;
-    let file = std::fs::File::open(path)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
+    let mut reader = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+    // Gzip by its magic bytes, peeked in the buffer (the file is opened once).
+    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(BufReader::with_capacity(
             1 << 16,
-            MultiGzDecoder::new(file),
+            MultiGzDecoder::new(reader),
         )))
     } else {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+        Ok(Box::new(reader))
     }
 }
 

@@ -495,12 +495,3 @@ fn scalar(v: &Value) -> String {
         other => other.to_string(),
     }
 }
-
-impl<T> Known<T> {
-    fn map_value<U>(self, f: impl FnOnce(T) -> U) -> Known<U> {
-        match self {
-            Known::Yes(v) => Known::Yes(f(v)),
-            Known::Unknown(why) => Known::Unknown(why),
-        }
-    }
-}

@@ -17,16 +17,9 @@ use flowaudit_core::report::SourceLocation;
 use model::{Broken, Declared};
 
 /// Why the paths cannot be read at all.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct PathError(pub String);
-
-impl std::fmt::Display for PathError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for PathError {}
 
 /// The `.tf` and `.tf.json` files directly in `dir`, sorted.
 pub fn tf_files(dir: &Path) -> Vec<PathBuf> {

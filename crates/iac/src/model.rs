@@ -13,10 +13,10 @@ pub enum Known<T> {
 }
 
 impl<T> Known<T> {
-    pub fn as_ref(&self) -> Known<&T> {
+    pub fn map_value<U>(self, f: impl FnOnce(T) -> U) -> Known<U> {
         match self {
-            Known::Yes(v) => Known::Yes(v),
-            Known::Unknown(why) => Known::Unknown(why.clone()),
+            Known::Yes(v) => Known::Yes(f(v)),
+            Known::Unknown(why) => Known::Unknown(why),
         }
     }
 }

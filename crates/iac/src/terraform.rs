@@ -119,13 +119,13 @@ fn json_body(text: &str) -> Result<Body, (usize, usize, String)> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| (e.line(), e.column(), e.to_string()))?;
     let mut hcl_text = String::new();
-    json_to_hcl(&value, 0, &mut hcl_text);
+    json_to_hcl(&value, &mut hcl_text);
     hcl::parse(&hcl_text).map_err(|e| (1, 1, format!("unsupported Terraform JSON: {e}")))
 }
 
 /// Writes the top-level JSON object as HCL blocks: `{"resource": {"t": {"n": {…}}}}`
 /// becomes `resource "t" "n" { … }`.
-fn json_to_hcl(value: &serde_json::Value, _depth: usize, out: &mut String) {
+fn json_to_hcl(value: &serde_json::Value, out: &mut String) {
     let Some(top) = value.as_object() else { return };
     for (kind, inner) in top {
         let labels = match kind.as_str() {
