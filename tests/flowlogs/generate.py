@@ -3,12 +3,15 @@
     generate.py OUT_DIR [--records N] [--files F] [--seed S] [--background-only]
                         [--custom-format] [--malformed K]
 
-Benign background across many network interfaces (internal services, clients,
-internet users of a web tier, a little rejected noise spread thin), plus, unless
---background-only, planted events: a port scan, a host sweep, an RDP port accepted
-from the internet, an exfiltration burst, lost records (SKIPDATA). Files are gzip
-text with the header line (default format, or a version-5 custom format with
---custom-format). Prints the planted events as JSON.
+Two days of benign background across many network interfaces (internal services,
+clients, internet users of a web tier, a bastion reaching servers over SSH, a
+little rejected noise spread thin), plus, unless --background-only, planted
+events: a port scan, a host sweep, an RDP port accepted from the internet, an
+exfiltration burst, lateral movement on the second day (SSH and SMB to servers
+the host never reached on the first), an interface that stops reporting after
+twelve hours, lost records (SKIPDATA). Files are gzip text with the header line
+(default format, or a version-5 custom format with --custom-format). Prints the
+planted events as JSON.
 """
 
 import argparse
@@ -21,6 +24,10 @@ DEFAULT = "version account-id interface-id srcaddr dstaddr srcport dstport proto
 CUSTOM = "version vpc-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status pkt-srcaddr pkt-dstaddr flow-direction traffic-path"
 ACCOUNT = "123456789012"
 T0 = 1795176000  # 2026-11-20 12:00 UTC
+SPAN = 2 * 86400
+SERVERS = [f"10.0.{10 + i // 50}.{i % 50 + 10}" for i in range(120)]
+CLIENTS = [f"10.1.{i // 100}.{i % 100 + 10}" for i in range(400)]
+BASTION = "10.0.9.10"
 
 
 def line(custom, eni, src, dst, sport, dport, proto, packets, nbytes, start, action, status="OK", direction="egress"):
@@ -31,14 +38,17 @@ def line(custom, eni, src, dst, sport, dport, proto, packets, nbytes, start, act
 
 
 def background(rng, n, custom):
-    servers = [f"10.0.{10 + i // 50}.{i % 50 + 10}" for i in range(120)]
-    clients = [f"10.1.{i // 100}.{i % 100 + 10}" for i in range(400)]
+    servers, clients = SERVERS, CLIENTS
     public = [f"{rng.randint(11, 99)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}" for _ in range(3000)]
     peers = {c: rng.sample(servers, 8) for c in clients}
     for i in range(n):
-        start = T0 + rng.randint(0, 86400 - 60)
+        start = T0 + rng.randint(0, SPAN - 60)
         kind = rng.random()
-        if kind < 0.55:
+        if kind < 0.03:
+            s = servers[rng.randrange(10)]
+            yield line(custom, "eni-bastion", BASTION, s, rng.randint(32768, 60999), 22, 6,
+                       rng.randint(10, 400), rng.randint(2000, 90000), start, "ACCEPT")
+        elif kind < 0.55:
             c = rng.choice(clients)
             s = rng.choice(peers[c])
             port = rng.choice([443, 80, 5432, 6379, 8080])
@@ -63,10 +73,10 @@ def background(rng, n, custom):
 
 def planted(custom):
     events, lines = [], []
-    scanner, target = "203.0.113.66", "10.0.20.10"
+    scanner, target = "203.0.113.66", SERVERS[5]  # a web server (eni-s0005)
     for rnd in range(3):
         for port in range(1, 201):
-            lines.append(line(custom, "eni-target", scanner, target, 40000 + rnd, port, 6, 1, 44,
+            lines.append(line(custom, "eni-s0005", scanner, target, 40000 + rnd, port, 6, 1, 44,
                               T0 + 3600 + rnd * 300 + port, "ACCEPT" if port == 443 else "REJECT", direction="ingress"))
     events.append({"check": "flowlog-port-scan", "resource": scanner})
     events.append({"check": "flowlog-rejected-hotspot", "resource": scanner})
@@ -75,16 +85,26 @@ def planted(custom):
         lines.append(line(custom, f"eni-h{h:02}", sweeper, f"10.0.30.{h + 1}", 50000, 22, 6, 1, 60,
                           T0 + 7200 + h, "REJECT", direction="ingress"))
     events.append({"check": "flowlog-host-sweep", "resource": sweeper})
-    rdp = "10.0.40.5"
+    rdp = SERVERS[3]  # an internet-facing web server (eni-s0003)
     for k in range(5):
-        lines.append(line(custom, "eni-rdp", "192.0.2.77", rdp, 50100 + k, 3389, 6, 300, 250000,
+        lines.append(line(custom, "eni-s0003", "192.0.2.77", rdp, 50100 + k, 3389, 6, 300, 250000,
                           T0 + 9000 + k * 60, "ACCEPT", direction="ingress"))
     events.append({"check": "flowlog-exposed-admin-port", "resource": rdp})
-    leaker = "10.0.50.9"
+    leaker = CLIENTS[7]  # eni-c0007
     for k in range(30):
-        lines.append(line(custom, "eni-leak", leaker, "198.51.100.200", 55000 + k, 443, 6, 80000, 110_000_000,
+        lines.append(line(custom, "eni-c0007", leaker, "198.51.100.200", 55000 + k, 443, 6, 80000, 110_000_000,
                           T0 + 36000 + k * 60, "ACCEPT"))
     events.append({"check": "flowlog-exfiltration", "resource": leaker})
+    mover = CLIENTS[10]  # eni-c0010, on the second day
+    for k, (target, port) in enumerate([(SERVERS[30], 22), (SERVERS[31], 22), (SERVERS[32], 445), (SERVERS[33], 3389)]):
+        lines.append(line(custom, "eni-c0010", mover, target, 51000 + k, port, 6, 40, 9000,
+                          T0 + 86400 + 7200 + k * 120, "ACCEPT"))
+    events.append({"check": "flowlog-lateral-movement", "resource": mover})
+    gone = "10.0.60.7"
+    for k in range(144):
+        lines.append(line(custom, "eni-gone", gone, SERVERS[0], 40000 + k, 443, 6, 12, 3000,
+                          T0 + k * 300, "ACCEPT"))
+    events.append({"check": "flowlog-interface-silent", "resource": "eni-gone"})
     for k in range(3):
         lines.append(line(custom, "eni-skip", "-", "-", "-", "-", "-", "-", "-", T0 + 40000 + k * 60, "-", "SKIPDATA"))
     events.append({"check": "flowlog-skipdata", "resource": "eni-skip"})

@@ -207,8 +207,34 @@ pub struct AnalyzeArgs {
     /// Exfiltration: MiB sent by one internal host to public addresses in one hour.
     #[arg(long, default_value_t = 1024, value_name = "MIB")]
     pub exfil_mib_per_hour: u64,
+    /// Lateral movement: the first hours of the data are the baseline; internal
+    /// remote-access pairs first seen after it are reported.
+    #[arg(long, default_value_t = 24, value_name = "HOURS")]
+    pub lateral_baseline_hours: u32,
+    /// An interface whose records stop at least this many hours before the
+    /// newest record (and well past its own pace) is reported as silent.
+    #[arg(long, default_value_t = 2, value_name = "HOURS")]
+    pub silent_hours: u32,
+    /// Also write least-privilege ingress rules per network interface, from the
+    /// accepted inbound traffic, to DIR/security-groups.json and
+    /// DIR/security-groups.tf.
+    #[arg(long, value_name = "DIR")]
+    pub suggest_security_groups: Option<PathBuf>,
+    /// Thresholds only the config file sets (`[analyze]`).
+    #[arg(skip)]
+    pub more: AnalyzeMore,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+/// `[analyze]` keys without a command-line flag.
+#[derive(Debug, Default, Clone)]
+pub struct AnalyzeMore {
+    pub scan_reject_share: Option<f64>,
+    pub exposed_ports: Option<Vec<u16>>,
+    pub lateral_ports: Option<Vec<u16>>,
+    pub top_rejected: Option<usize>,
+    pub hotspot_min_rejected: Option<u64>,
 }
 
 impl AnalyzeArgs {
@@ -231,7 +257,39 @@ impl AnalyzeArgs {
             &mut self.exfil_mib_per_hour,
             &a.exfil_mib_per_hour,
         );
+        set(
+            m,
+            "lateral_baseline_hours",
+            &mut self.lateral_baseline_hours,
+            &a.lateral_baseline_hours,
+        );
+        set(m, "silent_hours", &mut self.silent_hours, &a.silent_hours);
+        self.more = AnalyzeMore {
+            scan_reject_share: a.scan_reject_share,
+            exposed_ports: a.exposed_ports.clone(),
+            lateral_ports: a.lateral_ports.clone(),
+            top_rejected: a.top_rejected,
+            hotspot_min_rejected: a.hotspot_min_rejected,
+        };
         self.report.apply_config(m, c);
+    }
+
+    /// The detection thresholds these arguments (and the config file) set.
+    pub fn thresholds(&self) -> flowaudit_flowlogs::Thresholds {
+        let d = flowaudit_flowlogs::Thresholds::default();
+        let m = self.more.clone();
+        flowaudit_flowlogs::Thresholds {
+            scan_ports: self.scan_ports,
+            scan_reject_share: m.scan_reject_share.unwrap_or(d.scan_reject_share),
+            sweep_hosts: self.sweep_hosts,
+            exfil_bytes_per_hour: self.exfil_mib_per_hour.saturating_mul(1 << 20),
+            exposed_ports: m.exposed_ports.unwrap_or(d.exposed_ports),
+            lateral_ports: m.lateral_ports.unwrap_or(d.lateral_ports),
+            lateral_baseline_hours: self.lateral_baseline_hours,
+            silent_hours: self.silent_hours,
+            top_rejected: m.top_rejected.unwrap_or(d.top_rejected),
+            hotspot_min_rejected: m.hotspot_min_rejected.unwrap_or(d.hotspot_min_rejected),
+        }
     }
 }
 

@@ -139,6 +139,26 @@ pub struct AnalyzeSection {
     pub scan_ports: Option<usize>,
     pub sweep_hosts: Option<usize>,
     pub exfil_mib_per_hour: Option<u64>,
+    pub lateral_baseline_hours: Option<u32>,
+    pub silent_hours: Option<u32>,
+    #[serde(default, deserialize_with = "share")]
+    pub scan_reject_share: Option<f64>,
+    pub exposed_ports: Option<Vec<u16>>,
+    pub lateral_ports: Option<Vec<u16>>,
+    pub top_rejected: Option<usize>,
+    pub hotspot_min_rejected: Option<u64>,
+}
+
+/// A share between 0 and 1.
+fn share<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(Some(v))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{v} is not a share between 0 and 1"
+        )))
+    }
 }
 
 /// `[history]`: the run store.

@@ -158,12 +158,7 @@ fn analyze(args: args::AnalyzeArgs) -> Result<ExitCode> {
         .map(flowaudit_flowlogs::Format::parse)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--format-fields: {e}"))?;
-    let thresholds = flowaudit_flowlogs::Thresholds {
-        scan_ports: args.scan_ports,
-        sweep_hosts: args.sweep_hosts,
-        exfil_bytes_per_hour: args.exfil_mib_per_hour.saturating_mul(1 << 20),
-        ..Default::default()
-    };
+    let thresholds = args.thresholds();
     if let Some(location) = &args.athena {
         if !location.starts_with("s3://") {
             anyhow::bail!("--athena: `{location}` is not an s3:// location");
@@ -178,9 +173,32 @@ fn analyze(args: args::AnalyzeArgs) -> Result<ExitCode> {
     let threads = args.threads.map(usize::from).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
-    let (results, stats) =
-        flowaudit_flowlogs::analyze(&args.paths, format.as_ref(), &thresholds, threads)
-            .map_err(anyhow::Error::msg)?;
+    let outcome = flowaudit_flowlogs::analyze_paths(
+        &args.paths,
+        format.as_ref(),
+        &thresholds,
+        threads,
+        args.suggest_security_groups.is_some(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let stats = &outcome.stats;
+    if let (Some(dir), Some(rules)) = (&args.suggest_security_groups, &outcome.suggestions) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+        output::write_file(
+            &dir.join("security-groups.json"),
+            &flowaudit_flowlogs::suggest::to_json(rules),
+        )?;
+        output::write_file(
+            &dir.join("security-groups.tf"),
+            &flowaudit_flowlogs::suggest::to_terraform(rules),
+        )?;
+        tracing::info!(
+            "security-group suggestions for {} interface(s) written to {}",
+            rules.len(),
+            dir.display()
+        );
+    }
     tracing::info!(
         "{} file(s), {} record(s) ({} NODATA, {} SKIPDATA), {} malformed line(s)",
         stats.files,
@@ -194,7 +212,7 @@ fn analyze(args: args::AnalyzeArgs) -> Result<ExitCode> {
     }
     let label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     let report = flowaudit_core::build_results_report(
-        results,
+        outcome.results,
         &args.report.settings(),
         &Source::Analyze(label.join(",")),
         &args.report.eval.exceptions,

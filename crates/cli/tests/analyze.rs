@@ -39,6 +39,8 @@ fn analyze_reports_findings_and_exits_by_them() {
         "flowlog-exfiltration",
         "flowlog-skipdata",
         "flowlog-rejected-hotspot",
+        "flowlog-lateral-movement",
+        "flowlog-interface-silent",
     ] {
         assert!(checks.contains(&want), "{want} missing: {checks:?}");
     }
@@ -101,4 +103,52 @@ fn analyze_reports_findings_and_exits_by_them() {
     let (code, _, stderr) = run(&["analyze", path, "--format-fields", "${version} ${src{addr}"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--format-fields"), "{stderr}");
+}
+
+#[test]
+fn analyze_writes_security_group_suggestions_and_takes_thresholds_from_the_config() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(dir.path(), &[]);
+    let path = dir.path().to_str().unwrap_or_default();
+    let out = dir.path().join("sg");
+    let (code, stdout, stderr) = run(&[
+        "analyze",
+        path,
+        "--format",
+        "json",
+        "--suggest-security-groups",
+        out.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("flowlog-lateral-movement"));
+    let json =
+        std::fs::read_to_string(out.join("security-groups.json")).unwrap_or_else(|e| panic!("{e}"));
+    let doc = parse_json(&json);
+    assert_eq!(doc["schema"], "flowaudit.sg-suggestions/v1");
+    let web = doc["interfaces"]
+        .as_array()
+        .and_then(|list| list.iter().find(|i| i["interface_id"] == "eni-s0003"))
+        .unwrap_or_else(|| panic!("no eni-s0003 in {json}"));
+    assert_eq!(web["rules"][0]["from_port"], 443);
+    assert_eq!(web["rules"][0]["cidr_blocks"][0], "0.0.0.0/0");
+    let tf =
+        std::fs::read_to_string(out.join("security-groups.tf")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(tf.contains("resource \"aws_security_group_rule\" \"eni_s0003_tcp_443\""));
+
+    // Config-only thresholds: no remote-access port watched, no lateral movement;
+    // a bad share is an error naming the file and line.
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(&config, "[analyze]\nlateral_ports = []\n").unwrap_or_else(|e| panic!("{e}"));
+    let config_arg = config.to_str().unwrap_or_default();
+    let (_, stdout, _) = run(&["analyze", path, "--config", config_arg, "--format", "json"]);
+    assert!(!stdout.contains("flowlog-lateral-movement"));
+    assert!(stdout.contains("flowlog-port-scan"));
+    std::fs::write(&config, "[analyze]\n\nscan_reject_share = 1.5\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = run(&["analyze", path, "--config", config_arg]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("flowaudit.toml:3") && stderr.contains("not a share"),
+        "{stderr}"
+    );
 }

@@ -1,12 +1,14 @@
-//! Detections over flow-log records, in memory bounded by the number of distinct
-//! keys tracked (sets per key are capped just above the thresholds that need
-//! them, so a key's memory never grows with the input).
+//! The running totals behind the detections, folded record by record, in memory
+//! bounded by the number of distinct keys tracked: the sets kept per key are
+//! capped just above the thresholds that need them, so they count exactly up to
+//! the threshold and a key's memory never grows with the input. (A distinct-count
+//! sketch such as HyperLogLog would be approximate and, at a kilobyte a key,
+//! larger than these capped sets.) The findings are in `findings.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 
-use flowaudit_core::report::{CheckResult, ComplianceRef, Severity, Status};
-use serde_json::json;
+use rustc_hash::FxHashMap;
 
 use crate::record::{Action, LogStatus, Record};
 
@@ -23,6 +25,14 @@ pub struct Thresholds {
     pub exfil_bytes_per_hour: u64,
     /// Admin and database ports that must not accept traffic from the internet.
     pub exposed_ports: Vec<u16>,
+    /// Remote-access ports watched for lateral movement between internal hosts.
+    pub lateral_ports: Vec<u16>,
+    /// Lateral movement: the first hours of the data are the baseline; a pair
+    /// (source, destination, port) first seen after it is new.
+    pub lateral_baseline_hours: u32,
+    /// An interface is silent when its last record is this many hours (at least)
+    /// before the newest record read.
+    pub silent_hours: u32,
     /// How many top rejected sources are reported.
     pub top_rejected: usize,
     /// A source is a rejected-traffic hot spot from this many rejected flows.
@@ -39,6 +49,9 @@ impl Default for Thresholds {
             exposed_ports: vec![
                 22, 3389, 3306, 5432, 1433, 1521, 6379, 9200, 27017, 5984, 11211, 2375,
             ],
+            lateral_ports: vec![22, 23, 135, 139, 445, 3389, 5900, 5985, 5986],
+            lateral_baseline_hours: 24,
+            silent_hours: 2,
             top_rejected: 5,
             hotspot_min_rejected: 500,
         }
@@ -68,57 +81,155 @@ pub fn is_public(a: &IpAddr) -> bool {
     }
 }
 
-#[derive(Debug, Default, Clone)]
-struct PortSet {
-    ports: HashSet<u16>,
-    flows: u64,
-    rejected: u64,
+/// A set that keeps at most `cap` members (linear search: caps are small).
+#[derive(Debug, Clone)]
+pub(crate) struct Capped<T> {
+    pub members: Vec<T>,
+    pub flows: u64,
+    pub rejected: u64,
 }
 
-#[derive(Debug, Default, Clone)]
-struct HostSet {
-    hosts: HashSet<IpAddr>,
-    flows: u64,
-    rejected: u64,
+impl<T> Default for Capped<T> {
+    fn default() -> Self {
+        Capped {
+            members: Vec::new(),
+            flows: 0,
+            rejected: 0,
+        }
+    }
 }
 
-#[derive(Debug, Default, Clone)]
-struct Exposure {
-    sources: HashSet<IpAddr>,
-    flows: u64,
-    bytes: u64,
+impl<T: PartialEq> Capped<T> {
+    fn add(&mut self, v: T, cap: usize, rejected: bool) {
+        self.flows += 1;
+        self.rejected += u64::from(rejected);
+        if self.members.len() < cap && !self.members.contains(&v) {
+            self.members.push(v);
+        }
+    }
+
+    pub(crate) fn absorb(&mut self, other: Capped<T>, cap: usize) {
+        self.flows += other.flows;
+        self.rejected += other.rejected;
+        for v in other.members {
+            if self.members.len() < cap && !self.members.contains(&v) {
+                self.members.push(v);
+            }
+        }
+    }
 }
+
+/// A pair seen on a remote-access port: when first and last, how much.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pair {
+    pub first: i64,
+    pub last: i64,
+    pub flows: u64,
+    pub bytes: u64,
+}
+
+/// What one network interface reported.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Interface {
+    pub first: i64,
+    pub last: i64,
+    pub records: u64,
+    pub skipdata: u64,
+}
+
+/// Accepted inbound traffic to one service of one interface (for the
+/// security-group suggestions).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Service {
+    pub sources: Capped<IpAddr>,
+    pub bytes: u64,
+}
+
+/// (interface, destination address, protocol, port).
+pub(crate) type ServiceKey = (Box<str>, IpAddr, u8, u16);
+
+/// How many sources a service keeps before it is "many".
+pub(crate) const SERVICE_SOURCES: usize = 1024;
+/// How many public sources an exposure keeps.
+const EXPOSURE_SOURCES: usize = 256;
 
 /// The running totals of every detection.
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
-    cap: usize,
-    scans: HashMap<(IpAddr, IpAddr), PortSet>,
-    sweeps: HashMap<(IpAddr, u16), HostSet>,
-    exposed: HashMap<(IpAddr, u16), Exposure>,
+    pub(crate) cap: usize,
+    pub(crate) scans: FxHashMap<(IpAddr, IpAddr), Capped<u16>>,
+    pub(crate) sweeps: FxHashMap<(IpAddr, u16), Capped<IpAddr>>,
+    pub(crate) exposed: FxHashMap<(IpAddr, u16), (Capped<IpAddr>, u64)>,
     /// (internal source, hour) → bytes to public addresses.
-    outbound: HashMap<(IpAddr, i64), u64>,
-    rejected_by_source: HashMap<IpAddr, u64>,
-    skipdata: HashMap<String, u64>,
+    pub(crate) outbound: FxHashMap<(IpAddr, i64), u64>,
+    pub(crate) rejected_by_source: FxHashMap<IpAddr, u64>,
+    /// (internal source, internal destination, remote-access port).
+    pub(crate) lateral: FxHashMap<(IpAddr, IpAddr, u16), Pair>,
+    pub(crate) interfaces: FxHashMap<Box<str>, Interface>,
+    /// (interface, protocol, port) → accepted inbound sources; only when
+    /// security groups are to be suggested.
+    pub(crate) services: Option<FxHashMap<ServiceKey, Service>>,
+    /// (interface, private address) → records naming the address; an
+    /// interface's own addresses are on (nearly) all of its records. Only with
+    /// `services`.
+    pub(crate) addresses: FxHashMap<(Box<str>, IpAddr), u64>,
+    /// The oldest start and the newest end seen.
+    pub(crate) span: Option<(i64, i64)>,
     pub records: u64,
+    exposed_ports: Vec<u16>,
+    lateral_ports: Vec<u16>,
 }
 
 impl Analysis {
-    pub fn new(t: &Thresholds) -> Analysis {
+    /// Empty totals; `services` also collects what the security-group
+    /// suggestions need.
+    pub fn new(t: &Thresholds, services: bool) -> Analysis {
         Analysis {
             cap: t.scan_ports.max(t.sweep_hosts) + 1,
+            services: services.then(FxHashMap::default),
+            exposed_ports: t.exposed_ports.clone(),
+            lateral_ports: t.lateral_ports.clone(),
             ..Analysis::default()
         }
     }
 
-    /// Folds one record in. `exposed_ports` is from the thresholds.
-    pub fn add(&mut self, r: &Record, exposed_ports: &[u16]) {
+    /// Folds one record in.
+    pub fn add(&mut self, r: &Record) {
         self.records += 1;
-        if r.log_status == Some(LogStatus::SkipData) {
-            *self
-                .skipdata
-                .entry(r.interface_id.clone().unwrap_or_else(|| "-".into()))
-                .or_default() += 1;
+        let start = r.start.or(r.end);
+        let end = r.end.or(r.start);
+        if let (Some(start), Some(end)) = (start, end) {
+            self.span = Some(match self.span {
+                None => (start, end),
+                Some((a, b)) => (a.min(start), b.max(end)),
+            });
+        }
+        let skipped = r.log_status == Some(LogStatus::SkipData);
+        if let Some(eni) = r.interface_id {
+            let update = |i: &mut Interface| {
+                i.records += 1;
+                i.skipdata += u64::from(skipped);
+                if let (Some(start), Some(end)) = (start, end) {
+                    i.first = i.first.min(start);
+                    i.last = i.last.max(end);
+                }
+            };
+            if let Some(i) = self.interfaces.get_mut(eni) {
+                update(i);
+            } else {
+                let mut i = Interface {
+                    first: i64::MAX,
+                    last: i64::MIN,
+                    ..Interface::default()
+                };
+                update(&mut i);
+                self.interfaces.insert(eni.into(), i);
+            }
+        } else if skipped {
+            // SKIPDATA without an interface id still means lost records.
+            self.interfaces.entry("-".into()).or_default().skipdata += 1;
+        }
+        if skipped {
             return;
         }
         // Addresses of the packets, when logged (behind NAT the interface's
@@ -128,72 +239,97 @@ impl Analysis {
             return;
         };
         let rejected = r.action == Some(Action::Reject);
+        let src_public = is_public(&src);
+        let dst_public = is_public(&dst);
         if let Some(port) = r.dstport {
-            let s = self.scans.entry((src, dst)).or_default();
-            s.flows += 1;
-            s.rejected += u64::from(rejected);
-            if s.ports.len() < self.cap {
-                s.ports.insert(port);
-            }
+            self.scans
+                .entry((src, dst))
+                .or_default()
+                .add(port, self.cap, rejected);
             // A sweep goes through our hosts; many public hosts on 443 is browsing.
-            if !is_public(&dst) {
-                let w = self.sweeps.entry((src, port)).or_default();
-                w.flows += 1;
-                w.rejected += u64::from(rejected);
-                if w.hosts.len() < self.cap {
-                    w.hosts.insert(dst);
+            if !dst_public {
+                self.sweeps
+                    .entry((src, port))
+                    .or_default()
+                    .add(dst, self.cap, rejected);
+            }
+            if !rejected && src_public && !dst_public && self.exposed_ports.contains(&port) {
+                let (sources, bytes) = self.exposed.entry((dst, port)).or_default();
+                sources.add(src, EXPOSURE_SOURCES, false);
+                *bytes += r.bytes.unwrap_or(0);
+            }
+            if !rejected && !src_public && !dst_public && self.lateral_ports.contains(&port) {
+                if let Some(start) = start {
+                    let bytes = r.bytes.unwrap_or(0);
+                    match self.lateral.entry((src, dst, port)) {
+                        Entry::Occupied(mut o) => {
+                            let p = o.get_mut();
+                            p.first = p.first.min(start);
+                            p.last = p.last.max(start);
+                            p.flows += 1;
+                            p.bytes += bytes;
+                        }
+                        Entry::Vacant(v) => {
+                            v.insert(Pair {
+                                first: start,
+                                last: start,
+                                flows: 1,
+                                bytes,
+                            });
+                        }
+                    }
                 }
             }
-            if !rejected && is_public(&src) && !is_public(&dst) && exposed_ports.contains(&port) {
-                let e = self.exposed.entry((dst, port)).or_default();
-                e.flows += 1;
-                e.bytes += r.bytes.unwrap_or(0);
-                if e.sources.len() < 256 {
-                    e.sources.insert(src);
+            if let (Some(services), Some(eni)) = (self.services.as_mut(), r.interface_id) {
+                for a in [r.srcaddr, r.dstaddr].into_iter().flatten() {
+                    if !is_public(&a) {
+                        *self.addresses.entry((eni.into(), a)).or_default() += 1;
+                    }
+                }
+                // The service side of a flow is the lower port (clients use
+                // ephemeral ports); replies need no rule (groups are stateful).
+                // Whether the destination is the interface's own address is
+                // decided at the end (see `suggest.rs`).
+                let inbound = !rejected
+                    && r.flow_direction != Some("egress")
+                    && r.srcport.is_none_or(|sp| port <= sp);
+                if let (true, Some(d), Some(from)) = (inbound, r.dstaddr, r.srcaddr) {
+                    if !is_public(&d) {
+                        let s = services
+                            .entry((eni.into(), d, r.protocol.unwrap_or(0), port))
+                            .or_default();
+                        s.sources.add(from, SERVICE_SOURCES, false);
+                        s.bytes += r.bytes.unwrap_or(0);
+                    }
                 }
             }
         }
         if rejected {
             *self.rejected_by_source.entry(src).or_default() += 1;
         }
-        if !rejected && !is_public(&src) && is_public(&dst) {
-            // One record per flow direction: the interface that sent the bytes
-            // logs them once; counting the packet source avoids counting NAT twice.
-            if r.flow_direction.as_deref() != Some("ingress") {
-                let hour = r.start.unwrap_or(0) / 3600;
-                *self.outbound.entry((src, hour)).or_default() += r.bytes.unwrap_or(0);
-            }
+        // One record per flow direction: the interface that sent the bytes logs
+        // them once; counting the packet source avoids counting NAT twice.
+        if !rejected && !src_public && dst_public && r.flow_direction != Some("ingress") {
+            let hour = start.unwrap_or(0).div_euclid(3600);
+            *self.outbound.entry((src, hour)).or_default() += r.bytes.unwrap_or(0);
         }
     }
 
     /// Merges another thread's totals into this one.
     pub fn merge(&mut self, other: Analysis) {
+        let cap = self.cap.max(other.cap);
+        self.cap = cap;
         self.records += other.records;
         for (k, v) in other.scans {
-            let s = self.scans.entry(k).or_default();
-            s.flows += v.flows;
-            s.rejected += v.rejected;
-            for p in v.ports {
-                if s.ports.len() < self.cap.max(other.cap) {
-                    s.ports.insert(p);
-                }
-            }
+            self.scans.entry(k).or_default().absorb(v, cap);
         }
         for (k, v) in other.sweeps {
-            let s = self.sweeps.entry(k).or_default();
-            s.flows += v.flows;
-            s.rejected += v.rejected;
-            for h in v.hosts {
-                if s.hosts.len() < self.cap.max(other.cap) {
-                    s.hosts.insert(h);
-                }
-            }
+            self.sweeps.entry(k).or_default().absorb(v, cap);
         }
-        for (k, v) in other.exposed {
+        for (k, (sources, bytes)) in other.exposed {
             let e = self.exposed.entry(k).or_default();
-            e.flows += v.flows;
-            e.bytes += v.bytes;
-            e.sources.extend(v.sources);
+            e.0.absorb(sources, EXPOSURE_SOURCES);
+            e.1 += bytes;
         }
         for (k, v) in other.outbound {
             *self.outbound.entry(k).or_default() += v;
@@ -201,143 +337,42 @@ impl Analysis {
         for (k, v) in other.rejected_by_source {
             *self.rejected_by_source.entry(k).or_default() += v;
         }
-        for (k, v) in other.skipdata {
-            *self.skipdata.entry(k).or_default() += v;
+        for (k, v) in other.lateral {
+            self.lateral
+                .entry(k)
+                .and_modify(|p| {
+                    p.first = p.first.min(v.first);
+                    p.last = p.last.max(v.last);
+                    p.flows += v.flows;
+                    p.bytes += v.bytes;
+                })
+                .or_insert(v);
         }
-        self.cap = self.cap.max(other.cap);
-    }
-
-    /// The findings, as report results (one FAIL per finding).
-    pub fn findings(&self, t: &Thresholds) -> Vec<CheckResult> {
-        let mut out = Vec::new();
-        for ((src, dst), s) in &self.scans {
-            let share = s.rejected as f64 / s.flows.max(1) as f64;
-            if s.ports.len() >= t.scan_ports && share >= t.scan_reject_share {
-                out.push(finding(
-                    "flowlog-port-scan",
-                    Severity::High,
-                    "address",
-                    &src.to_string(),
-                    format!("{src} probed {}{} ports on {dst}; {:.0}% of {} flows rejected", s.ports.len(), if s.ports.len() >= self.cap { "+" } else { "" }, share * 100.0, s.flows),
-                    json!({ "source": src, "destination": dst, "distinct_ports": s.ports.len(), "flows": s.flows, "rejected": s.rejected }),
-                    ("MITRE ATT&CK", "T1046 Network Service Discovery"),
-                ));
+        for (k, v) in other.interfaces {
+            self.interfaces
+                .entry(k)
+                .and_modify(|i| {
+                    i.first = i.first.min(v.first);
+                    i.last = i.last.max(v.last);
+                    i.records += v.records;
+                    i.skipdata += v.skipdata;
+                })
+                .or_insert(v);
+        }
+        for (k, v) in other.addresses {
+            *self.addresses.entry(k).or_default() += v;
+        }
+        if let (Some(mine), Some(theirs)) = (self.services.as_mut(), other.services) {
+            for (k, v) in theirs {
+                let s = mine.entry(k).or_default();
+                s.sources.absorb(v.sources, SERVICE_SOURCES);
+                s.bytes += v.bytes;
             }
         }
-        for ((src, port), w) in &self.sweeps {
-            // From the internet, or mostly refused: not a client of many servers.
-            let refused = w.rejected as f64 / w.flows.max(1) as f64 >= 0.5;
-            if w.hosts.len() >= t.sweep_hosts && (is_public(src) || refused) {
-                out.push(finding(
-                    "flowlog-host-sweep",
-                    Severity::High,
-                    "address",
-                    &src.to_string(),
-                    format!("{src} reached {}{} hosts on port {port} ({} flows rejected)", w.hosts.len(), if w.hosts.len() >= self.cap { "+" } else { "" }, w.rejected),
-                    json!({ "source": src, "port": port, "distinct_hosts": w.hosts.len(), "rejected": w.rejected }),
-                    ("MITRE ATT&CK", "T1046 Network Service Discovery"),
-                ));
-            }
-        }
-        for ((dst, port), e) in &self.exposed {
-            out.push(finding(
-                "flowlog-exposed-admin-port",
-                Severity::Critical,
-                "address",
-                &dst.to_string(),
-                format!("{dst} accepted {} flows on port {port} from {} public address(es)", e.flows, e.sources.len()),
-                json!({ "destination": dst, "port": port, "flows": e.flows, "bytes": e.bytes, "public_sources": e.sources.len(), "examples": e.sources.iter().take(5).collect::<Vec<_>>() }),
-                ("MITRE ATT&CK", "T1133 External Remote Services"),
-            ));
-        }
-        let mut heavy: HashMap<IpAddr, (u64, i64)> = HashMap::new();
-        for ((src, hour), bytes) in &self.outbound {
-            if *bytes >= t.exfil_bytes_per_hour {
-                let e = heavy.entry(*src).or_insert((0, *hour));
-                if *bytes > e.0 {
-                    *e = (*bytes, *hour);
-                }
-            }
-        }
-        for (src, (bytes, hour)) in heavy {
-            out.push(finding(
-                "flowlog-exfiltration",
-                Severity::High,
-                "address",
-                &src.to_string(),
-                format!("{src} sent {} MiB to public addresses in one hour (from {} UTC)", bytes >> 20, chrono::DateTime::from_timestamp(hour * 3600, 0).map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()),
-                json!({ "source": src, "bytes": bytes, "hour_start": hour * 3600, "threshold_bytes": t.exfil_bytes_per_hour }),
-                ("MITRE ATT&CK", "T1048 Exfiltration Over Alternative Protocol"),
-            ));
-        }
-        let mut top: Vec<(&IpAddr, &u64)> = self.rejected_by_source.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (src, n) in top
-            .into_iter()
-            .filter(|(_, n)| **n >= t.hotspot_min_rejected)
-            .take(t.top_rejected)
-        {
-            out.push(finding(
-                "flowlog-rejected-hotspot",
-                Severity::Info,
-                "address",
-                &src.to_string(),
-                format!("{src} had {n} rejected flows"),
-                json!({ "source": src, "rejected": n }),
-                ("MITRE ATT&CK", "T1595 Active Scanning"),
-            ));
-        }
-        for (eni, n) in &self.skipdata {
-            out.push(finding(
-                "flowlog-skipdata",
-                Severity::Medium,
-                "network-interface",
-                eni,
-                format!("{n} SKIPDATA record(s): flow records of {eni} were lost"),
-                json!({ "interface": eni, "skipdata": n }),
-                ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
-            ));
-        }
-        out.sort_by(|a, b| {
-            (b.severity, &a.check_id, &a.resource_id).cmp(&(
-                a.severity,
-                &b.check_id,
-                &b.resource_id,
-            ))
-        });
-        out
-    }
-}
-
-fn finding(
-    check: &str,
-    severity: Severity,
-    resource_type: &str,
-    resource: &str,
-    message: String,
-    evidence: serde_json::Value,
-    (framework, control): (&str, &str),
-) -> CheckResult {
-    CheckResult {
-        check_id: check.to_string(),
-        status: Status::Fail,
-        severity,
-        account_id: "-".into(),
-        region: "-".into(),
-        resource_type: resource_type.into(),
-        resource_id: resource.to_string(),
-        vpc_id: None,
-        vpc_name: None,
-        message,
-        evidence,
-        compliance: vec![ComplianceRef {
-            framework: framework.into(),
-            control: control.into(),
-        }],
-        priority: None,
-        exception: None,
-        remediation: None,
-        location: None,
+        self.span = match (self.span, other.span) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (a, b) => a.or(b),
+        };
     }
 }
 
@@ -361,5 +396,18 @@ mod tests {
             let ip: IpAddr = a.parse().unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(is_public(&ip), public, "{a}");
         }
+    }
+
+    #[test]
+    fn capped_sets_count_exactly_up_to_the_cap_and_merge() {
+        let mut a = Capped::default();
+        let mut b = Capped::default();
+        for p in 0..10u16 {
+            a.add(p, 6, p % 2 == 0);
+            b.add(p + 3, 6, false);
+        }
+        assert_eq!((a.members.len(), a.flows, a.rejected), (6, 10, 5));
+        a.absorb(b, 8);
+        assert_eq!((a.members.len(), a.flows, a.rejected), (8, 20, 5));
     }
 }

@@ -5,8 +5,10 @@
 
 pub mod athena;
 pub mod detect;
+mod findings;
 pub mod read;
 pub mod record;
+pub mod suggest;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,27 +16,55 @@ use std::path::PathBuf;
 use flowaudit_core::report::{CheckResult, Severity, SourceLocation, Status};
 
 pub use detect::{Analysis, Thresholds};
-pub use read::ReadStats;
+pub use read::{Input, ReadStats};
 pub use record::Format;
+pub use suggest::InterfaceRules;
 
-/// Reads every file under `paths` on `threads` threads and returns the findings,
-/// one `ERROR` result per file with malformed lines or that could not be read,
-/// and what was read.
-pub fn analyze(
+/// What an analysis found and read.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The findings, then one `ERROR` result per input with malformed lines or
+    /// that could not be read.
+    pub results: Vec<CheckResult>,
+    pub stats: ReadStats,
+    /// Suggested security-group rules, when asked for.
+    pub suggestions: Option<Vec<InterfaceRules>>,
+}
+
+/// Reads every file under `paths` (see [`analyze`]).
+pub fn analyze_paths(
     paths: &[PathBuf],
     format: Option<&Format>,
     thresholds: &Thresholds,
     threads: usize,
-) -> Result<(Vec<CheckResult>, ReadStats), String> {
+    suggest: bool,
+) -> Result<Outcome, String> {
     let files = read::files(paths)?;
-    let ports = thresholds.exposed_ports.clone();
+    Ok(analyze(
+        files.into_iter().map(Input::Path),
+        format,
+        thresholds,
+        threads,
+        suggest,
+    ))
+}
+
+/// Reads `inputs` on `threads` threads and returns the findings and what was
+/// read; with `suggest`, also the security-group suggestions.
+pub fn analyze(
+    inputs: impl Iterator<Item = Input> + Send,
+    format: Option<&Format>,
+    thresholds: &Thresholds,
+    threads: usize,
+    suggest: bool,
+) -> Outcome {
     let (analysis, stats) = read::read_parallel(
-        &files,
+        inputs,
         format,
         threads,
-        || Analysis::new(thresholds),
-        |a, r| a.add(r, &ports),
-        |a, b| a.merge(b),
+        || Analysis::new(thresholds, suggest),
+        Analysis::add,
+        Analysis::merge,
     );
     let mut results = analysis.findings(thresholds);
     let mut per_file: BTreeMap<&str, Vec<&read::Malformed>> = BTreeMap::new();
@@ -61,7 +91,12 @@ pub fn analyze(
     for (file, why) in &stats.unreadable {
         results.push(input_error(file, 1, format!("could not be read: {why}")));
     }
-    Ok((results, stats))
+    let suggestions = suggest.then(|| analysis.suggestions());
+    Outcome {
+        results,
+        stats,
+        suggestions,
+    }
 }
 
 fn input_error(file: &str, line: usize, message: String) -> CheckResult {

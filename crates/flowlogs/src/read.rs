@@ -3,7 +3,7 @@
 //! one file at a time per thread. A malformed line is counted and the first few
 //! are kept with their file and line; it never stops the run.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -73,88 +73,145 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-fn open(path: &Path) -> std::io::Result<Box<dyn BufRead>> {
-    let mut reader = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
-    // Gzip by its magic bytes, peeked in the buffer (the file is opened once).
-    if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 16,
-            MultiGzDecoder::new(reader),
-        )))
-    } else {
-        Ok(Box::new(reader))
+/// One input: a local file, or bytes fetched from elsewhere (an S3 object, a
+/// page of CloudWatch Logs events), or what could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Bytes { name: String, data: Vec<u8> },
+    Failed { name: String, reason: String },
+}
+
+impl Input {
+    /// How reports name the input.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Path(p) => p.display().to_string(),
+            Input::Bytes { name, .. } | Input::Failed { name, .. } => name.clone(),
+        }
+    }
+
+    fn open(self) -> std::io::Result<Box<dyn BufRead>> {
+        let mut reader: Box<dyn BufRead> = match self {
+            Input::Path(p) => Box::new(BufReader::with_capacity(1 << 16, std::fs::File::open(p)?)),
+            Input::Bytes { data, .. } => Box::new(std::io::Cursor::new(data)),
+            Input::Failed { reason, .. } => return Err(std::io::Error::other(reason)),
+        };
+        // Gzip by its magic bytes, peeked in the buffer (the file is opened once).
+        if reader.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+            reader = Box::new(BufReader::with_capacity(
+                1 << 16,
+                MultiGzDecoder::new(reader),
+            ));
+        }
+        Ok(reader)
     }
 }
 
-/// Reads one file into `sink`. The first line is a header if it names fields;
-/// otherwise `format` (the default format unless given) applies.
+/// Reads one file into `sink`; see [`read_input`].
 pub fn read_file(path: &Path, format: Option<&Format>, sink: &mut dyn FnMut(&Record)) -> ReadStats {
-    let name = path.display().to_string();
+    read_input(Input::Path(path.to_path_buf()), format, sink)
+}
+
+/// Reads one input into `sink`. The first line is a header if it names fields;
+/// otherwise `format` (the default format unless given) applies. CloudWatch
+/// Logs JSON is recognised by its first character.
+pub fn read_input(
+    input: Input,
+    format: Option<&Format>,
+    sink: &mut dyn FnMut(&Record),
+) -> ReadStats {
+    let name = input.name();
     let mut stats = ReadStats {
         files: 1,
         ..ReadStats::default()
     };
-    let reader = match open(path) {
+    let mut reader = match input.open() {
         Ok(r) => r,
         Err(e) => {
             stats.unreadable.push((name, e.to_string()));
             return stats;
         }
     };
-    let mut current = format.cloned().unwrap_or_default();
-    let mut lines = reader.lines().enumerate().peekable();
-    // CloudWatch Logs JSON (subscription payloads, `filter-log-events` output):
-    // the records are the events' messages.
-    let json = matches!(lines.peek(), Some((_, Ok(l))) if l.trim_start().starts_with(['{', '[']));
-    let candidates: Box<dyn Iterator<Item = (usize, Result<String, std::io::Error>)>> = if json {
-        let mut text = String::new();
-        for (_, l) in lines.by_ref() {
-            match l {
-                Ok(l) => {
-                    text.push_str(&l);
-                    text.push('\n');
-                }
-                Err(e) => {
-                    stats.unreadable.push((name.clone(), e.to_string()));
-                    return stats;
-                }
-            }
-        }
-        Box::new(
-            json_messages(&text)
-                .into_iter()
-                .enumerate()
-                .map(|(i, m)| (i, Ok(m))),
-        )
-    } else {
-        Box::new(lines)
+    let mut lines = Lines {
+        current: format.cloned().unwrap_or_default(),
+        given: format.is_some(),
+        name: &name,
+        stats: &mut stats,
+        json: false,
     };
-    for (i, line) in candidates {
-        let line = match line {
-            Ok(l) => l,
+    let first = match reader.fill_buf() {
+        Ok(b) => b.iter().find(|c| !c.is_ascii_whitespace()).copied(),
+        Err(e) => {
+            lines.stats.unreadable.push((name.clone(), e.to_string()));
+            return stats;
+        }
+    };
+    if matches!(first, Some(b'{' | b'[')) {
+        // CloudWatch Logs JSON (subscription payloads, `filter-log-events`
+        // output): the records are the events' messages.
+        let mut text = String::new();
+        if let Err(e) = reader.read_to_string(&mut text) {
+            lines.stats.unreadable.push((name.clone(), e.to_string()));
+            return stats;
+        }
+        lines.json = true;
+        for (i, m) in json_messages(&text).iter().enumerate() {
+            lines.line(i, m, sink);
+        }
+        return stats;
+    }
+    let mut buf = Vec::with_capacity(512);
+    let mut i = 0;
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
             Err(e) => {
-                stats
+                lines
+                    .stats
                     .unreadable
                     .push((name.clone(), format!("line {}: {e}", i + 1)));
                 break;
             }
-        };
-        if line.trim().is_empty() {
-            continue;
         }
-        if i == 0 && !json {
-            if let Some(header) = Format::from_header(&line) {
-                if format.is_none() {
-                    current = header;
+        match std::str::from_utf8(&buf) {
+            Ok(line) => lines.line(i, line, sink),
+            Err(_) => lines.malformed(i, "the line is not UTF-8 text".into()),
+        }
+        i += 1;
+    }
+    stats
+}
+
+/// The line-by-line state of one input.
+struct Lines<'s> {
+    current: Format,
+    given: bool,
+    name: &'s str,
+    stats: &'s mut ReadStats,
+    json: bool,
+}
+
+impl Lines<'_> {
+    fn line(&mut self, i: usize, line: &str, sink: &mut dyn FnMut(&Record)) {
+        if line.trim().is_empty() {
+            return;
+        }
+        if i == 0 && !self.json {
+            if let Some(header) = Format::from_header(line) {
+                if !self.given {
+                    self.current = header;
                 }
-                continue;
+                return;
             }
         }
-        let parsed = parse_line(&current, &line).or_else(|e| {
+        let parsed = parse_line(&self.current, line).or_else(|e| {
             // A CloudWatch Logs export to S3 puts the event time first.
             match line.split_once(' ') {
                 Some((stamp, rest)) if chrono::DateTime::parse_from_rfc3339(stamp).is_ok() => {
-                    parse_line(&current, rest)
+                    parse_line(&self.current, rest)
                 }
                 _ => Err(e),
             }
@@ -162,30 +219,31 @@ pub fn read_file(path: &Path, format: Option<&Format>, sink: &mut dyn FnMut(&Rec
         match parsed {
             Ok(r) => {
                 match r.log_status {
-                    Some(LogStatus::NoData) => stats.nodata += 1,
-                    Some(LogStatus::SkipData) => stats.skipdata += 1,
+                    Some(LogStatus::NoData) => self.stats.nodata += 1,
+                    Some(LogStatus::SkipData) => self.stats.skipdata += 1,
                     _ => {}
                 }
-                stats.records += 1;
+                self.stats.records += 1;
                 sink(&r);
             }
-            Err(reason) => {
-                stats.malformed += 1;
-                if stats.examples.len() < EXAMPLES {
-                    stats.examples.push(Malformed {
-                        file: name.clone(),
-                        line: i + 1,
-                        reason: if json {
-                            format!("event {}: {reason}", i + 1)
-                        } else {
-                            reason
-                        },
-                    });
-                }
-            }
+            Err(reason) => self.malformed(i, reason),
         }
     }
-    stats
+
+    fn malformed(&mut self, i: usize, reason: String) {
+        self.stats.malformed += 1;
+        if self.stats.examples.len() < EXAMPLES {
+            self.stats.examples.push(Malformed {
+                file: self.name.to_string(),
+                line: i + 1,
+                reason: if self.json {
+                    format!("event {}: {reason}", i + 1)
+                } else {
+                    reason
+                },
+            });
+        }
+    }
 }
 
 /// The messages of CloudWatch Logs JSON: one document or one per line; each a
@@ -224,46 +282,52 @@ pub fn json_messages(text: &str) -> Vec<String> {
     out
 }
 
-/// Reads `files` on `threads` threads; each thread folds its records into its
+/// Reads `inputs` on `threads` threads; each thread folds its records into its
 /// own accumulator made by `make`, and the accumulators are merged with `merge`.
+/// The inputs are taken one at a time as threads become free, so a slow source
+/// (a download) feeds the readers as it goes.
 pub fn read_parallel<A: Send>(
-    files: &[PathBuf],
+    inputs: impl Iterator<Item = Input> + Send,
     format: Option<&Format>,
     threads: usize,
     make: impl Fn() -> A + Sync,
     fold: impl Fn(&mut A, &Record) + Sync,
     merge: impl Fn(&mut A, A),
 ) -> (A, ReadStats) {
-    let next = Mutex::new(0usize);
-    let threads = threads.clamp(1, files.len().max(1));
-    let parts: Vec<(A, ReadStats)> = std::thread::scope(|s| {
+    let next = Mutex::new(inputs);
+    let threads = threads.max(1);
+    let parts: Vec<std::thread::Result<(A, ReadStats)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
                     let mut acc = make();
                     let mut stats = ReadStats::default();
                     loop {
-                        let i = {
-                            let mut n = next.lock().unwrap_or_else(|p| p.into_inner());
-                            let i = *n;
-                            *n += 1;
-                            i
-                        };
-                        let Some(path) = files.get(i) else { break };
-                        let part = read_file(path, format, &mut |r| fold(&mut acc, r));
+                        let input = next.lock().unwrap_or_else(|p| p.into_inner()).next();
+                        let Some(input) = input else { break };
+                        let part = read_input(input, format, &mut |r| fold(&mut acc, r));
                         stats.merge(part);
                     }
                     (acc, stats)
                 })
             })
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        handles.into_iter().map(|h| h.join()).collect()
     });
     let mut acc = make();
     let mut stats = ReadStats::default();
-    for (a, s) in parts {
-        merge(&mut acc, a);
-        stats.merge(s);
+    for part in parts {
+        match part {
+            Ok((a, s)) => {
+                merge(&mut acc, a);
+                stats.merge(s);
+            }
+            // A reader that panicked lost what it had read: say so.
+            Err(_) => stats.unreadable.push((
+                "(reader thread)".into(),
+                "a reader thread failed; the records it had read are missing".into(),
+            )),
+        }
     }
     // Examples in file and line order, whatever the threads did.
     stats

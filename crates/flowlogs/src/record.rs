@@ -62,12 +62,13 @@ pub enum LogStatus {
     SkipData,
 }
 
-/// One record. `None` is a `-` (or a field the format does not have).
+/// One record, borrowing its text from the line. `None` is a `-` (or a field
+/// the format does not have).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Record {
+pub struct Record<'a> {
     pub version: Option<u8>,
-    pub account_id: Option<String>,
-    pub interface_id: Option<String>,
+    pub account_id: Option<&'a str>,
+    pub interface_id: Option<&'a str>,
     pub srcaddr: Option<IpAddr>,
     pub dstaddr: Option<IpAddr>,
     pub srcport: Option<u16>,
@@ -79,32 +80,99 @@ pub struct Record {
     pub end: Option<i64>,
     pub action: Option<Action>,
     pub log_status: Option<LogStatus>,
-    pub vpc_id: Option<String>,
-    pub subnet_id: Option<String>,
-    pub instance_id: Option<String>,
+    pub vpc_id: Option<&'a str>,
+    pub subnet_id: Option<&'a str>,
+    pub instance_id: Option<&'a str>,
+    pub tcp_flags: Option<u16>,
     /// The original addresses behind a NAT or load balancer, when logged.
     pub pkt_srcaddr: Option<IpAddr>,
     pub pkt_dstaddr: Option<IpAddr>,
-    pub flow_direction: Option<String>,
+    pub flow_direction: Option<&'a str>,
     /// Fields flowaudit does not interpret, by name.
-    pub extra: Vec<(String, String)>,
+    pub extra: Vec<(&'a str, &'a str)>,
+}
+
+/// What a field of the format is, decided once per format rather than per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Version,
+    AccountId,
+    InterfaceId,
+    SrcAddr,
+    DstAddr,
+    SrcPort,
+    DstPort,
+    Protocol,
+    Packets,
+    Bytes,
+    Start,
+    End,
+    Action,
+    LogStatus,
+    VpcId,
+    SubnetId,
+    InstanceId,
+    TcpFlags,
+    PktSrcAddr,
+    PktDstAddr,
+    FlowDirection,
+    /// Kept by name (index into the format's names).
+    Other(usize),
+}
+
+impl Field {
+    fn of(name: &str, index: usize) -> Field {
+        match name {
+            "version" => Field::Version,
+            "account-id" => Field::AccountId,
+            "interface-id" => Field::InterfaceId,
+            "srcaddr" => Field::SrcAddr,
+            "dstaddr" => Field::DstAddr,
+            "srcport" => Field::SrcPort,
+            "dstport" => Field::DstPort,
+            "protocol" => Field::Protocol,
+            "packets" => Field::Packets,
+            "bytes" => Field::Bytes,
+            "start" => Field::Start,
+            "end" => Field::End,
+            "action" => Field::Action,
+            "log-status" => Field::LogStatus,
+            "vpc-id" => Field::VpcId,
+            "subnet-id" => Field::SubnetId,
+            "instance-id" => Field::InstanceId,
+            "tcp-flags" => Field::TcpFlags,
+            "pkt-srcaddr" => Field::PktSrcAddr,
+            "pkt-dstaddr" => Field::PktDstAddr,
+            "flow-direction" => Field::FlowDirection,
+            _ => Field::Other(index),
+        }
+    }
 }
 
 /// The field order of a file: from its header line, or given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Format {
     pub fields: Vec<String>,
+    kinds: Vec<Field>,
 }
 
 impl Default for Format {
     fn default() -> Self {
-        Format {
-            fields: DEFAULT_FIELDS.iter().map(|f| f.to_string()).collect(),
-        }
+        Format::new(DEFAULT_FIELDS.iter().map(|f| f.to_string()).collect())
     }
 }
 
 impl Format {
+    /// A format of these field names, in order.
+    pub fn new(fields: Vec<String>) -> Format {
+        let kinds = fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Field::of(f, i))
+            .collect();
+        Format { fields, kinds }
+    }
+
     /// A format from a header line, if `line` is one: every token a field name,
     /// and `srcaddr` or `interface-id` among them (custom formats may use any
     /// subset).
@@ -121,9 +189,7 @@ impl Format {
         {
             return None;
         }
-        Some(Format {
-            fields: tokens.iter().map(|t| t.to_string()).collect(),
-        })
+        Some(Format::new(tokens.iter().map(|t| t.to_string()).collect()))
     }
 
     /// `${version} ${srcaddr} …` (the LogFormat of a flow log) or `version srcaddr …`.
@@ -141,7 +207,7 @@ impl Format {
         {
             return Err(format!("`{bad}` is not a field name"));
         }
-        Ok(Format { fields })
+        Ok(Format::new(fields))
     }
 }
 
@@ -170,31 +236,27 @@ fn addr(name: &str, v: &str) -> Result<Option<IpAddr>, String> {
 }
 
 /// Parses one record line in `format`.
-pub fn parse_line(format: &Format, line: &str) -> Result<Record, String> {
-    let values: Vec<&str> = line.split_whitespace().collect();
-    if values.len() != format.fields.len() {
-        return Err(format!(
-            "{} fields, the format has {}",
-            values.len(),
-            format.fields.len()
-        ));
-    }
+pub fn parse_line<'a>(format: &'a Format, line: &'a str) -> Result<Record<'a>, String> {
     let mut r = Record::default();
-    for (name, v) in format.fields.iter().zip(values) {
-        match name.as_str() {
-            "version" => r.version = number(name, v)?,
-            "account-id" => r.account_id = opt(v).map(str::to_string),
-            "interface-id" => r.interface_id = opt(v).map(str::to_string),
-            "srcaddr" => r.srcaddr = addr(name, v)?,
-            "dstaddr" => r.dstaddr = addr(name, v)?,
-            "srcport" => r.srcport = number(name, v)?,
-            "dstport" => r.dstport = number(name, v)?,
-            "protocol" => r.protocol = number(name, v)?,
-            "packets" => r.packets = number(name, v)?,
-            "bytes" => r.bytes = number(name, v)?,
-            "start" => r.start = number(name, v)?,
-            "end" => r.end = number(name, v)?,
-            "action" => {
+    let mut values = line.split_ascii_whitespace();
+    let mut n = 0;
+    for (&kind, v) in format.kinds.iter().zip(values.by_ref()) {
+        n += 1;
+        let name = || format.fields[n - 1].as_str();
+        match kind {
+            Field::Version => r.version = number(name(), v)?,
+            Field::AccountId => r.account_id = opt(v),
+            Field::InterfaceId => r.interface_id = opt(v),
+            Field::SrcAddr => r.srcaddr = addr(name(), v)?,
+            Field::DstAddr => r.dstaddr = addr(name(), v)?,
+            Field::SrcPort => r.srcport = number(name(), v)?,
+            Field::DstPort => r.dstport = number(name(), v)?,
+            Field::Protocol => r.protocol = number(name(), v)?,
+            Field::Packets => r.packets = number(name(), v)?,
+            Field::Bytes => r.bytes = number(name(), v)?,
+            Field::Start => r.start = number(name(), v)?,
+            Field::End => r.end = number(name(), v)?,
+            Field::Action => {
                 r.action = match opt(v) {
                     None => None,
                     Some("ACCEPT") => Some(Action::Accept),
@@ -202,7 +264,7 @@ pub fn parse_line(format: &Format, line: &str) -> Result<Record, String> {
                     Some(other) => return Err(format!("action `{other}` is not ACCEPT or REJECT")),
                 }
             }
-            "log-status" => {
+            Field::LogStatus => {
                 r.log_status = match opt(v) {
                     None => None,
                     Some("OK") => Some(LogStatus::Ok),
@@ -215,14 +277,23 @@ pub fn parse_line(format: &Format, line: &str) -> Result<Record, String> {
                     }
                 }
             }
-            "vpc-id" => r.vpc_id = opt(v).map(str::to_string),
-            "subnet-id" => r.subnet_id = opt(v).map(str::to_string),
-            "instance-id" => r.instance_id = opt(v).map(str::to_string),
-            "pkt-srcaddr" => r.pkt_srcaddr = addr(name, v)?,
-            "pkt-dstaddr" => r.pkt_dstaddr = addr(name, v)?,
-            "flow-direction" => r.flow_direction = opt(v).map(str::to_string),
-            _ => r.extra.push((name.clone(), v.to_string())),
+            Field::VpcId => r.vpc_id = opt(v),
+            Field::SubnetId => r.subnet_id = opt(v),
+            Field::InstanceId => r.instance_id = opt(v),
+            Field::TcpFlags => r.tcp_flags = number(name(), v)?,
+            Field::PktSrcAddr => r.pkt_srcaddr = addr(name(), v)?,
+            Field::PktDstAddr => r.pkt_dstaddr = addr(name(), v)?,
+            Field::FlowDirection => r.flow_direction = opt(v),
+            Field::Other(i) => r.extra.push((format.fields[i].as_str(), v)),
         }
+    }
+    let rest = values.count();
+    if n != format.kinds.len() || rest > 0 {
+        return Err(format!(
+            "{} fields, the format has {}",
+            n + rest,
+            format.kinds.len()
+        ));
     }
     Ok(r)
 }
@@ -264,15 +335,12 @@ mod tests {
             "5 vpc-1 10.0.0.1 10.0.0.2 22 ACCEPT 192.0.2.7 ingress xyz",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.vpc_id.as_deref(), Some("vpc-1"));
+        assert_eq!(r.vpc_id, Some("vpc-1"));
         assert_eq!(
             r.pkt_srcaddr.map(|a| a.to_string()).as_deref(),
             Some("192.0.2.7")
         );
-        assert_eq!(
-            r.extra,
-            vec![("future-field".to_string(), "xyz".to_string())]
-        );
+        assert_eq!(r.extra, vec![("future-field", "xyz")]);
         assert_eq!(
             Format::parse("${version} ${srcaddr}").map(|f| f.fields.len()),
             Ok(2)

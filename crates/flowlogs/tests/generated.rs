@@ -1,5 +1,6 @@
 //! The seeded generator (`tests/flowlogs/generate.py`) plants a port scan, a host
-//! sweep, an exposed RDP port, an exfiltration burst and lost records in benign
+//! sweep, an exposed RDP port, an exfiltration burst, lateral movement, an
+//! interface that stops reporting and lost records in two days of benign
 //! background: every planted event must be found, in the default and in a custom
 //! format, and nothing on background-only data.
 
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use flowaudit_core::report::Status;
-use flowaudit_flowlogs::{analyze, Format, Thresholds};
+use flowaudit_flowlogs::{analyze_paths, Format, Outcome, Thresholds};
 use serde_json::Value;
 
 fn generate(dir: &Path, extra: &[&str]) -> Value {
@@ -28,11 +29,22 @@ fn generate(dir: &Path, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"))
 }
 
+fn run(dir: &Path, format: Option<&Format>, suggest: bool) -> Outcome {
+    analyze_paths(
+        &[dir.to_path_buf()],
+        format,
+        &Thresholds::default(),
+        2,
+        suggest,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn found(dir: &Path) -> Vec<(String, String, Status)> {
-    let (results, stats) = analyze(&[dir.to_path_buf()], None, &Thresholds::default(), 2)
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(stats.records > 0);
-    results
+    let outcome = run(dir, None, false);
+    assert!(outcome.stats.records > 0);
+    outcome
+        .results
         .into_iter()
         .map(|r| (r.check_id, r.resource_id, r.status))
         .collect()
@@ -43,7 +55,7 @@ fn planted_are_found(extra: &[&str]) {
     let manifest = generate(dir.path(), extra);
     let got = found(dir.path());
     let planted = manifest["planted"].as_array().cloned().unwrap_or_default();
-    assert_eq!(planted.len(), 6);
+    assert_eq!(planted.len(), 8);
     for p in &planted {
         assert!(
             got.iter()
@@ -82,8 +94,7 @@ fn nothing_is_reported_on_background_only_data() {
 fn malformed_lines_are_counted_and_located() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     generate(dir.path(), &["--background-only", "--malformed", "4"]);
-    let (results, stats) = analyze(&[dir.path().to_path_buf()], None, &Thresholds::default(), 2)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome { results, stats, .. } = run(dir.path(), None, false);
     assert_eq!(stats.malformed, 4);
     assert_eq!(stats.examples.len(), 4);
     let errors: Vec<_> = results
@@ -110,8 +121,9 @@ fn plain_text_without_header_in_a_given_format() {
     std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
     let format = Format::parse("${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${action}")
         .unwrap_or_else(|e| panic!("{e}"));
-    let (results, stats) = analyze(&[file], Some(&format), &Thresholds::default(), 1)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome { results, stats, .. } =
+        analyze_paths(&[file], Some(&format), &Thresholds::default(), 1, false)
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stats.records, 40);
     assert!(results
         .iter()
@@ -154,8 +166,7 @@ fn cloudwatch_logs_json_and_exports() {
         .map(|p| format!("2026-11-20T12:00:00.000Z 2 123456789012 eni-9 203.0.113.8 10.0.0.7 40000 {p} 6 1 40 1795176000 1795176060 REJECT OK\n"))
         .collect();
     std::fs::write(dir.path().join("000000.txt"), export).unwrap_or_else(|e| panic!("{e}"));
-    let (results, stats) = analyze(&[dir.path().to_path_buf()], None, &Thresholds::default(), 2)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome { results, stats, .. } = run(dir.path(), None, false);
     assert_eq!(stats.records, 45, "{stats:?}");
     assert_eq!(stats.malformed, 0, "{stats:?}");
     let scan = results
@@ -167,4 +178,49 @@ fn cloudwatch_logs_json_and_exports() {
         scan.evidence["distinct_ports"], 26,
         "capped just above the threshold"
     );
+}
+
+#[test]
+fn security_group_suggestions_cover_what_servers_accepted() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(dir.path(), &[]);
+    let outcome = run(dir.path(), None, true);
+    let suggestions = outcome.suggestions.unwrap_or_default();
+    let rules = |eni: &str| -> Vec<(String, i32, Vec<String>)> {
+        suggestions
+            .iter()
+            .find(|s| s.interface_id == eni)
+            .map(|s| {
+                s.rules
+                    .iter()
+                    .map(|r| (r.protocol.clone(), r.from_port, r.cidr_blocks.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // A web server: HTTPS from the internet, and the RDP connection that was
+    // planted (the suggestion covers what was accepted; the finding flags it).
+    assert_eq!(
+        rules("eni-s0003"),
+        vec![
+            ("tcp".to_string(), 443, vec!["0.0.0.0/0".to_string()]),
+            ("tcp".to_string(), 3389, vec!["192.0.2.77/32".to_string()]),
+        ]
+    );
+    // The scanned web server accepted only 443 (the other 199 ports were
+    // refused): no rule for them.
+    assert_eq!(
+        rules("eni-s0005"),
+        vec![("tcp".to_string(), 443, vec!["0.0.0.0/0".to_string()])]
+    );
+    // Clients only open connections: no ingress rule for them.
+    assert!(
+        suggestions
+            .iter()
+            .all(|s| !s.interface_id.starts_with("eni-c") && s.interface_id != "eni-bastion"),
+        "{suggestions:?}"
+    );
+    let tf = flowaudit_flowlogs::suggest::to_terraform(&suggestions);
+    assert!(tf.contains("resource \"aws_security_group_rule\" \"eni_s0003_tcp_3389\""));
+    assert!(tf.contains("security_group_id = var.sg_eni_s0003"));
 }

@@ -1,0 +1,240 @@
+//! The findings of an [`Analysis`], as report results: one FAIL per finding,
+//! with its evidence and MITRE ATT&CK technique (or CIS control).
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use flowaudit_core::report::{CheckResult, ComplianceRef, Severity, Status};
+use serde_json::json;
+
+use crate::detect::{is_public, Analysis, Thresholds};
+
+fn hour_label(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+impl Analysis {
+    /// The findings, most severe first.
+    pub fn findings(&self, t: &Thresholds) -> Vec<CheckResult> {
+        let mut out = Vec::new();
+        let plus = |n: usize| if n >= self.cap { "+" } else { "" };
+        for ((src, dst), s) in &self.scans {
+            let share = s.rejected as f64 / s.flows.max(1) as f64;
+            let ports = s.members.len();
+            if ports >= t.scan_ports && share >= t.scan_reject_share {
+                out.push(finding(
+                    "flowlog-port-scan",
+                    Severity::High,
+                    "address",
+                    &src.to_string(),
+                    format!("{src} probed {ports}{} ports on {dst}; {:.0}% of {} flows rejected", plus(ports), share * 100.0, s.flows),
+                    json!({ "source": src, "destination": dst, "distinct_ports": ports, "flows": s.flows, "rejected": s.rejected }),
+                    ("MITRE ATT&CK", "T1046 Network Service Discovery"),
+                ));
+            }
+        }
+        for ((src, port), w) in &self.sweeps {
+            // From the internet, or mostly refused: not a client of many servers.
+            let refused = w.rejected as f64 / w.flows.max(1) as f64 >= 0.5;
+            let hosts = w.members.len();
+            if hosts >= t.sweep_hosts && (is_public(src) || refused) {
+                out.push(finding(
+                    "flowlog-host-sweep",
+                    Severity::High,
+                    "address",
+                    &src.to_string(),
+                    format!("{src} reached {hosts}{} hosts on port {port} ({} flows rejected)", plus(hosts), w.rejected),
+                    json!({ "source": src, "port": port, "distinct_hosts": hosts, "rejected": w.rejected }),
+                    ("MITRE ATT&CK", "T1046 Network Service Discovery"),
+                ));
+            }
+        }
+        for ((dst, port), (sources, bytes)) in &self.exposed {
+            out.push(finding(
+                "flowlog-exposed-admin-port",
+                Severity::Critical,
+                "address",
+                &dst.to_string(),
+                format!("{dst} accepted {} flows on port {port} from {} public address(es)", sources.flows, sources.members.len()),
+                json!({ "destination": dst, "port": port, "flows": sources.flows, "bytes": bytes, "public_sources": sources.members.len(), "examples": sources.members.iter().take(5).collect::<Vec<_>>() }),
+                ("MITRE ATT&CK", "T1133 External Remote Services"),
+            ));
+        }
+        self.lateral_findings(t, &mut out);
+        let mut heavy: BTreeMap<IpAddr, (u64, i64)> = BTreeMap::new();
+        for ((src, hour), bytes) in &self.outbound {
+            if *bytes >= t.exfil_bytes_per_hour {
+                let e = heavy.entry(*src).or_insert((0, *hour));
+                if *bytes > e.0 {
+                    *e = (*bytes, *hour);
+                }
+            }
+        }
+        for (src, (bytes, hour)) in heavy {
+            out.push(finding(
+                "flowlog-exfiltration",
+                Severity::High,
+                "address",
+                &src.to_string(),
+                format!("{src} sent {} MiB to public addresses in one hour (from {} UTC)", bytes >> 20, hour_label(hour * 3600)),
+                json!({ "source": src, "bytes": bytes, "hour_start": hour * 3600, "threshold_bytes": t.exfil_bytes_per_hour }),
+                ("MITRE ATT&CK", "T1048 Exfiltration Over Alternative Protocol"),
+            ));
+        }
+        let mut top: Vec<(&IpAddr, &u64)> = self.rejected_by_source.iter().collect();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (src, n) in top
+            .into_iter()
+            .filter(|(_, n)| **n >= t.hotspot_min_rejected)
+            .take(t.top_rejected)
+        {
+            out.push(finding(
+                "flowlog-rejected-hotspot",
+                Severity::Info,
+                "address",
+                &src.to_string(),
+                format!("{src} had {n} rejected flows"),
+                json!({ "source": src, "rejected": n }),
+                ("MITRE ATT&CK", "T1595 Active Scanning"),
+            ));
+        }
+        self.health_findings(t, &mut out);
+        out.sort_by(|a, b| {
+            (b.severity, &a.check_id, &a.resource_id).cmp(&(
+                a.severity,
+                &b.check_id,
+                &b.resource_id,
+            ))
+        });
+        out
+    }
+
+    /// Internal sources that opened remote-access connections to internal
+    /// hosts they had not reached in the baseline window.
+    fn lateral_findings(&self, t: &Thresholds, out: &mut Vec<CheckResult>) {
+        let Some((oldest, newest)) = self.span else {
+            return;
+        };
+        let cutoff = oldest + i64::from(t.lateral_baseline_hours) * 3600;
+        if newest <= cutoff {
+            return;
+        }
+        let mut by_source: BTreeMap<IpAddr, Vec<(IpAddr, u16, &crate::detect::Pair)>> =
+            BTreeMap::new();
+        for ((src, dst, port), p) in &self.lateral {
+            if p.first >= cutoff {
+                by_source.entry(*src).or_default().push((*dst, *port, p));
+            }
+        }
+        for (src, mut pairs) in by_source {
+            pairs.sort_by_key(|(dst, port, _)| (*dst, *port));
+            let list: Vec<String> = pairs
+                .iter()
+                .take(5)
+                .map(|(dst, port, _)| format!("{dst}:{port}"))
+                .collect();
+            out.push(finding(
+                "flowlog-lateral-movement",
+                Severity::High,
+                "address",
+                &src.to_string(),
+                format!(
+                    "{src} opened remote-access connections to {} internal host/port pair(s) not seen in the {} h baseline: {}{}",
+                    pairs.len(),
+                    t.lateral_baseline_hours,
+                    list.join(", "),
+                    if pairs.len() > 5 { ", …" } else { "" }
+                ),
+                json!({
+                    "source": src,
+                    "baseline_until": cutoff,
+                    "new_pairs": pairs.iter().take(50).map(|(dst, port, p)| json!({
+                        "destination": dst, "port": port, "first_seen": p.first,
+                        "last_seen": p.last, "flows": p.flows, "bytes": p.bytes,
+                    })).collect::<Vec<_>>(),
+                }),
+                ("MITRE ATT&CK", "T1021 Remote Services"),
+            ));
+        }
+    }
+
+    /// Lost records (SKIPDATA) and interfaces that stopped reporting.
+    fn health_findings(&self, t: &Thresholds, out: &mut Vec<CheckResult>) {
+        let newest = self.span.map(|(_, b)| b);
+        for (eni, i) in &self.interfaces {
+            if i.skipdata > 0 {
+                out.push(finding(
+                    "flowlog-skipdata",
+                    Severity::Medium,
+                    "network-interface",
+                    eni,
+                    format!(
+                        "{} SKIPDATA record(s): flow records of {eni} were lost",
+                        i.skipdata
+                    ),
+                    json!({ "interface": eni, "skipdata": i.skipdata }),
+                    ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
+                ));
+            }
+            // Flow logs write a record (NODATA when idle) every aggregation
+            // interval, so an interface that reported steadily and then stopped
+            // lost its flow log (or was deleted). Judged against its own pace.
+            let Some(newest) = newest else { continue };
+            if i.records < 10 || i.last < i.first {
+                continue;
+            }
+            let pace = (i.last - i.first) / (i.records as i64 - 1);
+            let gap = newest - i.last;
+            if gap >= (i64::from(t.silent_hours) * 3600).max(pace.saturating_mul(20)) {
+                out.push(finding(
+                    "flowlog-interface-silent",
+                    Severity::Medium,
+                    "network-interface",
+                    eni,
+                    format!(
+                        "{eni} stopped reporting at {} UTC, {} h before the newest record ({} records before that)",
+                        hour_label(i.last),
+                        gap / 3600,
+                        i.records
+                    ),
+                    json!({ "interface": eni, "last_record": i.last, "newest_record": newest, "silent_seconds": gap, "records": i.records }),
+                    ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
+                ));
+            }
+        }
+    }
+}
+
+fn finding(
+    check: &str,
+    severity: Severity,
+    resource_type: &str,
+    resource: &str,
+    message: String,
+    evidence: serde_json::Value,
+    (framework, control): (&str, &str),
+) -> CheckResult {
+    CheckResult {
+        check_id: check.to_string(),
+        status: Status::Fail,
+        severity,
+        account_id: "-".into(),
+        region: "-".into(),
+        resource_type: resource_type.into(),
+        resource_id: resource.to_string(),
+        vpc_id: None,
+        vpc_name: None,
+        message,
+        evidence,
+        compliance: vec![ComplianceRef {
+            framework: framework.into(),
+            control: control.into(),
+        }],
+        priority: None,
+        exception: None,
+        remediation: None,
+        location: None,
+    }
+}
