@@ -65,7 +65,9 @@ def background(rng, n, custom):
             yield line(custom, f"eni-c{clients.index(c):04}", c, p, rng.randint(32768, 60999), 443, 6,
                        rng.randint(1, 20), rng.randint(100, 20000), start, "ACCEPT")
         else:
-            p = rng.choice(public)
+            # Internet background radiation: a new address almost every time, so
+            # the noise stays thin at any size.
+            p = f"{rng.randint(11, 99)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
             s = rng.choice(servers)
             yield line(custom, f"eni-s{servers.index(s):04}", p, s, rng.randint(1024, 65535), rng.choice([23, 445, 8443]), 6,
                        1, 40, start, "REJECT", direction="ingress")

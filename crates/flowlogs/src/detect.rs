@@ -9,6 +9,7 @@ use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::record::{Action, LogStatus, Record};
 
@@ -81,25 +82,26 @@ pub fn is_public(a: &IpAddr) -> bool {
     }
 }
 
-/// A set that keeps at most `cap` members (linear search: caps are small).
+/// A set that keeps at most `cap` members (linear search: caps are small). The
+/// first few members live inline: most keys (a client and its server) have one.
 #[derive(Debug, Clone)]
-pub(crate) struct Capped<T> {
-    pub members: Vec<T>,
+pub(crate) struct Capped<T, const N: usize> {
+    pub members: SmallVec<[T; N]>,
     pub flows: u64,
     pub rejected: u64,
 }
 
-impl<T> Default for Capped<T> {
+impl<T, const N: usize> Default for Capped<T, N> {
     fn default() -> Self {
         Capped {
-            members: Vec::new(),
+            members: SmallVec::new(),
             flows: 0,
             rejected: 0,
         }
     }
 }
 
-impl<T: PartialEq> Capped<T> {
+impl<T: PartialEq, const N: usize> Capped<T, N> {
     fn add(&mut self, v: T, cap: usize, rejected: bool) {
         self.flows += 1;
         self.rejected += u64::from(rejected);
@@ -108,7 +110,7 @@ impl<T: PartialEq> Capped<T> {
         }
     }
 
-    pub(crate) fn absorb(&mut self, other: Capped<T>, cap: usize) {
+    pub(crate) fn absorb(&mut self, other: Capped<T, N>, cap: usize) {
         self.flows += other.flows;
         self.rejected += other.rejected;
         for v in other.members {
@@ -141,7 +143,7 @@ pub(crate) struct Interface {
 /// security-group suggestions).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Service {
-    pub sources: Capped<IpAddr>,
+    pub sources: Capped<IpAddr, 2>,
     pub bytes: u64,
 }
 
@@ -157,9 +159,9 @@ const EXPOSURE_SOURCES: usize = 256;
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
     pub(crate) cap: usize,
-    pub(crate) scans: FxHashMap<(IpAddr, IpAddr), Capped<u16>>,
-    pub(crate) sweeps: FxHashMap<(IpAddr, u16), Capped<IpAddr>>,
-    pub(crate) exposed: FxHashMap<(IpAddr, u16), (Capped<IpAddr>, u64)>,
+    pub(crate) scans: FxHashMap<(IpAddr, IpAddr), Capped<u16, 4>>,
+    pub(crate) sweeps: FxHashMap<(IpAddr, u16), Capped<IpAddr, 2>>,
+    pub(crate) exposed: FxHashMap<(IpAddr, u16), (Capped<IpAddr, 2>, u64)>,
     /// (internal source, hour) → bytes to public addresses.
     pub(crate) outbound: FxHashMap<(IpAddr, i64), u64>,
     pub(crate) rejected_by_source: FxHashMap<IpAddr, u64>,
@@ -176,8 +178,32 @@ pub struct Analysis {
     /// The oldest start and the newest end seen.
     pub(crate) span: Option<(i64, i64)>,
     pub records: u64,
-    exposed_ports: Vec<u16>,
-    lateral_ports: Vec<u16>,
+    exposed_ports: PortMask,
+    lateral_ports: PortMask,
+}
+
+/// A set of ports as a bit per port: one test per record, whatever the list.
+#[derive(Debug, Clone)]
+struct PortMask(Box<[u64; 1024]>);
+
+impl Default for PortMask {
+    fn default() -> Self {
+        PortMask(Box::new([0; 1024]))
+    }
+}
+
+impl PortMask {
+    fn of(ports: &[u16]) -> PortMask {
+        let mut m = PortMask::default();
+        for &p in ports {
+            m.0[usize::from(p) / 64] |= 1 << (p % 64);
+        }
+        m
+    }
+
+    fn contains(&self, p: u16) -> bool {
+        self.0[usize::from(p) / 64] & (1 << (p % 64)) != 0
+    }
 }
 
 impl Analysis {
@@ -187,8 +213,8 @@ impl Analysis {
         Analysis {
             cap: t.scan_ports.max(t.sweep_hosts) + 1,
             services: services.then(FxHashMap::default),
-            exposed_ports: t.exposed_ports.clone(),
-            lateral_ports: t.lateral_ports.clone(),
+            exposed_ports: PortMask::of(&t.exposed_ports),
+            lateral_ports: PortMask::of(&t.lateral_ports),
             ..Analysis::default()
         }
     }
@@ -253,12 +279,12 @@ impl Analysis {
                     .or_default()
                     .add(dst, self.cap, rejected);
             }
-            if !rejected && src_public && !dst_public && self.exposed_ports.contains(&port) {
+            if !rejected && src_public && !dst_public && self.exposed_ports.contains(port) {
                 let (sources, bytes) = self.exposed.entry((dst, port)).or_default();
                 sources.add(src, EXPOSURE_SOURCES, false);
                 *bytes += r.bytes.unwrap_or(0);
             }
-            if !rejected && !src_public && !dst_public && self.lateral_ports.contains(&port) {
+            if !rejected && !src_public && !dst_public && self.lateral_ports.contains(port) {
                 if let Some(start) = start {
                     let bytes = r.bytes.unwrap_or(0);
                     match self.lateral.entry((src, dst, port)) {
@@ -317,6 +343,11 @@ impl Analysis {
 
     /// Merges another thread's totals into this one.
     pub fn merge(&mut self, other: Analysis) {
+        if self.records == 0 && self.span.is_none() && self.interfaces.is_empty() {
+            // Nothing here yet (the first thread's totals): take them whole.
+            *self = other;
+            return;
+        }
         let cap = self.cap.max(other.cap);
         self.cap = cap;
         self.records += other.records;
@@ -400,8 +431,8 @@ mod tests {
 
     #[test]
     fn capped_sets_count_exactly_up_to_the_cap_and_merge() {
-        let mut a = Capped::default();
-        let mut b = Capped::default();
+        let mut a: Capped<u16, 4> = Capped::default();
+        let mut b: Capped<u16, 4> = Capped::default();
         for p in 0..10u16 {
             a.add(p, 6, p % 2 == 0);
             b.add(p + 3, 6, false);

@@ -215,14 +215,26 @@ fn opt(v: &str) -> Option<&str> {
     (v != "-" && !v.is_empty()).then_some(v)
 }
 
-fn number<T: std::str::FromStr>(name: &str, v: &str) -> Result<Option<T>, String> {
-    match opt(v) {
-        None => Ok(None),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| format!("{name} `{v}` is not a number")),
+/// Decimal digits only (what flow logs write), overflow-checked; faster than
+/// `str::parse`, which this hot path would otherwise spend a tenth of its time in.
+fn number<T: TryFrom<u64>>(name: &str, v: &str) -> Result<Option<T>, String> {
+    let Some(v) = opt(v) else {
+        return Ok(None);
+    };
+    let mut n: u64 = 0;
+    for b in v.bytes() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return Err(format!("{name} `{v}` is not a number"));
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d)))
+            .ok_or_else(|| format!("{name} `{v}` is not a number"))?;
     }
+    T::try_from(n)
+        .map(Some)
+        .map_err(|_| format!("{name} `{v}` is not a number"))
 }
 
 fn addr(name: &str, v: &str) -> Result<Option<IpAddr>, String> {
