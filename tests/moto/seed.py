@@ -11,8 +11,10 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
 """
 
 import argparse
+import gzip
 import datetime
 import json
+import os
 import sys
 
 import boto3
@@ -298,6 +300,48 @@ def findings(endpoint, region):
     }
 
 
+def scan_lines(scanner, target, t, custom=False):
+    """Forty rejected ports of one host, in the default or a short custom format."""
+    for port in range(1, 41):
+        if custom:
+            yield f"eni-cw {scanner} {target} {port} REJECT {t}"
+        else:
+            yield f"2 {ACCOUNT} eni-s3 {scanner} {target} 40000 {port} 6 1 44 {t} {t + 60} REJECT OK"
+
+
+def flowlogs(endpoint, source_dir, bucket, group):
+    """Flow logs where AWS delivers them: the gzip files of SOURCE_DIR under the
+    S3 layout of 2026-11-20 and 21, a scan on 2026-11-25 (outside the test's
+    window), an object that is not gzip; and a log group (with the flow log that
+    delivers to it, in a custom format) holding a scan inside and one outside
+    the window."""
+    c = clients(endpoint, "us-east-1")
+    c["s3"].create_bucket(Bucket=bucket)
+    base = f"flows/AWSLogs/{ACCOUNT}/vpcflowlogs/us-east-1"
+    keys = []
+    for n, name in enumerate(sorted(os.listdir(source_dir))):
+        key = f"{base}/2026/11/{20 + n % 2}/{name}"
+        with open(os.path.join(source_dir, name), "rb") as f:
+            c["s3"].put_object(Bucket=bucket, Key=key, Body=f.read())
+        keys.append(key)
+    late = "\n".join(["version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"]
+                     + list(scan_lines("203.0.113.99", "10.0.0.5", 1795608000))) + "\n"
+    c["s3"].put_object(Bucket=bucket, Key=f"{base}/2026/11/25/late.log.gz", Body=gzip.compress(late.encode()))
+    c["s3"].put_object(Bucket=bucket, Key=f"{base}/2026/11/21/broken.log.gz", Body=b"\x1f\x8bnot really gzip")
+    vpc_id = vpc(c["ec2"], "logged", "10.60.0.0/16")
+    role_arn = role(c["iam"], "flow-logs-analyze", trust())
+    fields = "${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${action} ${start}"
+    c["ec2"].create_flow_logs(ResourceIds=[vpc_id], ResourceType="VPC", TrafficType="ALL",
+                              LogGroupName=group, DeliverLogsPermissionArn=role_arn, LogFormat=fields)
+    c["logs"].create_log_group(logGroupName=group)
+    c["logs"].create_log_stream(logGroupName=group, logStreamName="eni-cw-all")
+    inside, outside = 1795176000, 1795176000 - 3 * 86400  # 2026-11-20 12:00, and 3 days before
+    events = [{"timestamp": outside * 1000 + i, "message": m} for i, m in enumerate(scan_lines("203.0.113.55", "10.0.0.6", outside, True))]
+    events += [{"timestamp": inside * 1000 + i, "message": m} for i, m in enumerate(scan_lines("203.0.113.44", "10.0.0.7", inside, True))]
+    c["logs"].put_log_events(logGroupName=group, logStreamName="eni-cw-all", logEvents=events)
+    return {"bucket": bucket, "objects": len(keys) + 2, "group": group, "vpc": vpc_id}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--endpoint", required=True)
@@ -318,6 +362,10 @@ def main():
     o.add_argument("--vpcs", type=int, default=2)
     f = sub.add_parser("findings")
     f.add_argument("--region", default="us-east-1")
+    fl = sub.add_parser("flowlogs")
+    fl.add_argument("--dir", required=True)
+    fl.add_argument("--bucket", default="acme-flow-logs")
+    fl.add_argument("--group", default="/vpc/flow-logs")
     args = parser.parse_args()
     if args.scenario == "checks":
         out = checks(args.endpoint)
@@ -330,6 +378,8 @@ def main():
         out = org(args.endpoint, args.members, args.regions.split(","), args.vpcs)
     elif args.scenario == "findings":
         out = findings(args.endpoint, args.region)
+    elif args.scenario == "flowlogs":
+        out = flowlogs(args.endpoint, args.dir, args.bucket, args.group)
     else:
         out = many(args.endpoint, args.regions.split(","), args.vpcs, args.with_flow_logs)
     json.dump(out, sys.stdout)

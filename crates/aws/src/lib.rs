@@ -16,6 +16,7 @@ pub mod fix;
 pub(crate) mod iam;
 pub mod journal;
 mod logs;
+pub mod logsource;
 pub mod org;
 pub mod permissions;
 pub(crate) mod s3;

@@ -69,7 +69,7 @@ pub enum Command {
     /// Read VPC flow-log records (files and folders of S3 deliveries, gzip or
     /// plain text) and report port scans, host sweeps, exposed admin ports,
     /// possible exfiltration, rejected-traffic hot spots and lost records.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// List the runs recorded in the history, newest first, with their counts.
     History(crate::history::HistoryCmdArgs),
     /// Compare two runs (default: the last two of the same scope) or two JSON
@@ -175,12 +175,27 @@ pub struct IacArgs {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Flow-log files or folders (recursively): S3 deliveries (`.log.gz` with a
-    /// header line), plain text, CloudWatch Logs exports and JSON payloads.
-    #[arg(required_unless_present = "athena", value_name = "PATH")]
+    /// header line), plain text, CloudWatch Logs exports and JSON payloads; or
+    /// `s3://bucket/prefix` to read the objects there through the AWS SDK.
+    #[arg(required_unless_present_any = ["athena", "log_group"], value_name = "PATH|S3_URL")]
     pub paths: Vec<PathBuf>,
+    /// Read the events of this CloudWatch Logs group (the flow log's format is
+    /// looked up with DescribeFlowLogs); may be repeated.
+    #[arg(long, value_name = "NAME")]
+    pub log_group: Vec<String>,
+    /// Read from this time on: RFC 3339 (2026-11-20T06:00:00Z) or a date
+    /// (2026-11-20, its start in UTC). S3 objects are chosen by the date in
+    /// their key, log-group events by their time.
+    #[arg(long, value_name = "TIME", value_parser = parse_time_start)]
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
+    /// Read up to this time (exclusive): RFC 3339, or a date (that day included).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_end)]
+    pub end: Option<chrono::DateTime<chrono::Utc>>,
+    #[command(flatten)]
+    pub conn: crate::scan::ConnArgs,
     /// Print the Athena table DDL (partition projection on the S3 layout) for
     /// flow logs under this location, and each detection as SQL; read nothing.
-    #[arg(long, value_name = "S3_URL", conflicts_with = "paths")]
+    #[arg(long, value_name = "S3_URL", conflicts_with_all = ["paths", "log_group"])]
     pub athena: Option<String>,
     /// Table name for --athena.
     #[arg(
@@ -227,6 +242,28 @@ pub struct AnalyzeArgs {
     pub report: ReportArgs,
 }
 
+fn parse_time(v: &str, day_end: bool) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map_err(|_| format!("`{v}` is neither an RFC 3339 time nor a date (YYYY-MM-DD)"))?;
+    let day = if day_end {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+fn parse_time_start(v: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    parse_time(v, false)
+}
+
+fn parse_time_end(v: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    parse_time(v, true)
+}
+
 /// `[analyze]` keys without a command-line flag.
 #[derive(Debug, Default, Clone)]
 pub struct AnalyzeMore {
@@ -264,6 +301,7 @@ impl AnalyzeArgs {
             &a.lateral_baseline_hours,
         );
         set(m, "silent_hours", &mut self.silent_hours, &a.silent_hours);
+        self.conn.apply_config(m, c);
         self.more = AnalyzeMore {
             scan_reject_share: a.scan_reject_share,
             exposed_ports: a.exposed_ports.clone(),

@@ -1,6 +1,7 @@
 //! The `flowaudit` binary: parses arguments and wires the crates together. It
 //! holds no logic of its own.
 
+mod analyze;
 mod args;
 mod config;
 mod fix;
@@ -83,7 +84,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
         }
         Command::Analyze(mut args) => {
             args.apply_config(m, &config()?);
-            analyze(args)
+            analyze::run(*args)
         }
         Command::History(args) => history::list(args, &config()?),
         Command::Diff(args) => history::run_diff(args, &config()?),
@@ -147,76 +148,6 @@ fn iac(args: args::IacArgs) -> Result<ExitCode> {
         "{} file(s) read, {} VPC(s) declared",
         units.iter().map(|u| u.files).sum::<usize>(),
         units.iter().map(|u| u.vpcs.len()).sum::<usize>()
-    );
-    output::emit(&report, &args.report)
-}
-
-fn analyze(args: args::AnalyzeArgs) -> Result<ExitCode> {
-    let format = args
-        .format_fields
-        .as_deref()
-        .map(flowaudit_flowlogs::Format::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--format-fields: {e}"))?;
-    let thresholds = args.thresholds();
-    if let Some(location) = &args.athena {
-        if !location.starts_with("s3://") {
-            anyhow::bail!("--athena: `{location}` is not an s3:// location");
-        }
-        output::write_stdout(&flowaudit_flowlogs::athena::export(
-            location,
-            &args.athena_table,
-            &thresholds,
-        ))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let threads = args.threads.map(usize::from).unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
-    });
-    let outcome = flowaudit_flowlogs::analyze_paths(
-        &args.paths,
-        format.as_ref(),
-        &thresholds,
-        threads,
-        args.suggest_security_groups.is_some(),
-    )
-    .map_err(anyhow::Error::msg)?;
-    let stats = &outcome.stats;
-    if let (Some(dir), Some(rules)) = (&args.suggest_security_groups, &outcome.suggestions) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("could not create {}", dir.display()))?;
-        output::write_file(
-            &dir.join("security-groups.json"),
-            &flowaudit_flowlogs::suggest::to_json(rules),
-        )?;
-        output::write_file(
-            &dir.join("security-groups.tf"),
-            &flowaudit_flowlogs::suggest::to_terraform(rules),
-        )?;
-        tracing::info!(
-            "security-group suggestions for {} interface(s) written to {}",
-            rules.len(),
-            dir.display()
-        );
-    }
-    tracing::info!(
-        "{} file(s), {} record(s) ({} NODATA, {} SKIPDATA), {} malformed line(s)",
-        stats.files,
-        stats.records,
-        stats.nodata,
-        stats.skipdata,
-        stats.malformed
-    );
-    for m in &stats.examples {
-        tracing::warn!("{}:{}: malformed record: {}", m.file, m.line, m.reason);
-    }
-    let label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let report = flowaudit_core::build_results_report(
-        outcome.results,
-        &args.report.settings(),
-        &Source::Analyze(label.join(",")),
-        &args.report.eval.exceptions,
-        chrono::Utc::now(),
     );
     output::emit(&report, &args.report)
 }

@@ -1,0 +1,306 @@
+//! Flow logs read where AWS delivers them: the objects under an
+//! `s3://bucket/prefix` (selected by the date in the S3 layout) and the events
+//! of a CloudWatch Logs group (selected by event time), fetched with the SDK and
+//! handed to the readers as they arrive, through a bounded channel so that
+//! memory holds only a few objects at a time. A failure is sent as an input that
+//! could not be read, so it shows in the report instead of vanishing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use flowaudit_flowlogs::{Format, Input};
+use futures::StreamExt;
+use tokio::sync::mpsc::Sender;
+
+use crate::clients::{client, Ctx};
+use crate::errors::reason;
+use crate::s3::{bucket_region, s3_client};
+
+/// Objects fetched at once.
+const FETCH_CONCURRENCY: usize = 8;
+
+/// Where flow logs are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remote {
+    S3 { bucket: String, prefix: String },
+    LogGroup(String),
+}
+
+impl Remote {
+    /// `s3://bucket[/prefix]`.
+    pub fn parse_s3(url: &str) -> Result<Remote, String> {
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| format!("`{url}` is not an s3:// location"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(format!("`{url}` names no bucket"));
+        }
+        Ok(Remote::S3 {
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+        })
+    }
+}
+
+/// The time window read: `[start, end)`; either end open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+impl Window {
+    /// Whether an object of this day (from its key) may hold records in the
+    /// window.
+    pub fn has_day(&self, day: NaiveDate) -> bool {
+        let after_start = self.start.is_none_or(|s| day >= s.date_naive());
+        let before_end = self.end.is_none_or(|e| {
+            day < e.date_naive() || (day == e.date_naive() && e.time() != chrono::NaiveTime::MIN)
+        });
+        after_start && before_end
+    }
+}
+
+/// The day in an S3 flow-log key: `…/yyyy/MM/dd/…` (the default layout) or
+/// `…/year=yyyy/month=MM/day=dd/…` (Hive-compatible prefixes).
+pub fn key_day(key: &str) -> Option<NaiveDate> {
+    let parts: Vec<&str> = key.split('/').collect();
+    let value = |p: &str, name: &str| -> Option<u32> {
+        let v = p.strip_prefix(name).unwrap_or(p);
+        (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| v.parse().ok())
+            .flatten()
+    };
+    for w in parts.windows(3) {
+        let (y, m, d) = if w[0].starts_with("year=") {
+            (
+                value(w[0], "year="),
+                value(w[1], "month="),
+                value(w[2], "day="),
+            )
+        } else if w[0].len() == 4 && w[1].len() == 2 && w[2].len() == 2 {
+            (value(w[0], ""), value(w[1], ""), value(w[2], ""))
+        } else {
+            continue;
+        };
+        if let (Some(y), Some(m), Some(d)) = (y, m, d) {
+            if let Some(day) = i32::try_from(y)
+                .ok()
+                .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
+            {
+                return Some(day);
+            }
+        }
+    }
+    None
+}
+
+/// Fetches every remote source in turn and sends what it read to `tx`; ends
+/// when all is sent or the readers are gone.
+pub async fn fetch(
+    ctx: Ctx,
+    region: Option<String>,
+    remotes: Vec<Remote>,
+    window: Window,
+    tx: Sender<Input>,
+) {
+    for remote in remotes {
+        match remote {
+            Remote::S3 { bucket, prefix } => {
+                s3_objects(&ctx, region.as_deref(), &bucket, &prefix, window, &tx).await
+            }
+            Remote::LogGroup(group) => {
+                log_group(&ctx, region.as_deref(), &group, window, &tx).await
+            }
+        }
+    }
+}
+
+async fn s3_objects(
+    ctx: &Ctx,
+    region: Option<&str>,
+    bucket: &str,
+    prefix: &str,
+    window: Window,
+    tx: &Sender<Input>,
+) {
+    let name = format!("s3://{bucket}/{prefix}");
+    let region = match region {
+        Some(r) => r.to_string(),
+        None => match bucket_region(ctx, bucket).await {
+            Ok(r) => r,
+            Err(reason) => {
+                let _ = tx.send(Input::Failed { name, reason }).await;
+                return;
+            }
+        },
+    };
+    let client = s3_client(ctx, &region);
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    let mut keys = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key())
+                    .filter(|k| !k.ends_with('/'))
+                    .filter(|k| key_day(k).is_none_or(|d| window.has_day(d)))
+                    .map(str::to_string),
+            ),
+            Err(e) => {
+                let reason = format!("s3:ListObjectsV2: {}", reason(&e));
+                let _ = tx.send(Input::Failed { name, reason }).await;
+                return;
+            }
+        }
+    }
+    tracing::info!("{name}: {} object(s) in the window", keys.len());
+    let mut objects = futures::stream::iter(keys)
+        .map(|key| {
+            let client = client.clone();
+            async move {
+                let name = format!("s3://{bucket}/{key}");
+                let got = client.get_object().bucket(bucket).key(&key).send().await;
+                let body = match got {
+                    Ok(out) => out.body.collect().await.map_err(|e| e.to_string()),
+                    Err(e) => Err(format!("s3:GetObject: {}", reason(&e))),
+                };
+                match body {
+                    Ok(data) => Input::Bytes {
+                        name,
+                        data: data.into_bytes().to_vec(),
+                    },
+                    Err(reason) => Input::Failed { name, reason },
+                }
+            }
+        })
+        .buffer_unordered(FETCH_CONCURRENCY);
+    while let Some(input) = objects.next().await {
+        if tx.send(input).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The field names of the flow log that delivers to `group`, as a header line,
+/// when EC2 says (records in CloudWatch Logs carry no header).
+async fn header_of(ctx: &Ctx, region: Option<&str>, group: &str) -> Option<String> {
+    let ec2 = client!(aws_sdk_ec2, ctx, region, "analyze");
+    let filter = aws_sdk_ec2::types::Filter::builder()
+        .name("log-group-name")
+        .values(group)
+        .build();
+    let logs: Vec<aws_sdk_ec2::types::FlowLog> = match crate::clients::list_all!(
+        ec2.describe_flow_logs().filter(filter),
+        "DescribeFlowLogs"
+    )
+    .await
+    {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!("{group}: the flow log's format is unknown ({e}); reading the default format unless --format-fields says otherwise");
+            return None;
+        }
+    };
+    let format = logs.iter().find_map(|f| f.log_format())?;
+    Format::parse(format).ok().map(|f| f.fields.join(" "))
+}
+
+async fn log_group(
+    ctx: &Ctx,
+    region: Option<&str>,
+    group: &str,
+    window: Window,
+    tx: &Sender<Input>,
+) {
+    let header = header_of(ctx, region, group).await;
+    let logs = client!(aws_sdk_cloudwatchlogs, ctx, region, "analyze");
+    let mut request = logs.filter_log_events().log_group_name(group);
+    if let Some(s) = window.start {
+        request = request.start_time(s.timestamp_millis());
+    }
+    if let Some(e) = window.end {
+        request = request.end_time(e.timestamp_millis() - 1);
+    }
+    let mut pages = request.into_paginator().send();
+    let mut n = 0;
+    while let Some(page) = pages.next().await {
+        n += 1;
+        let name = format!("cloudwatch:{group} (page {n})");
+        let input = match page {
+            Ok(page) => {
+                let mut text = header.clone().map(|h| h + "\n").unwrap_or_default();
+                for e in page.events() {
+                    if let Some(m) = e.message() {
+                        text.push_str(m.trim_end());
+                        text.push('\n');
+                    }
+                }
+                Input::Bytes {
+                    name,
+                    data: text.into_bytes(),
+                }
+            }
+            Err(e) => Input::Failed {
+                name,
+                reason: format!("logs:FilterLogEvents: {}", reason(&e)),
+            },
+        };
+        let failed = matches!(input, Input::Failed { .. });
+        if tx.send(input).await.is_err() || failed {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_from_both_s3_layouts() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(
+            key_day("logs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/11/20/123_vpcflowlogs_x.log.gz"),
+            d(2026, 11, 20)
+        );
+        assert_eq!(
+            key_day("AWSLogs/aws-account-id=1/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=01/day=02/hour=03/f.parquet"),
+            d(2026, 1, 2)
+        );
+        assert_eq!(key_day("AWSLogs/123/vpcflowlogs/eu-west-1/f.log.gz"), None);
+        assert_eq!(key_day("x/2026/13/40/f"), None);
+    }
+
+    #[test]
+    fn window_selects_days() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|d| d.with_timezone(&Utc))
+                .ok()
+        };
+        let w = Window {
+            start: at("2026-11-20T06:00:00Z"),
+            end: at("2026-11-22T00:00:00Z"),
+        };
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap_or_default();
+        assert!(!w.has_day(day(19)));
+        assert!(w.has_day(day(20)));
+        assert!(w.has_day(day(21)));
+        assert!(!w.has_day(day(22)), "the end is exclusive");
+        assert!(Window::default().has_day(day(1)));
+        assert_eq!(
+            Remote::parse_s3("s3://b/p/q"),
+            Ok(Remote::S3 {
+                bucket: "b".into(),
+                prefix: "p/q".into()
+            })
+        );
+        assert!(Remote::parse_s3("s3:///x").is_err());
+    }
+}

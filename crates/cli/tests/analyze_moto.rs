@@ -1,0 +1,125 @@
+//! `flowaudit analyze` reading `s3://` prefixes and CloudWatch Logs groups: the
+//! real binary against a real moto server.
+
+mod common;
+
+use common::{parse_json, repo_root, results, Moto};
+use serde_json::Value;
+
+fn generate(dir: &std::path::Path) {
+    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = std::process::Command::new(python)
+        .arg(repo_root().join("tests/flowlogs/generate.py"))
+        .arg(dir)
+        .args(["--records", "20000", "--files", "4"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn analyze(moto: &Moto, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["analyze", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = moto.flowaudit(&all);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    (code, parse_json(&stdout), stderr)
+}
+
+fn found(report: &Value) -> Vec<(String, String)> {
+    results(report)
+        .iter()
+        .map(|r| {
+            (
+                r["check_id"].as_str().unwrap_or_default().to_string(),
+                r["resource_id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn analyze_reads_s3_prefixes_and_log_groups_within_the_window() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(dir.path());
+    let moto = Moto::start();
+    let seeded = moto.seed(&["flowlogs", "--dir", dir.path().to_str().unwrap_or_default()]);
+    assert_eq!(seeded["objects"], 6);
+
+    // The two days of the generated data; the scan on the 25th is outside.
+    let (code, report, stderr) = analyze(
+        &moto,
+        &[
+            "s3://acme-flow-logs/flows",
+            "--start",
+            "2026-11-20",
+            "--end",
+            "2026-11-21",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let got = found(&report);
+    for (check, resource) in [
+        ("flowlog-port-scan", "203.0.113.66"),
+        ("flowlog-host-sweep", "198.51.100.23"),
+        ("flowlog-exposed-admin-port", "10.0.10.13"),
+        ("flowlog-exfiltration", "10.1.0.17"),
+        ("flowlog-lateral-movement", "10.1.0.20"),
+        ("flowlog-interface-silent", "eni-gone"),
+        ("flowlog-skipdata", "eni-skip"),
+    ] {
+        assert!(
+            got.contains(&(check.to_string(), resource.to_string())),
+            "{check} {resource} missing: {got:?}"
+        );
+    }
+    assert!(!got.iter().any(|(_, r)| r == "203.0.113.99"), "{got:?}");
+    // The object that is not gzip is an ERROR naming it, not a silent gap.
+    let broken = results(&report)
+        .iter()
+        .find(|r| r["check_id"] == "flowlog-input")
+        .unwrap_or_else(|| panic!("no input error: {got:?}"));
+    assert!(
+        broken["resource_id"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("2026/11/21/broken.log.gz")),
+        "{broken}"
+    );
+
+    // Without a window, the late scan is read too.
+    let (_, report, _) = analyze(&moto, &["s3://acme-flow-logs/flows"]);
+    assert!(found(&report).contains(&("flowlog-port-scan".into(), "203.0.113.99".into())));
+
+    // The log group: its custom format comes from DescribeFlowLogs; only the
+    // events in the window are read.
+    let (code, report, stderr) = analyze(
+        &moto,
+        &[
+            "--log-group",
+            "/vpc/flow-logs",
+            "--start",
+            "2026-11-19T00:00:00Z",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        found(&report),
+        vec![("flowlog-port-scan".to_string(), "203.0.113.44".to_string())],
+        "{stderr}"
+    );
+
+    // A bucket that does not exist: an ERROR result that says why.
+    let (code, report, _) = analyze(&moto, &["s3://no-such-bucket/x"]);
+    assert_eq!(code, 1);
+    let err = &results(&report)[0];
+    assert_eq!(err["status"], "ERROR");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("NoSuchBucket")),
+        "{err}"
+    );
+}
