@@ -10,8 +10,9 @@ events: a port scan, a host sweep, an RDP port accepted from the internet, an
 exfiltration burst, lateral movement on the second day (SSH and SMB to servers
 the host never reached on the first), an interface that stops reporting after
 twelve hours, lost records (SKIPDATA). Files are gzip text with the header line
-(default format, or a version-5 custom format with --custom-format). Prints the
-planted events as JSON.
+(default format, or a version-5 custom format with --custom-format), or, with
+--parquet, Parquet files as AWS writes them (FileFormat=parquet: a column per
+field, `-` as null, Gzip; needs pyarrow). Prints the planted events as JSON.
 """
 
 import argparse
@@ -113,6 +114,25 @@ def planted(custom):
     return events, lines
 
 
+NUMBERS = {"version", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "tcp-flags"}
+
+
+def write_parquet(path, fields, records):
+    """Columns named as AWS names them in Parquet (`_` for `-`), numbers as
+    integers, `-` as null, Gzip-compressed."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    values = [r.split(" ") for r in records]
+    columns = {}
+    for i, name in enumerate(fields):
+        col = [v[i] if v[i] != "-" else None for v in values]
+        if name in NUMBERS:
+            columns[name.replace("-", "_")] = pa.array([int(c) if c is not None else None for c in col], pa.int64())
+        else:
+            columns[name.replace("-", "_")] = pa.array(col, pa.string())
+    pq.write_table(pa.table(columns), path, compression="gzip")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out")
@@ -122,6 +142,7 @@ def main():
     ap.add_argument("--background-only", action="store_true")
     ap.add_argument("--custom-format", action="store_true")
     ap.add_argument("--malformed", type=int, default=0)
+    ap.add_argument("--parquet", action="store_true")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     os.makedirs(args.out, exist_ok=True)
@@ -130,17 +151,18 @@ def main():
     per_file = max(1, args.records // args.files)
     gen = background(rng, args.records, args.custom_format)
     for f in range(args.files):
-        path = os.path.join(args.out, f"{ACCOUNT}_vpcflowlogs_us-east-1_fl-0123_{f:04}.log.gz")
-        with gzip.open(path, "wt", compresslevel=1) as out:
+        records = [rec for rec in (next(gen, None) for _ in range(per_file)) if rec is not None]
+        if f == 0:
+            records += extra
+        stem = os.path.join(args.out, f"{ACCOUNT}_vpcflowlogs_us-east-1_fl-0123_{f:04}")
+        if args.parquet:
+            write_parquet(stem + ".parquet", header.split(), records)
+            continue
+        with gzip.open(stem + ".log.gz", "wt", compresslevel=1) as out:
             out.write(header + "\n")
-            for _ in range(per_file):
-                rec = next(gen, None)
-                if rec is None:
-                    break
+            for rec in records:
                 out.write(rec + "\n")
             if f == 0:
-                for rec in extra:
-                    out.write(rec + "\n")
                 for k in range(args.malformed):
                     out.write(f"2 {ACCOUNT} eni-bad not-an-address\n")
     print(json.dumps({"planted": events, "files": args.files, "records": args.records + len(extra)}))

@@ -312,9 +312,9 @@ def scan_lines(scanner, target, t, custom=False):
 def flowlogs(endpoint, source_dir, bucket, group):
     """Flow logs where AWS delivers them: the gzip files of SOURCE_DIR under the
     S3 layout of 2026-11-20 and 21, a scan on 2026-11-25 (outside the test's
-    window), an object that is not gzip; and a log group (with the flow log that
-    delivers to it, in a custom format) holding a scan inside and one outside
-    the window."""
+    window), an object that is not gzip, a Parquet object with a scan; and a log
+    group (with the flow log that delivers to it, in a custom format) holding a
+    scan inside and one outside the window."""
     c = clients(endpoint, "us-east-1")
     c["s3"].create_bucket(Bucket=bucket)
     base = f"flows/AWSLogs/{ACCOUNT}/vpcflowlogs/us-east-1"
@@ -328,6 +328,18 @@ def flowlogs(endpoint, source_dir, bucket, group):
                      + list(scan_lines("203.0.113.99", "10.0.0.5", 1795608000))) + "\n"
     c["s3"].put_object(Bucket=bucket, Key=f"{base}/2026/11/25/late.log.gz", Body=gzip.compress(late.encode()))
     c["s3"].put_object(Bucket=bucket, Key=f"{base}/2026/11/21/broken.log.gz", Body=b"\x1f\x8bnot really gzip")
+    # A Parquet delivery (FileFormat=parquet) with a scan of its own.
+    import io
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    rows = [line.split(" ") for line in scan_lines("203.0.113.77", "10.0.0.8", 1795262400)]
+    names = "version account_id interface_id srcaddr dstaddr srcport dstport protocol packets bytes start end action log_status".split()
+    numbers = {"version", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end"}
+    table = pa.table({n: pa.array([int(r[i]) if n in numbers else r[i] for r in rows], pa.int64() if n in numbers else pa.string())
+                      for i, n in enumerate(names)})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="gzip")
+    c["s3"].put_object(Bucket=bucket, Key=f"{base}/2026/11/21/{ACCOUNT}_vpcflowlogs_us-east-1_fl-1_20261121T1200Z_x.log.parquet", Body=buf.getvalue())
     vpc_id = vpc(c["ec2"], "logged", "10.60.0.0/16")
     role_arn = role(c["iam"], "flow-logs-analyze", trust())
     fields = "${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${action} ${start}"
@@ -339,7 +351,7 @@ def flowlogs(endpoint, source_dir, bucket, group):
     events = [{"timestamp": outside * 1000 + i, "message": m} for i, m in enumerate(scan_lines("203.0.113.55", "10.0.0.6", outside, True))]
     events += [{"timestamp": inside * 1000 + i, "message": m} for i, m in enumerate(scan_lines("203.0.113.44", "10.0.0.7", inside, True))]
     c["logs"].put_log_events(logGroupName=group, logStreamName="eni-cw-all", logEvents=events)
-    return {"bucket": bucket, "objects": len(keys) + 2, "group": group, "vpc": vpc_id}
+    return {"bucket": bucket, "objects": len(keys) + 3, "group": group, "vpc": vpc_id}
 
 
 def main():

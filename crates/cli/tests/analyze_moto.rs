@@ -47,7 +47,7 @@ fn analyze_reads_s3_prefixes_and_log_groups_within_the_window() {
     generate(dir.path());
     let moto = Moto::start();
     let seeded = moto.seed(&["flowlogs", "--dir", dir.path().to_str().unwrap_or_default()]);
-    assert_eq!(seeded["objects"], 6);
+    assert_eq!(seeded["objects"], 7);
 
     // The two days of the generated data; the scan on the 25th is outside.
     let (code, report, stderr) = analyze(
@@ -70,6 +70,8 @@ fn analyze_reads_s3_prefixes_and_log_groups_within_the_window() {
         ("flowlog-lateral-movement", "10.1.0.20"),
         ("flowlog-interface-silent", "eni-gone"),
         ("flowlog-skipdata", "eni-skip"),
+        // From the Parquet object.
+        ("flowlog-port-scan", "203.0.113.77"),
     ] {
         assert!(
             got.contains(&(check.to_string(), resource.to_string())),

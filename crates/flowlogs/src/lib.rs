@@ -6,6 +6,7 @@
 pub mod athena;
 pub mod detect;
 mod findings;
+mod parquet;
 pub mod read;
 pub mod record;
 pub mod suggest;

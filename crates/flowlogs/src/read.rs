@@ -126,6 +126,24 @@ pub fn read_input(
         files: 1,
         ..ReadStats::default()
     };
+    if crate::parquet::is_parquet(&input) {
+        // Columns, not lines: the format is the file's schema.
+        let mut lines = Lines {
+            current: Format::default(),
+            given: true,
+            name: &name,
+            stats: &mut stats,
+            unit: Some("row"),
+        };
+        let read = crate::parquet::rows(input, &mut |row| match row {
+            crate::parquet::Row::Columns(names) => lines.current = Format::new(names),
+            crate::parquet::Row::Values(i, text) => lines.line(i, text, sink),
+        });
+        if let Err(e) = read {
+            stats.unreadable.push((name, e));
+        }
+        return stats;
+    }
     let mut reader = match input.open() {
         Ok(r) => r,
         Err(e) => {
@@ -138,7 +156,7 @@ pub fn read_input(
         given: format.is_some(),
         name: &name,
         stats: &mut stats,
-        json: false,
+        unit: None,
     };
     let first = match reader.fill_buf() {
         Ok(b) => b.iter().find(|c| !c.is_ascii_whitespace()).copied(),
@@ -155,7 +173,7 @@ pub fn read_input(
             lines.stats.unreadable.push((name.clone(), e.to_string()));
             return stats;
         }
-        lines.json = true;
+        lines.unit = Some("event");
         for (i, m) in json_messages(&text).iter().enumerate() {
             lines.line(i, m, sink);
         }
@@ -191,7 +209,9 @@ struct Lines<'s> {
     given: bool,
     name: &'s str,
     stats: &'s mut ReadStats,
-    json: bool,
+    /// What a "line" is when it is not a line of text: a JSON `event`, a
+    /// Parquet `row` (and then there is no header line).
+    unit: Option<&'static str>,
 }
 
 impl Lines<'_> {
@@ -199,7 +219,7 @@ impl Lines<'_> {
         if line.trim().is_empty() {
             return;
         }
-        if i == 0 && !self.json {
+        if i == 0 && self.unit.is_none() {
             if let Some(header) = Format::from_header(line) {
                 if !self.given {
                     self.current = header;
@@ -236,10 +256,9 @@ impl Lines<'_> {
             self.stats.examples.push(Malformed {
                 file: self.name.to_string(),
                 line: i + 1,
-                reason: if self.json {
-                    format!("event {}: {reason}", i + 1)
-                } else {
-                    reason
+                reason: match self.unit {
+                    Some(unit) => format!("{unit} {}: {reason}", i + 1),
+                    None => reason,
                 },
             });
         }

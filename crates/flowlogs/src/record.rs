@@ -23,8 +23,11 @@ pub const DEFAULT_FIELDS: [&str; 14] = [
     "log-status",
 ];
 
-/// The fields versions 3 to 5 added to the default ones.
-pub const LATER_FIELDS: [&str; 15] = [
+/// The fields later versions added to the default ones: 3 (`vpc-id` …
+/// `pkt-dstaddr`), 4 (`region` … `sublocation-id`), 5 (`pkt-src-aws-service` …
+/// `traffic-path`), 7 (ECS), 8 (`reject-reason`) and newer (`resource-id`,
+/// `encryption-status`).
+pub const LATER_FIELDS: [&str; 28] = [
     "vpc-id",
     "subnet-id",
     "instance-id",
@@ -40,9 +43,22 @@ pub const LATER_FIELDS: [&str; 15] = [
     "pkt-dst-aws-service",
     "flow-direction",
     "traffic-path",
+    "ecs-cluster-arn",
+    "ecs-cluster-name",
+    "ecs-container-instance-arn",
+    "ecs-container-instance-id",
+    "ecs-container-id",
+    "ecs-second-container-id",
+    "ecs-service-name",
+    "ecs-task-definition-arn",
+    "ecs-task-arn",
+    "ecs-task-id",
+    "reject-reason",
+    "resource-id",
+    "encryption-status",
 ];
 
-/// Whether AWS documents a field of this name (versions 2 to 5).
+/// Whether AWS documents a field of this name.
 pub fn is_known_field(name: &str) -> bool {
     DEFAULT_FIELDS.contains(&name) || LATER_FIELDS.contains(&name)
 }
@@ -357,6 +373,60 @@ mod tests {
             Format::parse("${version} ${srcaddr}").map(|f| f.fields.len()),
             Ok(2)
         );
+    }
+
+    #[test]
+    fn every_version_of_the_custom_format() {
+        // Version 3: VPC, subnet, instance, TCP flags, type, packet addresses.
+        let v3 = Format::parse("${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${tcp-flags} ${type} ${pkt-srcaddr} ${pkt-dstaddr} ${action}")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = parse_line(&v3, "3 vpc-1 subnet-2 i-3 eni-4 10.0.0.5 10.0.1.9 43416 5001 6 18 IPv4 192.0.2.10 10.0.1.9 ACCEPT")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (r.vpc_id, r.subnet_id, r.instance_id),
+            (Some("vpc-1"), Some("subnet-2"), Some("i-3"))
+        );
+        assert_eq!(r.tcp_flags, Some(18));
+        assert_eq!(
+            r.pkt_srcaddr.map(|a| a.to_string()).as_deref(),
+            Some("192.0.2.10")
+        );
+        assert_eq!(r.extra, vec![("type", "IPv4")]);
+        // Version 4: region, zone, sublocation (Wavelength, Outposts).
+        let v4 = Format::from_header("version interface-id srcaddr dstaddr region az-id sublocation-type sublocation-id action log-status")
+            .unwrap_or_else(|| panic!("not a header"));
+        let r = parse_line(
+            &v4,
+            "4 eni-1 10.0.0.1 10.0.0.2 us-east-1 use1-az1 outpost op-123 REJECT OK",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.action, Some(Action::Reject));
+        assert_eq!(r.extra.len(), 4);
+        // Version 5: AWS services, direction, traffic path; `-` where none.
+        let v5 = Format::from_header("version srcaddr dstaddr dstport pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path bytes")
+            .unwrap_or_else(|| panic!("not a header"));
+        let r = parse_line(&v5, "5 52.95.128.1 10.0.0.7 443 S3 - ingress - 1200")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.flow_direction, Some("ingress"));
+        assert_eq!(
+            r.extra,
+            vec![
+                ("pkt-src-aws-service", "S3"),
+                ("pkt-dst-aws-service", "-"),
+                ("traffic-path", "-")
+            ]
+        );
+        // Versions 7 and 8 (ECS, reject reason) and a field from the future.
+        let v8 = Format::from_header("version interface-id srcaddr dstaddr action ecs-cluster-name ecs-task-id reject-reason next-new-field")
+            .unwrap_or_else(|| panic!("not a header"));
+        let r = parse_line(
+            &v8,
+            "8 eni-1 10.0.0.1 10.0.0.2 REJECT prod 0a1b BPA something",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.extra.last(), Some(&("next-new-field", "something")));
+        assert!(is_known_field("reject-reason") && is_known_field("ecs-task-arn"));
+        assert!(!is_known_field("next-new-field"));
     }
 
     #[test]

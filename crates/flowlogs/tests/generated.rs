@@ -79,10 +79,16 @@ fn every_planted_event_is_found_in_a_custom_format() {
 }
 
 #[test]
+fn every_planted_event_is_found_in_parquet_files() {
+    planted_are_found(&["--parquet", "--seed", "11"]);
+}
+
+#[test]
 fn nothing_is_reported_on_background_only_data() {
     for extra in [
         vec!["--background-only"],
         vec!["--background-only", "--custom-format", "--seed", "3"],
+        vec!["--background-only", "--parquet", "--seed", "5"],
     ] {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         generate(dir.path(), &extra);
