@@ -82,6 +82,35 @@ pub const SECURITY_HUB_ACTIONS: &[(&str, &str)] = &[(
     "import the findings (scan --security-hub)",
 )];
 
+/// What `flowaudit analyze` needs to read flow logs from S3 and CloudWatch Logs
+/// (local files need nothing).
+pub const ANALYZE_ACTIONS: &[(&str, &str)] = &[
+    (
+        "s3:GetBucketLocation",
+        "the bucket's region (s3:// sources)",
+    ),
+    ("s3:ListBucket", "the objects under the prefix"),
+    ("s3:GetObject", "the flow-log objects"),
+    ("logs:FilterLogEvents", "the events of a --log-group"),
+    (
+        "ec2:DescribeFlowLogs",
+        "the format of the flow log of a --log-group",
+    ),
+];
+
+/// Which statements the policy carries besides the read-only scan.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOptions<'a> {
+    /// `fix --apply` and `rollback` (writes).
+    pub fix: bool,
+    /// `scan --security-hub`.
+    pub security_hub: bool,
+    /// `scan --org` with this member role: list the accounts, assume the role.
+    pub org_role: Option<&'a str>,
+    /// `analyze` of `s3://` and `--log-group` sources.
+    pub analyze: bool,
+}
+
 /// The policy as pretty JSON, ending in a newline; `fix` adds the statement that
 /// `flowaudit fix --apply` and `rollback` need.
 pub fn policy_json_for(fix: bool) -> String {
@@ -90,12 +119,16 @@ pub fn policy_json_for(fix: bool) -> String {
 
 /// As [`policy_json_for`]; `security_hub` adds what `scan --security-hub` needs.
 pub fn policy_json_with(fix: bool, security_hub: bool) -> String {
-    policy_json_full(fix, security_hub, None)
+    policy_json_full(&PolicyOptions {
+        fix,
+        security_hub,
+        ..PolicyOptions::default()
+    })
 }
 
-/// As [`policy_json_with`]; `org_role` adds what the scanning principal of
-/// `scan --org` needs: listing the accounts and assuming that role in each.
-pub fn policy_json_full(fix: bool, security_hub: bool, org_role: Option<&str>) -> String {
+/// The policy with the statements `opts` asks for.
+pub fn policy_json_full(opts: &PolicyOptions) -> String {
+    let (fix, security_hub, org_role) = (opts.fix, opts.security_hub, opts.org_role);
     let actions: Vec<&str> = ACTIONS.iter().map(|(a, _)| *a).collect();
     let mut statements = vec![serde_json::json!({
         "Sid": "FlowauditReadOnly",
@@ -124,6 +157,15 @@ pub fn policy_json_full(fix: bool, security_hub: bool, org_role: Option<&str>) -
             "Effect": "Allow",
             "Action": ["sts:AssumeRole"],
             "Resource": format!("arn:aws:iam::*:role/{role}")
+        }));
+    }
+    if opts.analyze {
+        let reads: Vec<&str> = ANALYZE_ACTIONS.iter().map(|(a, _)| *a).collect();
+        statements.push(serde_json::json!({
+            "Sid": "FlowauditAnalyzeFlowLogs",
+            "Effect": "Allow",
+            "Action": reads,
+            "Resource": "*"
         }));
     }
     if security_hub {

@@ -129,6 +129,9 @@ pub struct PermissionsArgs {
     /// Add what `scan --security-hub` needs (securityhub:BatchImportFindings).
     #[arg(long)]
     pub security_hub: bool,
+    /// Add what `analyze` needs to read flow logs from S3 and CloudWatch Logs.
+    #[arg(long)]
+    pub analyze: bool,
     /// Add what the scanning principal of `scan --org` needs
     /// (organizations:ListAccounts, sts:AssumeRole on this role in every account);
     /// the role in each member needs the read-only policy itself.

@@ -91,9 +91,12 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
         Command::Guardrails(args) => remediation::guardrails(args),
         Command::Permissions(args) => {
             output::write_stdout(&flowaudit_aws::permissions::policy_json_full(
-                args.fix,
-                args.security_hub,
-                args.org.as_deref(),
+                &flowaudit_aws::permissions::PolicyOptions {
+                    fix: args.fix,
+                    security_hub: args.security_hub,
+                    org_role: args.org.as_deref(),
+                    analyze: args.analyze,
+                },
             ))?;
             Ok(ExitCode::SUCCESS)
         }

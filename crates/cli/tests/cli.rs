@@ -412,6 +412,23 @@ fn permissions_is_a_valid_read_only_policy() {
     assert!(stdout.contains("arn:aws:iam::*:role/OrganizationAccountAccessRole"));
     let (_, stdout, _) = run(&["permissions", "--org", "Auditor"]);
     assert!(stdout.contains("arn:aws:iam::*:role/Auditor"));
+    // What `analyze` calls on S3 and CloudWatch Logs (see logsource.rs).
+    let (_, stdout, _) = run(&["permissions", "--analyze"]);
+    let analyze = parse_json(&stdout);
+    assert_eq!(analyze["Statement"][1]["Sid"], "FlowauditAnalyzeFlowLogs");
+    for action in [
+        "s3:ListBucket",
+        "s3:GetObject",
+        "logs:FilterLogEvents",
+        "ec2:DescribeFlowLogs",
+    ] {
+        assert!(
+            analyze["Statement"][1]["Action"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == action)),
+            "{action}"
+        );
+    }
     let writes = ["Create", "Put", "Delete", "Update", "Attach"];
     assert!(actions.iter().all(|a| !writes.iter().any(|w| a
         .split(':')
