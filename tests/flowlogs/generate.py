@@ -9,7 +9,8 @@ little rejected noise spread thin), plus, unless --background-only, planted
 events: a port scan, a host sweep, an RDP port accepted from the internet, an
 exfiltration burst, lateral movement on the second day (SSH and SMB to servers
 the host never reached on the first), an interface that stops reporting after
-twelve hours, lost records (SKIPDATA). Files are gzip text with the header line
+twelve hours, two hours in which nothing was delivered at all, lost records
+(SKIPDATA). Files are gzip text with the header line
 (default format, or a version-5 custom format with --custom-format), or, with
 --parquet, Parquet files as AWS writes them (FileFormat=parquet: a column per
 field, `-` as null, Gzip; needs pyarrow). Prints the planted events as JSON.
@@ -29,6 +30,11 @@ SPAN = 2 * 86400
 SERVERS = [f"10.0.{10 + i // 50}.{i % 50 + 10}" for i in range(120)]
 CLIENTS = [f"10.1.{i // 100}.{i % 100 + 10}" for i in range(400)]
 BASTION = "10.0.9.10"
+GAP_START = T0 + 18 * 3600  # 2026-11-21 06:00 UTC
+
+
+def record_start(rec):
+    return int(rec.split(" ")[10])
 
 
 def line(custom, eni, src, dst, sport, dport, proto, packets, nbytes, start, action, status="OK", direction="egress"):
@@ -150,6 +156,11 @@ def main():
     events, extra = ([], []) if args.background_only else planted(args.custom_format)
     per_file = max(1, args.records // args.files)
     gen = background(rng, args.records, args.custom_format)
+    if not args.background_only:
+        # A delivery gap: nothing at all from 06:00 to 08:00 on the second day.
+        gap = (GAP_START, GAP_START + 7200)
+        gen = (r for r in gen if not gap[0] <= record_start(r) < gap[1])
+        events.append({"check": "flowlog-delivery-gap", "resource": "2026-11-21 06:00/2026-11-21 08:00"})
     for f in range(args.files):
         records = [rec for rec in (next(gen, None) for _ in range(per_file)) if rec is not None]
         if f == 0:

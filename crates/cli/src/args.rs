@@ -233,6 +233,10 @@ pub struct AnalyzeArgs {
     /// newest record (and well past its own pace) is reported as silent.
     #[arg(long, default_value_t = 2, value_name = "HOURS")]
     pub silent_hours: u32,
+    /// Report this many consecutive clock hours without any record, inside the
+    /// span read, as a delivery gap.
+    #[arg(long, default_value_t = 1, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub gap_hours: u32,
     /// Also write least-privilege ingress rules per network interface, from the
     /// accepted inbound traffic, to DIR/security-groups.json and
     /// DIR/security-groups.tf.
@@ -304,6 +308,7 @@ impl AnalyzeArgs {
             &a.lateral_baseline_hours,
         );
         set(m, "silent_hours", &mut self.silent_hours, &a.silent_hours);
+        set(m, "gap_hours", &mut self.gap_hours, &a.gap_hours);
         self.conn.apply_config(m, c);
         self.more = AnalyzeMore {
             scan_reject_share: a.scan_reject_share,
@@ -328,6 +333,7 @@ impl AnalyzeArgs {
             lateral_ports: m.lateral_ports.unwrap_or(d.lateral_ports),
             lateral_baseline_hours: self.lateral_baseline_hours,
             silent_hours: self.silent_hours,
+            gap_hours: self.gap_hours,
             top_rejected: m.top_rejected.unwrap_or(d.top_rejected),
             hotspot_min_rejected: m.hotspot_min_rejected.unwrap_or(d.hotspot_min_rejected),
         }

@@ -141,6 +141,8 @@ pub struct AnalyzeSection {
     pub exfil_mib_per_hour: Option<u64>,
     pub lateral_baseline_hours: Option<u32>,
     pub silent_hours: Option<u32>,
+    #[serde(default, deserialize_with = "range_u32::<1, 8760, _>")]
+    pub gap_hours: Option<u32>,
     #[serde(default, deserialize_with = "share")]
     pub scan_reject_share: Option<f64>,
     pub exposed_ports: Option<Vec<u16>>,

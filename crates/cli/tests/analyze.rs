@@ -41,6 +41,7 @@ fn analyze_reports_findings_and_exits_by_them() {
         "flowlog-rejected-hotspot",
         "flowlog-lateral-movement",
         "flowlog-interface-silent",
+        "flowlog-delivery-gap",
     ] {
         assert!(checks.contains(&want), "{want} missing: {checks:?}");
     }

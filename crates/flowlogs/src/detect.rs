@@ -34,6 +34,9 @@ pub struct Thresholds {
     /// An interface is silent when its last record is this many hours (at least)
     /// before the newest record read.
     pub silent_hours: u32,
+    /// A delivery gap is this many consecutive clock hours without a single
+    /// record inside the span read.
+    pub gap_hours: u32,
     /// How many top rejected sources are reported.
     pub top_rejected: usize,
     /// A source is a rejected-traffic hot spot from this many rejected flows.
@@ -53,6 +56,7 @@ impl Default for Thresholds {
             lateral_ports: vec![22, 23, 135, 139, 445, 3389, 5900, 5985, 5986],
             lateral_baseline_hours: 24,
             silent_hours: 2,
+            gap_hours: 1,
             top_rejected: 5,
             hotspot_min_rejected: 500,
         }
@@ -177,6 +181,8 @@ pub struct Analysis {
     pub(crate) addresses: FxHashMap<(Box<str>, IpAddr), u64>,
     /// The oldest start and the newest end seen.
     pub(crate) span: Option<(i64, i64)>,
+    /// Records per clock hour (by start).
+    pub(crate) hours: FxHashMap<i64, u64>,
     pub records: u64,
     exposed_ports: PortMask,
     lateral_ports: PortMask,
@@ -229,6 +235,7 @@ impl Analysis {
                 None => (start, end),
                 Some((a, b)) => (a.min(start), b.max(end)),
             });
+            *self.hours.entry(start.div_euclid(3600)).or_default() += 1;
         }
         let skipped = r.log_status == Some(LogStatus::SkipData);
         if let Some(eni) = r.interface_id {
@@ -389,6 +396,9 @@ impl Analysis {
                     i.skipdata += v.skipdata;
                 })
                 .or_insert(v);
+        }
+        for (k, v) in other.hours {
+            *self.hours.entry(k).or_default() += v;
         }
         for (k, v) in other.addresses {
             *self.addresses.entry(k).or_default() += v;

@@ -101,6 +101,7 @@ impl Analysis {
             ));
         }
         self.health_findings(t, &mut out);
+        self.gap_findings(t, &mut out);
         out.sort_by(|a, b| {
             (b.severity, &a.check_id, &a.resource_id).cmp(&(
                 a.severity,
@@ -157,6 +158,48 @@ impl Analysis {
                 }),
                 ("MITRE ATT&CK", "T1021 Remote Services"),
             ));
+        }
+    }
+
+    /// Clock hours inside the span read without a single record, when the
+    /// data is dense enough (at least 10 records an hour on average) for an
+    /// empty hour to mean that delivery stopped rather than that all was quiet
+    /// (idle interfaces still write NODATA records).
+    fn gap_findings(&self, t: &Thresholds, out: &mut Vec<CheckResult>) {
+        let (Some(first), Some(last)) = (self.hours.keys().min(), self.hours.keys().max()) else {
+            return;
+        };
+        let span = last - first + 1;
+        let total: u64 = self.hours.values().sum();
+        if span < 3 || total < 10 * span as u64 {
+            return;
+        }
+        let mut hour = *first;
+        while hour <= *last {
+            if self.hours.contains_key(&hour) {
+                hour += 1;
+                continue;
+            }
+            let from = hour;
+            while hour <= *last && !self.hours.contains_key(&hour) {
+                hour += 1;
+            }
+            let hours = hour - from;
+            if hours >= i64::from(t.gap_hours.max(1)) {
+                out.push(finding(
+                    "flowlog-delivery-gap",
+                    Severity::Medium,
+                    "time-range",
+                    &format!("{}/{}", hour_label(from * 3600), hour_label(hour * 3600)),
+                    format!(
+                        "no record at all for {hours} h from {} UTC, inside data averaging {} records an hour",
+                        hour_label(from * 3600),
+                        total / span as u64
+                    ),
+                    json!({ "from": from * 3600, "to": hour * 3600, "hours": hours, "records_per_hour": total / span as u64 }),
+                    ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
+                ));
+            }
         }
     }
 

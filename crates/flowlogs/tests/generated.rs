@@ -55,7 +55,7 @@ fn planted_are_found(extra: &[&str]) {
     let manifest = generate(dir.path(), extra);
     let got = found(dir.path());
     let planted = manifest["planted"].as_array().cloned().unwrap_or_default();
-    assert_eq!(planted.len(), 8);
+    assert_eq!(planted.len(), 9);
     for p in &planted {
         assert!(
             got.iter()
