@@ -14,6 +14,8 @@ use crate::output;
 use crate::scan::runtime;
 
 pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
+    // A damaged Parquet file is an ERROR result, not a panic message.
+    flowaudit_flowlogs::quiet_reader_panics();
     let format = args
         .format_fields
         .as_deref()

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use flowaudit_core::report::{CheckResult, Severity, SourceLocation, Status};
 
 pub use detect::{Analysis, Thresholds};
+pub use parquet::quiet_reader_panics;
 pub use read::{Input, ReadStats};
 pub use record::Format;
 pub use suggest::InterfaceRules;

@@ -230,3 +230,17 @@ fn security_group_suggestions_cover_what_servers_accepted() {
     assert!(tf.contains("resource \"aws_security_group_rule\" \"eni_s0003_tcp_3389\""));
     assert!(tf.contains("security_group_id = var.sg_eni_s0003"));
 }
+
+#[test]
+fn a_damaged_parquet_file_is_reported_not_a_panic() {
+    // Found by fuzzing: the Parquet reader panics on this footer.
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/flowlogs/damaged/footer.parquet");
+    flowaudit_flowlogs::quiet_reader_panics();
+    let Outcome { results, stats, .. } = run(&file, None, false);
+    assert_eq!(stats.unreadable.len(), 1, "{stats:?}");
+    assert!(stats.unreadable[0].1.contains("damaged"), "{stats:?}");
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].check_id, "flowlog-input");
+    assert_eq!(results[0].status, Status::Error);
+}
