@@ -43,6 +43,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
     let suggest = args.suggest_security_groups.is_some();
+    let began = std::time::Instant::now();
     let mut locals: Vec<PathBuf> = Vec::new();
     let mut remotes: Vec<Remote> = Vec::new();
     for p in &args.paths {
@@ -99,13 +100,29 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     }
     let mut label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     label.extend(args.log_group.iter().map(|g| format!("log-group:{g}")));
-    let report = flowaudit_core::build_results_report(
+    let wall = began.elapsed();
+    let time = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.to_rfc3339());
+    let read = serde_json::json!({ "read": {
+        "inputs": stats.files,
+        "records": stats.records,
+        "nodata": stats.nodata,
+        "skipdata": stats.skipdata,
+        "malformed": stats.malformed,
+        "unreadable": stats.unreadable.len(),
+        "from": outcome.span.and_then(|(a, _)| time(a)),
+        "to": outcome.span.and_then(|(_, b)| time(b)),
+        "threads": threads,
+        "wall_ms": wall.as_millis() as u64,
+        "records_per_second": (stats.records as f64 / wall.as_secs_f64().max(1e-6)).round() as u64,
+    }});
+    let mut report = flowaudit_core::build_results_report(
         outcome.results,
         &args.report.settings(),
         &Source::Analyze(label.join(",")),
         &args.report.eval.exceptions,
         chrono::Utc::now(),
     );
+    report.stats = Some(read);
     output::emit(&report, &args.report)
 }
 

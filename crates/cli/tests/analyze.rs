@@ -48,6 +48,15 @@ fn analyze_reports_findings_and_exits_by_them() {
     assert!(report["source"]
         .as_str()
         .is_some_and(|s| s.starts_with("analyze:")));
+    // What was read is in the report.
+    let read = &report["stats"]["read"];
+    assert_eq!(read["inputs"], 2);
+    assert!(
+        read["records"].as_u64().is_some_and(|n| n > 19_000),
+        "{read}"
+    );
+    assert_eq!(read["malformed"], 0);
+    assert_eq!(read["from"], "2026-11-20T12:00:00+00:00");
     // Raising the threshold above the scan makes it disappear, from the command
     // line or from `[analyze]` in the config file (where the command line wins).
     let (_, stdout, _) = run(&["analyze", path, "--format", "json", "--scan-ports", "500"]);

@@ -31,6 +31,8 @@ pub struct Outcome {
     pub stats: ReadStats,
     /// Suggested security-group rules, when asked for.
     pub suggestions: Option<Vec<InterfaceRules>>,
+    /// The oldest start and the newest end of the records read (epoch seconds).
+    pub span: Option<(i64, i64)>,
 }
 
 /// Reads every file under `paths` (see [`analyze`]).
@@ -98,6 +100,7 @@ pub fn analyze(
         results,
         stats,
         suggestions,
+        span: analysis.span,
     }
 }
 

@@ -190,6 +190,39 @@ fn render_priorities(out: &mut String, report: &Report, paint: &dyn Fn(&str, Sty
     }
 }
 
+/// What `analyze` read: inputs, records, the time span, the pace.
+fn render_read(out: &mut String, read: &serde_json::Value) {
+    let num = |key: &str| {
+        read.get(key)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
+    let text = |key: &str| {
+        read.get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("-")
+    };
+    let _ = writeln!(
+        out,
+        "\nRead: {} input(s), {} record(s) ({} NODATA, {} SKIPDATA), {} malformed line(s), {} unreadable input(s)",
+        num("inputs"),
+        num("records"),
+        num("nodata"),
+        num("skipdata"),
+        num("malformed"),
+        num("unreadable")
+    );
+    let _ = writeln!(
+        out,
+        "Records from {} to {}; {} ms on {} thread(s), {} records/s",
+        text("from"),
+        text("to"),
+        num("wall_ms"),
+        num("threads"),
+        num("records_per_second")
+    );
+}
+
 /// One line per account when there are several.
 fn render_accounts(out: &mut String, report: &Report) {
     let accounts = &report.summary.by_account;
@@ -270,6 +303,10 @@ fn render_exceptions(out: &mut String, report: &Report, paint: &dyn Fn(&str, Sty
 
 /// The `--stats` section: totals, calls per operation, wall time per region.
 fn render_stats(out: &mut String, stats: &serde_json::Value) {
+    if let Some(read) = stats.get("read") {
+        render_read(out, read);
+        return;
+    }
     let num = |key: &str| {
         stats
             .get(key)
