@@ -126,56 +126,30 @@ pub fn policy_json_with(fix: bool, security_hub: bool) -> String {
     })
 }
 
+/// One Allow statement of `actions` (the first of each pair) on `resource`.
+fn statement(sid: &str, actions: &[(&str, &str)], resource: &str) -> serde_json::Value {
+    let actions: Vec<&str> = actions.iter().map(|(a, _)| *a).collect();
+    serde_json::json!({ "Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource })
+}
+
 /// The policy with the statements `opts` asks for.
 pub fn policy_json_full(opts: &PolicyOptions) -> String {
-    let (fix, security_hub, org_role) = (opts.fix, opts.security_hub, opts.org_role);
-    let actions: Vec<&str> = ACTIONS.iter().map(|(a, _)| *a).collect();
-    let mut statements = vec![serde_json::json!({
-        "Sid": "FlowauditReadOnly",
-        "Effect": "Allow",
-        "Action": actions,
-        "Resource": "*"
-    })];
-    if fix {
-        let writes: Vec<&str> = FIX_ACTIONS.iter().map(|(a, _)| *a).collect();
-        statements.push(serde_json::json!({
-            "Sid": "FlowauditFix",
-            "Effect": "Allow",
-            "Action": writes,
-            "Resource": "*"
-        }));
+    let mut statements = vec![statement("FlowauditReadOnly", ACTIONS, "*")];
+    if opts.fix {
+        statements.push(statement("FlowauditFix", FIX_ACTIONS, "*"));
     }
-    if let Some(role) = org_role {
-        statements.push(serde_json::json!({
-            "Sid": "FlowauditOrganization",
-            "Effect": "Allow",
-            "Action": ["organizations:ListAccounts"],
-            "Resource": "*"
-        }));
-        statements.push(serde_json::json!({
-            "Sid": "FlowauditAssumeMemberRole",
-            "Effect": "Allow",
-            "Action": ["sts:AssumeRole"],
-            "Resource": format!("arn:aws:iam::*:role/{role}")
-        }));
+    if let Some(role) = opts.org_role {
+        let list = [("organizations:ListAccounts", "")];
+        statements.push(statement("FlowauditOrganization", &list, "*"));
+        let assume = [("sts:AssumeRole", "")];
+        let arn = format!("arn:aws:iam::*:role/{role}");
+        statements.push(statement("FlowauditAssumeMemberRole", &assume, &arn));
     }
     if opts.analyze {
-        let reads: Vec<&str> = ANALYZE_ACTIONS.iter().map(|(a, _)| *a).collect();
-        statements.push(serde_json::json!({
-            "Sid": "FlowauditAnalyzeFlowLogs",
-            "Effect": "Allow",
-            "Action": reads,
-            "Resource": "*"
-        }));
+        statements.push(statement("FlowauditAnalyzeFlowLogs", ANALYZE_ACTIONS, "*"));
     }
-    if security_hub {
-        let import: Vec<&str> = SECURITY_HUB_ACTIONS.iter().map(|(a, _)| *a).collect();
-        statements.push(serde_json::json!({
-            "Sid": "FlowauditSecurityHub",
-            "Effect": "Allow",
-            "Action": import,
-            "Resource": "*"
-        }));
+    if opts.security_hub {
+        statements.push(statement("FlowauditSecurityHub", SECURITY_HUB_ACTIONS, "*"));
     }
     let policy = serde_json::json!({
         "Version": "2012-10-17",

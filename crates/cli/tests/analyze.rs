@@ -2,22 +2,10 @@
 
 mod common;
 
-use common::{parse_json, repo_root, run};
+use common::{parse_json, run};
 
 fn generate(dir: &std::path::Path, extra: &[&str]) {
-    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = std::process::Command::new(python)
-        .arg(repo_root().join("tests/flowlogs/generate.py"))
-        .arg(dir)
-        .args(["--records", "20000", "--files", "2"])
-        .args(extra)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::generate_flowlogs(dir, 20_000, 2, extra);
 }
 
 #[test]

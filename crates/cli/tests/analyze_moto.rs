@@ -3,22 +3,11 @@
 
 mod common;
 
-use common::{parse_json, repo_root, results, Moto};
+use common::{parse_json, results, Moto};
 use serde_json::Value;
 
 fn generate(dir: &std::path::Path) {
-    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = std::process::Command::new(python)
-        .arg(repo_root().join("tests/flowlogs/generate.py"))
-        .arg(dir)
-        .args(["--records", "20000", "--files", "4"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::generate_flowlogs(dir, 20_000, 4, &[]);
 }
 
 fn analyze(moto: &Moto, args: &[&str]) -> (i32, Value, String) {

@@ -143,6 +143,50 @@ pub(crate) struct Interface {
     pub skipdata: u64,
 }
 
+/// Totals that fold another thread's totals of the same key into themselves.
+trait Absorb {
+    fn absorb(&mut self, other: Self);
+}
+
+impl Absorb for u64 {
+    fn absorb(&mut self, other: u64) {
+        *self += other;
+    }
+}
+
+impl Absorb for Pair {
+    fn absorb(&mut self, o: Pair) {
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.flows += o.flows;
+        self.bytes += o.bytes;
+    }
+}
+
+impl Absorb for Interface {
+    fn absorb(&mut self, o: Interface) {
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.records += o.records;
+        self.skipdata += o.skipdata;
+    }
+}
+
+/// Folds `theirs` into `mine`, key by key.
+fn absorb_map<K: std::hash::Hash + Eq, V: Absorb>(
+    mine: &mut FxHashMap<K, V>,
+    theirs: FxHashMap<K, V>,
+) {
+    for (k, v) in theirs {
+        match mine.entry(k) {
+            Entry::Occupied(mut o) => o.get_mut().absorb(v),
+            Entry::Vacant(e) => {
+                e.insert(v);
+            }
+        }
+    }
+}
+
 /// Accepted inbound traffic to one service of one interface (for the
 /// security-group suggestions).
 #[derive(Debug, Clone, Default)]
@@ -239,24 +283,17 @@ impl Analysis {
         }
         let skipped = r.log_status == Some(LogStatus::SkipData);
         if let Some(eni) = r.interface_id {
-            let update = |i: &mut Interface| {
-                i.records += 1;
-                i.skipdata += u64::from(skipped);
-                if let (Some(start), Some(end)) = (start, end) {
-                    i.first = i.first.min(start);
-                    i.last = i.last.max(end);
-                }
+            let seen = Interface {
+                first: start.unwrap_or(i64::MAX),
+                last: end.unwrap_or(i64::MIN),
+                records: 1,
+                skipdata: u64::from(skipped),
             };
-            if let Some(i) = self.interfaces.get_mut(eni) {
-                update(i);
-            } else {
-                let mut i = Interface {
-                    first: i64::MAX,
-                    last: i64::MIN,
-                    ..Interface::default()
-                };
-                update(&mut i);
-                self.interfaces.insert(eni.into(), i);
+            match self.interfaces.get_mut(eni) {
+                Some(i) => i.absorb(seen),
+                None => {
+                    self.interfaces.insert(eni.into(), seen);
+                }
             }
         } else if skipped {
             // SKIPDATA without an interface id still means lost records.
@@ -293,22 +330,16 @@ impl Analysis {
             }
             if !rejected && !src_public && !dst_public && self.lateral_ports.contains(port) {
                 if let Some(start) = start {
-                    let bytes = r.bytes.unwrap_or(0);
+                    let seen = Pair {
+                        first: start,
+                        last: start,
+                        flows: 1,
+                        bytes: r.bytes.unwrap_or(0),
+                    };
                     match self.lateral.entry((src, dst, port)) {
-                        Entry::Occupied(mut o) => {
-                            let p = o.get_mut();
-                            p.first = p.first.min(start);
-                            p.last = p.last.max(start);
-                            p.flows += 1;
-                            p.bytes += bytes;
-                        }
+                        Entry::Occupied(mut o) => o.get_mut().absorb(seen),
                         Entry::Vacant(v) => {
-                            v.insert(Pair {
-                                first: start,
-                                last: start,
-                                flows: 1,
-                                bytes,
-                            });
+                            v.insert(seen);
                         }
                     }
                 }
@@ -369,40 +400,12 @@ impl Analysis {
             e.0.absorb(sources, EXPOSURE_SOURCES);
             e.1 += bytes;
         }
-        for (k, v) in other.outbound {
-            *self.outbound.entry(k).or_default() += v;
-        }
-        for (k, v) in other.rejected_by_source {
-            *self.rejected_by_source.entry(k).or_default() += v;
-        }
-        for (k, v) in other.lateral {
-            self.lateral
-                .entry(k)
-                .and_modify(|p| {
-                    p.first = p.first.min(v.first);
-                    p.last = p.last.max(v.last);
-                    p.flows += v.flows;
-                    p.bytes += v.bytes;
-                })
-                .or_insert(v);
-        }
-        for (k, v) in other.interfaces {
-            self.interfaces
-                .entry(k)
-                .and_modify(|i| {
-                    i.first = i.first.min(v.first);
-                    i.last = i.last.max(v.last);
-                    i.records += v.records;
-                    i.skipdata += v.skipdata;
-                })
-                .or_insert(v);
-        }
-        for (k, v) in other.hours {
-            *self.hours.entry(k).or_default() += v;
-        }
-        for (k, v) in other.addresses {
-            *self.addresses.entry(k).or_default() += v;
-        }
+        absorb_map(&mut self.outbound, other.outbound);
+        absorb_map(&mut self.rejected_by_source, other.rejected_by_source);
+        absorb_map(&mut self.lateral, other.lateral);
+        absorb_map(&mut self.interfaces, other.interfaces);
+        absorb_map(&mut self.hours, other.hours);
+        absorb_map(&mut self.addresses, other.addresses);
         if let (Some(mine), Some(theirs)) = (self.services.as_mut(), other.services) {
             for (k, v) in theirs {
                 let s = mine.entry(k).or_default();

@@ -69,6 +69,29 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// A moto server of our own, stopped when dropped.
+/// Runs the seeded flow-log generator (`tests/flowlogs/generate.py`) into `dir`:
+/// `records` records in `files` files, plus `extra` arguments.
+pub fn generate_flowlogs(dir: &Path, records: u32, files: u32, extra: &[&str]) {
+    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(python)
+        .arg(repo_root().join("tests/flowlogs/generate.py"))
+        .arg(dir)
+        .args([
+            "--records",
+            &records.to_string(),
+            "--files",
+            &files.to_string(),
+        ])
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub struct Moto {
     child: Child,
     pub url: String,
