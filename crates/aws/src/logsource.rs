@@ -60,6 +60,55 @@ impl Window {
     }
 }
 
+impl Window {
+    /// The days the window touches, when it has a start (the end defaults to
+    /// now); `None` when it is open at the start or longer than ten years.
+    pub fn days(&self) -> Option<Vec<NaiveDate>> {
+        let start = self.start?.date_naive();
+        let end = self.end.unwrap_or_else(Utc::now);
+        let last = (end - chrono::Duration::seconds(1)).date_naive();
+        let n = (last - start).num_days();
+        if !(0..=3660).contains(&n) {
+            return None;
+        }
+        Some(start.iter_days().take(n as usize + 1).collect())
+    }
+}
+
+/// How many levels of the key hierarchy are walked looking for the date part.
+const MAX_DEPTH: usize = 8;
+
+/// The day folders of a date-layout level: `2026/11/20/` under a folder of
+/// years, `year=2026/month=11/day=20/` under a Hive-compatible one.
+fn day_folder(parent: &str, hive: bool, day: NaiveDate) -> String {
+    use chrono::Datelike;
+    if hive {
+        format!(
+            "{parent}year={:04}/month={:02}/day={:02}/",
+            day.year(),
+            day.month(),
+            day.day()
+        )
+    } else {
+        format!(
+            "{parent}{:04}/{:02}/{:02}/",
+            day.year(),
+            day.month(),
+            day.day()
+        )
+    }
+}
+
+/// Whether a folder name is a year of the date layout, and of which kind.
+fn year_folder(name: &str) -> Option<bool> {
+    let digits = |v: &str| v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit());
+    match name.strip_prefix("year=") {
+        Some(v) if digits(v) => Some(true),
+        None if digits(name) => Some(false),
+        _ => None,
+    }
+}
+
 /// The day in an S3 flow-log key: `…/yyyy/MM/dd/…` (the default layout) or
 /// `…/year=yyyy/month=MM/day=dd/…` (Hive-compatible prefixes).
 pub fn key_day(key: &str) -> Option<NaiveDate> {
@@ -135,30 +184,13 @@ async fn s3_objects(
         },
     };
     let client = s3_client(ctx, &region);
-    let mut pages = client
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(prefix)
-        .into_paginator()
-        .send();
-    let mut keys = Vec::new();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(page) => keys.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|o| o.key())
-                    .filter(|k| !k.ends_with('/'))
-                    .filter(|k| key_day(k).is_none_or(|d| window.has_day(d)))
-                    .map(str::to_string),
-            ),
-            Err(e) => {
-                let reason = format!("s3:ListObjectsV2: {}", reason(&e));
-                let _ = tx.send(Input::Failed { name, reason }).await;
-                return;
-            }
+    let keys = match list_keys(&client, bucket, prefix, window).await {
+        Ok(keys) => keys,
+        Err(reason) => {
+            let _ = tx.send(Input::Failed { name, reason }).await;
+            return;
         }
-    }
+    };
     tracing::info!("{name}: {} object(s) in the window", keys.len());
     let mut objects = futures::stream::iter(keys)
         .map(|key| {
@@ -185,6 +217,101 @@ async fn s3_objects(
             return;
         }
     }
+}
+
+/// The keys under `prefix` in the window. With a start, the key hierarchy is
+/// walked folder by folder (`Delimiter=/`) down to the year level of the date
+/// layout, and only the day folders of the window are listed: the calls grow
+/// with the accounts, regions and days read, not with the objects the bucket
+/// holds. Without a start, everything under the prefix is listed.
+async fn list_keys(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    window: Window,
+) -> Result<Vec<String>, String> {
+    let in_window = |k: &&str| !k.ends_with('/') && key_day(k).is_none_or(|d| window.has_day(d));
+    let Some(days) = window.days() else {
+        return list_all_keys(client, bucket, prefix, &in_window).await;
+    };
+    let mut keys = Vec::new();
+    let mut folders = Vec::new();
+    let mut frontier = vec![prefix.to_string()];
+    for _ in 0..MAX_DEPTH {
+        let mut next = Vec::new();
+        for folder in frontier {
+            let mut pages = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(&folder)
+                .delimiter("/")
+                .into_paginator()
+                .send();
+            let mut years_seen = [false; 2];
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| format!("s3:ListObjectsV2: {}", reason(&e)))?;
+                keys.extend(
+                    page.contents()
+                        .iter()
+                        .filter_map(|o| o.key())
+                        .filter(in_window)
+                        .map(str::to_string),
+                );
+                for child in page.common_prefixes().iter().filter_map(|p| p.prefix()) {
+                    let name = child
+                        .strip_prefix(folder.as_str())
+                        .unwrap_or(child)
+                        .trim_end_matches('/');
+                    match year_folder(name) {
+                        Some(hive) => years_seen[usize::from(hive)] = true,
+                        None => next.push(child.to_string()),
+                    }
+                }
+            }
+            for (hive, seen) in [(false, years_seen[0]), (true, years_seen[1])] {
+                if seen {
+                    folders.extend(days.iter().map(|d| day_folder(&folder, hive, *d)));
+                }
+            }
+        }
+        frontier = next;
+        if frontier.is_empty() {
+            break;
+        }
+    }
+    // Deeper than the walk goes: list what is left whole.
+    folders.extend(frontier);
+    for folder in folders {
+        keys.extend(list_all_keys(client, bucket, &folder, &in_window).await?);
+    }
+    Ok(keys)
+}
+
+/// Every key under `prefix` that `keep` keeps (no delimiter).
+async fn list_all_keys(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    keep: &(dyn Fn(&&str) -> bool + Sync),
+) -> Result<Vec<String>, String> {
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send();
+    let mut keys = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| format!("s3:ListObjectsV2: {}", reason(&e)))?;
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .filter(|k| keep(k))
+                .map(str::to_string),
+        );
+    }
+    Ok(keys)
 }
 
 /// The field names of the flow log that delivers to `group`, as a header line,
@@ -302,5 +429,18 @@ mod tests {
             })
         );
         assert!(Remote::parse_s3("s3:///x").is_err());
+        assert_eq!(w.days().map(|d| d.len()), Some(2));
+        assert_eq!(Window::default().days(), None);
+    }
+
+    #[test]
+    fn day_folders_of_both_layouts() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap_or_default();
+        assert_eq!(day_folder("a/", false, day), "a/2026/01/02/");
+        assert_eq!(day_folder("a/", true, day), "a/year=2026/month=01/day=02/");
+        assert_eq!(year_folder("2026"), Some(false));
+        assert_eq!(year_folder("year=2026"), Some(true));
+        assert_eq!(year_folder("eu-west-1"), None);
+        assert_eq!(year_folder("123456789012"), None);
     }
 }

@@ -57,6 +57,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     remotes.extend(args.log_group.iter().cloned().map(Remote::LogGroup));
     let files = flowaudit_flowlogs::read::files(&locals).map_err(anyhow::Error::msg)?;
     let local = files.into_iter().map(Input::Path);
+    let mut api_calls = None;
     let outcome = if remotes.is_empty() {
         flowaudit_flowlogs::analyze(local, format.as_ref(), &thresholds, threads, suggest)
     } else {
@@ -64,6 +65,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         let opts = args.conn.options(&args.report.settings())?;
         let region = opts.regions.as_ref().and_then(|r| r.first().cloned());
         let (ctx, _) = rt.block_on(flowaudit_aws::connect(opts))?;
+        let calls = ctx.stats.clone();
         let window = Window {
             start: args.start,
             end: args.end,
@@ -83,6 +85,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         );
         rt.block_on(fetcher)
             .context("the download of the flow logs failed")?;
+        api_calls = Some(calls.snapshot(began.elapsed()).calls);
         outcome
     };
     write_suggestions(&args, &outcome)?;
@@ -114,6 +117,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         "threads": threads,
         "wall_ms": wall.as_millis() as u64,
         "records_per_second": (stats.records as f64 / wall.as_secs_f64().max(1e-6)).round() as u64,
+        "api_calls": api_calls,
     }});
     let mut report = flowaudit_core::build_results_report(
         outcome.results,

@@ -68,6 +68,13 @@ fn analyze_reads_s3_prefixes_and_log_groups_within_the_window() {
         );
     }
     assert!(!got.iter().any(|(_, r)| r == "203.0.113.99"), "{got:?}");
+    // Only the day folders of the window were listed and fetched: one listing
+    // per folder level down to the years (the prefix, flows/, AWSLogs/, the
+    // account, vpcflowlogs/, the region) and one per day; the object of the
+    // 25th was never fetched.
+    let calls = &report["stats"]["read"]["api_calls"];
+    assert_eq!(calls["S3:ListObjectsV2"]["calls"], 8, "{calls}");
+    assert_eq!(calls["S3:GetObject"]["calls"], 6, "{calls}");
     // The object that is not gzip is an ERROR naming it, not a silent gap.
     let broken = results(&report)
         .iter()
