@@ -57,9 +57,19 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     remotes.extend(args.log_group.iter().cloned().map(Remote::LogGroup));
     let files = flowaudit_flowlogs::read::files(&locals).map_err(anyhow::Error::msg)?;
     let local = files.into_iter().map(Input::Path);
+    let options = flowaudit_flowlogs::Options {
+        format,
+        thresholds,
+        threads,
+        suggest,
+        window: (
+            args.start.map(|t| t.timestamp()),
+            args.end.map(|t| t.timestamp()),
+        ),
+    };
     let mut api_calls = None;
     let outcome = if remotes.is_empty() {
-        flowaudit_flowlogs::analyze(local, format.as_ref(), &thresholds, threads, suggest)
+        flowaudit_flowlogs::analyze(local, &options)
     } else {
         let rt = runtime()?;
         let opts = args.conn.options(&args.report.settings())?;
@@ -76,13 +86,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
             ctx, region, remotes, window, tx,
         ));
         let remote = std::iter::from_fn(move || rx.blocking_recv());
-        let outcome = flowaudit_flowlogs::analyze(
-            local.chain(remote),
-            format.as_ref(),
-            &thresholds,
-            threads,
-            suggest,
-        );
+        let outcome = flowaudit_flowlogs::analyze(local.chain(remote), &options);
         rt.block_on(fetcher)
             .context("the download of the flow logs failed")?;
         api_calls = Some(calls.snapshot(began.elapsed()).calls);
@@ -111,6 +115,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         "nodata": stats.nodata,
         "skipdata": stats.skipdata,
         "malformed": stats.malformed,
+        "outside_window": stats.outside_window,
         "unreadable": stats.unreadable.len(),
         "from": outcome.span.and_then(|(a, _)| time(a)),
         "to": outcome.span.and_then(|(_, b)| time(b)),

@@ -228,6 +228,8 @@ pub struct Analysis {
     /// Records per clock hour (by start).
     pub(crate) hours: FxHashMap<i64, u64>,
     pub records: u64,
+    /// Records read but outside the time window asked for.
+    pub outside_window: u64,
     exposed_ports: PortMask,
     lateral_ports: PortMask,
 }
@@ -381,7 +383,11 @@ impl Analysis {
 
     /// Merges another thread's totals into this one.
     pub fn merge(&mut self, other: Analysis) {
-        if self.records == 0 && self.span.is_none() && self.interfaces.is_empty() {
+        if self.records == 0
+            && self.outside_window == 0
+            && self.span.is_none()
+            && self.interfaces.is_empty()
+        {
             // Nothing here yet (the first thread's totals): take them whole.
             *self = other;
             return;
@@ -389,6 +395,7 @@ impl Analysis {
         let cap = self.cap.max(other.cap);
         self.cap = cap;
         self.records += other.records;
+        self.outside_window += other.outside_window;
         for (k, v) in other.scans {
             self.scans.entry(k).or_default().absorb(v, cap);
         }

@@ -35,41 +35,62 @@ pub struct Outcome {
     pub span: Option<(i64, i64)>,
 }
 
-/// Reads every file under `paths` (see [`analyze`]).
-pub fn analyze_paths(
-    paths: &[PathBuf],
-    format: Option<&Format>,
-    thresholds: &Thresholds,
-    threads: usize,
-    suggest: bool,
-) -> Result<Outcome, String> {
-    let files = read::files(paths)?;
-    Ok(analyze(
-        files.into_iter().map(Input::Path),
-        format,
-        thresholds,
-        threads,
-        suggest,
-    ))
+/// How to analyse.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The format of inputs without a header line (default: the version-2
+    /// default format).
+    pub format: Option<Format>,
+    pub thresholds: Thresholds,
+    /// Inputs read at once.
+    pub threads: usize,
+    /// Also derive security-group suggestions.
+    pub suggest: bool,
+    /// Only records that start in `[from, to)` (epoch seconds); the others are
+    /// counted as outside the window.
+    pub window: (Option<i64>, Option<i64>),
 }
 
-/// Reads `inputs` on `threads` threads and returns the findings and what was
-/// read; with `suggest`, also the security-group suggestions.
-pub fn analyze(
-    inputs: impl Iterator<Item = Input> + Send,
-    format: Option<&Format>,
-    thresholds: &Thresholds,
-    threads: usize,
-    suggest: bool,
-) -> Outcome {
-    let (analysis, stats) = read::read_parallel(
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            format: None,
+            thresholds: Thresholds::default(),
+            threads: 2,
+            suggest: false,
+            window: (None, None),
+        }
+    }
+}
+
+/// Reads every file under `paths` (see [`analyze`]).
+pub fn analyze_paths(paths: &[PathBuf], options: &Options) -> Result<Outcome, String> {
+    let files = read::files(paths)?;
+    Ok(analyze(files.into_iter().map(Input::Path), options))
+}
+
+/// Reads `inputs` on `options.threads` threads and returns the findings and
+/// what was read; with `options.suggest`, also the security-group suggestions.
+pub fn analyze(inputs: impl Iterator<Item = Input> + Send, options: &Options) -> Outcome {
+    let thresholds = &options.thresholds;
+    let (from, to) = options.window;
+    let (analysis, mut stats) = read::read_parallel(
         inputs,
-        format,
-        threads,
-        || Analysis::new(thresholds, suggest),
-        Analysis::add,
+        options.format.as_ref(),
+        options.threads,
+        || Analysis::new(thresholds, options.suggest),
+        |a: &mut Analysis, r: &record::Record| {
+            let t = r.start.or(r.end);
+            let inside = t.is_none_or(|t| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e));
+            if inside {
+                a.add(r);
+            } else {
+                a.outside_window += 1;
+            }
+        },
         Analysis::merge,
     );
+    stats.outside_window = analysis.outside_window;
     let mut results = analysis.findings(thresholds);
     let mut per_file: BTreeMap<&str, Vec<&read::Malformed>> = BTreeMap::new();
     for m in &stats.examples {
@@ -95,7 +116,7 @@ pub fn analyze(
     for (file, why) in &stats.unreadable {
         results.push(input_error(file, 1, format!("could not be read: {why}")));
     }
-    let suggestions = suggest.then(|| analysis.suggestions());
+    let suggestions = options.suggest.then(|| analysis.suggestions());
     Outcome {
         results,
         stats,

@@ -30,6 +30,8 @@ pub struct ReadStats {
     pub nodata: u64,
     pub skipdata: u64,
     pub malformed: u64,
+    /// Records outside the time window asked for (read, then left out).
+    pub outside_window: u64,
     pub examples: Vec<Malformed>,
     /// Files that could not be opened or decompressed: (file, reason).
     pub unreadable: Vec<(String, String)>,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use flowaudit_core::report::Status;
-use flowaudit_flowlogs::{analyze_paths, Format, Outcome, Thresholds};
+use flowaudit_flowlogs::{analyze_paths, Format, Options, Outcome};
 use serde_json::Value;
 
 fn generate(dir: &Path, extra: &[&str]) -> Value {
@@ -30,14 +30,12 @@ fn generate(dir: &Path, extra: &[&str]) -> Value {
 }
 
 fn run(dir: &Path, format: Option<&Format>, suggest: bool) -> Outcome {
-    analyze_paths(
-        &[dir.to_path_buf()],
-        format,
-        &Thresholds::default(),
-        2,
+    let options = Options {
+        format: format.cloned(),
         suggest,
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
+        ..Options::default()
+    };
+    analyze_paths(&[dir.to_path_buf()], &options).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn found(dir: &Path) -> Vec<(String, String, Status)> {
@@ -127,9 +125,7 @@ fn plain_text_without_header_in_a_given_format() {
     std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
     let format = Format::parse("${interface-id} ${srcaddr} ${dstaddr} ${dstport} ${action}")
         .unwrap_or_else(|e| panic!("{e}"));
-    let Outcome { results, stats, .. } =
-        analyze_paths(&[file], Some(&format), &Thresholds::default(), 1, false)
-            .unwrap_or_else(|e| panic!("{e}"));
+    let Outcome { results, stats, .. } = run(&file, Some(&format), false);
     assert_eq!(stats.records, 40);
     assert!(results
         .iter()
@@ -249,4 +245,30 @@ fn damaged_parquet_files_are_reported_not_a_panic() {
     assert!(results
         .iter()
         .all(|r| r.check_id == "flowlog-input" && r.status == Status::Error));
+}
+
+#[test]
+fn a_time_window_leaves_the_other_records_out() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(dir.path(), &[]);
+    // The first day only (2026-11-20 12:00 to 2026-11-21 00:00 UTC): no lateral
+    // movement and no delivery gap, both planted on the second day.
+    let options = Options {
+        window: (None, Some(1_795_219_200)),
+        ..Options::default()
+    };
+    let outcome =
+        analyze_paths(&[dir.path().to_path_buf()], &options).unwrap_or_else(|e| panic!("{e}"));
+    let checks: Vec<&str> = outcome
+        .results
+        .iter()
+        .map(|r| r.check_id.as_str())
+        .collect();
+    assert!(checks.contains(&"flowlog-port-scan"), "{checks:?}");
+    assert!(!checks.contains(&"flowlog-lateral-movement"), "{checks:?}");
+    assert!(!checks.contains(&"flowlog-delivery-gap"), "{checks:?}");
+    assert!(outcome.stats.outside_window > 30_000, "{:?}", outcome.stats);
+    assert!(outcome
+        .span
+        .is_some_and(|(_, end)| end <= 1_795_219_200 + 60));
 }

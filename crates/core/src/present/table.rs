@@ -212,6 +212,13 @@ fn render_read(out: &mut String, read: &serde_json::Value) {
         num("malformed"),
         num("unreadable")
     );
+    if num("outside_window") > 0 {
+        let _ = writeln!(
+            out,
+            "{} record(s) outside the time window left out",
+            num("outside_window")
+        );
+    }
     let _ = writeln!(
         out,
         "Records from {} to {}; {} ms on {} thread(s), {} records/s",
