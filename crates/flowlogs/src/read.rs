@@ -181,13 +181,20 @@ pub fn read_input(
         }
         return stats;
     }
-    let mut buf = Vec::with_capacity(512);
+    // Lines are taken straight from the reader's buffer; only a line that
+    // spans two buffers is copied (into `carry`).
+    let mut carry: Vec<u8> = Vec::new();
     let mut i = 0;
+    let mut text = |lines: &mut Lines, bytes: &[u8], i: &mut usize| {
+        match std::str::from_utf8(bytes) {
+            Ok(line) => lines.line(*i, line, sink),
+            Err(_) => lines.malformed(*i, "the line is not UTF-8 text".into()),
+        }
+        *i += 1;
+    };
     loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
             Err(e) => {
                 lines
                     .stats
@@ -195,12 +202,28 @@ pub fn read_input(
                     .push((name.clone(), format!("line {}: {e}", i + 1)));
                 break;
             }
+        };
+        if chunk.is_empty() {
+            if !carry.is_empty() {
+                text(&mut lines, &carry, &mut i);
+            }
+            break;
         }
-        match std::str::from_utf8(&buf) {
-            Ok(line) => lines.line(i, line, sink),
-            Err(_) => lines.malformed(i, "the line is not UTF-8 text".into()),
+        let mut used = 0;
+        while let Some(at) = memchr::memchr(b'\n', &chunk[used..]) {
+            let end = used + at;
+            if carry.is_empty() {
+                text(&mut lines, &chunk[used..end], &mut i);
+            } else {
+                carry.extend_from_slice(&chunk[used..end]);
+                text(&mut lines, &carry, &mut i);
+                carry.clear();
+            }
+            used = end + 1;
         }
-        i += 1;
+        carry.extend_from_slice(&chunk[used..]);
+        let n = chunk.len();
+        reader.consume(n);
     }
     stats
 }
@@ -355,4 +378,51 @@ pub fn read_parallel<A: Send>(
         .examples
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     (acc, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(data: &[u8]) -> ReadStats {
+        let input = Input::Bytes {
+            name: "t".into(),
+            data: data.to_vec(),
+        };
+        read_input(input, None, &mut |_| {})
+    }
+
+    #[test]
+    fn last_line_without_newline_crlf_and_non_utf8() {
+        let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+        let rec = "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1795176000 1795176060 ACCEPT OK";
+        let stats = count(format!("{header}\r\n{rec}\r\n{rec}").as_bytes());
+        assert_eq!((stats.records, stats.malformed), (2, 0), "{stats:?}");
+        let mut bad = format!("{header}\n{rec}\n").into_bytes();
+        bad.extend_from_slice(b"2 1 eni-\xff\n");
+        let stats = count(&bad);
+        assert_eq!((stats.records, stats.malformed), (1, 1), "{stats:?}");
+        assert_eq!(stats.examples[0].line, 3);
+        assert!(stats.examples[0].reason.contains("UTF-8"));
+    }
+
+    #[test]
+    fn lines_across_buffer_boundaries_in_gzip() {
+        use std::io::Write;
+        let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+        let mut text = String::from(header);
+        for i in 0..20_000 {
+            text.push_str(&format!(
+                "2 123456789012 eni-{i:05} 10.0.{}.{} 203.0.113.9 443 51234 6 10 8400 1795176000 1795176060 ACCEPT OK\n",
+                i / 250,
+                i % 250
+            ));
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let data = gz.finish().unwrap_or_else(|e| panic!("{e}"));
+        let stats = count(&data);
+        assert_eq!((stats.records, stats.malformed), (20_000, 0), "{stats:?}");
+    }
 }
