@@ -59,10 +59,12 @@ thread_local! {
     static IN_READER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Reads every row of a Parquet input. The Parquet reader panics on some
-/// damaged files (fuzzing found two with parquet 57.3.2: an `unwrap` on `None`
-/// and a capacity overflow while decoding a footer); that is caught here and
-/// the file reported as unreadable, like any other bad file.
+/// Reads every row of a Parquet input. Fuzzing found four damaged footers that
+/// parquet 57.3.2 panicked on (an `unwrap` on `None`, a capacity overflow) or
+/// that made it allocate hundreds of GB and abort the process; 60.1.0 rejects
+/// all four with an error (they are fixtures in `tests/flowlogs/damaged/`). A
+/// panic that may remain is caught here and the file reported as unreadable,
+/// like any other bad file.
 pub(crate) fn rows(input: Input, each: &mut dyn FnMut(Row)) -> Result<(), String> {
     IN_READER.with(|f| f.set(true));
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_rows(input, each)));
@@ -93,11 +95,10 @@ fn read_rows(input: Input, each: &mut dyn FnMut(Row)) -> Result<(), String> {
     let reader: Box<dyn FileReader> = match input {
         Input::Path(p) => {
             let file = std::fs::File::open(&p).map_err(|e| e.to_string())?;
-            Box::new(SerializedFileReader::new(file).map_err(|e| format!("Parquet: {e}"))?)
+            Box::new(SerializedFileReader::new(file).map_err(|e| e.to_string())?)
         }
         Input::Bytes { data, .. } => Box::new(
-            SerializedFileReader::new(bytes::Bytes::from(data))
-                .map_err(|e| format!("Parquet: {e}"))?,
+            SerializedFileReader::new(bytes::Bytes::from(data)).map_err(|e| e.to_string())?,
         ),
         Input::Failed { reason, .. } => return Err(reason),
     };
@@ -111,9 +112,7 @@ fn read_rows(input: Input, each: &mut dyn FnMut(Row)) -> Result<(), String> {
         .collect();
     each(Row::Columns(names));
     let mut text = String::with_capacity(256);
-    let rows = reader
-        .get_row_iter(None)
-        .map_err(|e| format!("Parquet: {e}"))?;
+    let rows = reader.get_row_iter(None).map_err(|e| e.to_string())?;
     for (i, row) in rows.enumerate() {
         let row = row.map_err(|e| format!("Parquet row {}: {e}", i + 1))?;
         text.clear();

@@ -229,19 +229,20 @@ fn security_group_suggestions_cover_what_servers_accepted() {
 
 #[test]
 fn damaged_parquet_files_are_reported_not_a_panic() {
-    // Found by fuzzing: the Parquet reader panics on these footers.
+    // Found by fuzzing: with parquet 57.3.2 two of these panicked and two made
+    // the reader allocate hundreds of GB (one aborted the process).
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/flowlogs/damaged");
     flowaudit_flowlogs::quiet_reader_panics();
     let Outcome { results, stats, .. } = run(&dir, None, false);
-    assert_eq!(stats.unreadable.len(), 2, "{stats:?}");
+    assert_eq!(stats.unreadable.len(), 4, "{stats:?}");
     assert!(
         stats
             .unreadable
             .iter()
-            .all(|(_, why)| why.contains("damaged")),
+            .all(|(_, why)| why.contains("Parquet") || why.contains("damaged")),
         "{stats:?}"
     );
-    assert_eq!(results.len(), 2);
+    assert_eq!(results.len(), 4);
     assert!(results
         .iter()
         .all(|r| r.check_id == "flowlog-input" && r.status == Status::Error));
