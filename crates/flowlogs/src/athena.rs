@@ -13,6 +13,7 @@ const PRIVATE: &str = r"^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.|100\.(6[4
 pub fn export(location: &str, table: &str, t: &Thresholds) -> String {
     let base = location.trim_end_matches('/');
     let ports: Vec<String> = t.exposed_ports.iter().map(u16::to_string).collect();
+    let lateral: Vec<String> = t.lateral_ports.iter().map(u16::to_string).collect();
     let public = |col: &str| format!("NOT regexp_like({col}, '{PRIVATE}')");
     let private = |col: &str| format!("regexp_like({col}, '{PRIVATE}')");
     let src_public_any = format!("bool_or({})", public("srcaddr"));
@@ -65,11 +66,11 @@ WHERE account = '<ACCOUNT>' AND region = '<REGION>' AND day BETWEEN '<FROM yyyy/
 GROUP BY dstaddr, dstport;
 
 -- flowlog-exfiltration (T1048): >= {exfil_mib} MiB from one internal host to the internet in one hour
-SELECT srcaddr, floor(`start` / 3600) * 3600 AS hour_start, sum(bytes) AS bytes
+SELECT srcaddr, floor("start" / 3600) * 3600 AS hour_start, sum(bytes) AS bytes
 FROM {table}
 WHERE account = '<ACCOUNT>' AND region = '<REGION>' AND day BETWEEN '<FROM yyyy/MM/dd>' AND '<TO yyyy/MM/dd>'
   AND action = 'ACCEPT' AND {src_private} AND {dst_public}
-GROUP BY srcaddr, floor(`start` / 3600) * 3600
+GROUP BY srcaddr, floor("start" / 3600) * 3600
 HAVING sum(bytes) >= {exfil_bytes};
 
 -- flowlog-rejected-hotspot (T1595): top sources of rejected flows
@@ -82,12 +83,57 @@ HAVING count(*) >= {hotspot}
 ORDER BY rejected DESC
 LIMIT {top};
 
+-- flowlog-lateral-movement (T1021): internal pairs on remote-access ports first seen after the baseline (the first {baseline} h of the range)
+WITH pairs AS (
+  SELECT srcaddr, dstaddr, dstport, min("start") AS first_seen, max("start") AS last_seen,
+         count(*) AS flows, sum(bytes) AS bytes
+  FROM {table}
+  WHERE account = '<ACCOUNT>' AND region = '<REGION>' AND day BETWEEN '<FROM yyyy/MM/dd>' AND '<TO yyyy/MM/dd>'
+    AND action = 'ACCEPT' AND dstport IN ({lateral_ports}) AND {src_private} AND {dst_private}
+  GROUP BY srcaddr, dstaddr, dstport
+), bounds AS (
+  SELECT min("start") AS oldest
+  FROM {table}
+  WHERE account = '<ACCOUNT>' AND region = '<REGION>' AND day BETWEEN '<FROM yyyy/MM/dd>' AND '<TO yyyy/MM/dd>'
+)
+SELECT p.* FROM pairs p CROSS JOIN bounds b
+WHERE p.first_seen >= b.oldest + {baseline} * 3600
+ORDER BY p.srcaddr, p.first_seen;
+
 -- flowlog-skipdata: records lost
 SELECT interface_id, count(*) AS skipdata
 FROM {table}
 WHERE account = '<ACCOUNT>' AND region = '<REGION>' AND day BETWEEN '<FROM yyyy/MM/dd>' AND '<TO yyyy/MM/dd>'
   AND log_status = 'SKIPDATA'
 GROUP BY interface_id;
+
+-- flowlog-interface-silent: interfaces whose records stop >= {silent} h (and 20 of their own intervals) before the newest record
+WITH interfaces AS (
+  SELECT interface_id, min("start") AS first_seen, max("end") AS last_seen, count(*) AS records
+  FROM {table}
+  WHERE account = '<ACCOUNT>' AND region = '<REGION>' AND day BETWEEN '<FROM yyyy/MM/dd>' AND '<TO yyyy/MM/dd>'
+  GROUP BY interface_id
+), newest AS (
+  SELECT max("end") AS newest
+  FROM {table}
+  WHERE account = '<ACCOUNT>' AND region = '<REGION>' AND day BETWEEN '<FROM yyyy/MM/dd>' AND '<TO yyyy/MM/dd>'
+)
+SELECT i.*, n.newest - i.last_seen AS silent_seconds FROM interfaces i CROSS JOIN newest n
+WHERE i.records >= 10
+  AND n.newest - i.last_seen >= greatest({silent} * 3600, 20 * (i.last_seen - i.first_seen) / (i.records - 1));
+
+-- flowlog-delivery-gap: >= {gap} clock hour(s) without a single record inside the range
+WITH hours AS (
+  SELECT DISTINCT floor("start" / 3600) AS h
+  FROM {table}
+  WHERE account = '<ACCOUNT>' AND region = '<REGION>' AND day BETWEEN '<FROM yyyy/MM/dd>' AND '<TO yyyy/MM/dd>'
+), ordered AS (
+  SELECT h, lead(h) OVER (ORDER BY h) AS next_h FROM hours
+)
+SELECT from_unixtime((h + 1) * 3600) AS gap_from, from_unixtime(next_h * 3600) AS gap_to,
+       next_h - h - 1 AS empty_hours
+FROM ordered
+WHERE next_h - h - 1 >= {gap};
 "#,
         scan_ports = t.scan_ports,
         share = t.scan_reject_share * 100.0,
@@ -98,6 +144,10 @@ GROUP BY interface_id;
         hotspot = t.hotspot_min_rejected,
         top = t.top_rejected,
         ports = ports.join(", "),
+        lateral_ports = lateral.join(", "),
+        baseline = t.lateral_baseline_hours,
+        silent = t.silent_hours,
+        gap = t.gap_hours,
         src_public = public("srcaddr"),
         src_public_any = src_public_any,
         dst_public = public("dstaddr"),
@@ -121,10 +171,24 @@ mod tests {
         assert!(sql.contains("'storage.location.template' = 's3://acme-flow-logs/vpc/AWSLogs/${account}/vpcflowlogs/${region}/${day}'"));
         assert!(sql.contains("HAVING count(DISTINCT dstport) >= 31"));
         assert!(sql.contains("dstport IN (22, 3389"));
-        assert_eq!(
-            sql.matches("FROM flows").count(),
-            6,
-            "one query per detection"
-        );
+        for check in [
+            "port-scan",
+            "host-sweep",
+            "exposed-admin-port",
+            "exfiltration",
+            "rejected-hotspot",
+            "lateral-movement",
+            "skipdata",
+            "interface-silent",
+            "delivery-gap",
+        ] {
+            assert_eq!(
+                sql.matches(&format!("-- flowlog-{check}")).count(),
+                1,
+                "one query per detection: {check}"
+            );
+        }
+        assert!(sql.contains("dstport IN (22, 23, 135"), "lateral ports");
+        assert!(!sql.contains("`start` /"), "Athena DML quotes with \"");
     }
 }
