@@ -11,7 +11,7 @@ use flowaudit_flowlogs::{Format, Input, Outcome};
 
 use crate::args::AnalyzeArgs;
 use crate::output;
-use crate::scan::runtime;
+use crate::scan::{runtime, valid_region};
 
 pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     // A damaged Parquet file is an ERROR result, not a panic message.
@@ -72,8 +72,11 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         flowaudit_flowlogs::analyze(local, &options)
     } else {
         let rt = runtime()?;
-        let opts = args.conn.options(&args.report.settings())?;
-        let region = opts.regions.as_ref().and_then(|r| r.first().cloned());
+        if let Some(bad) = args.region.as_deref().filter(|r| !valid_region(r)) {
+            anyhow::bail!("--region: `{bad}` is not a region name (like eu-west-1)");
+        }
+        let region = args.region.clone();
+        let opts = args.aws.options();
         let (ctx, _) = rt.block_on(flowaudit_aws::connect(opts))?;
         let calls = ctx.stats.clone();
         let window = Window {

@@ -66,9 +66,12 @@ pub enum Command {
     /// CDK output) before deployment: every VPC declared gets its flow logging
     /// checked, with the file, line and column of each result.
     Iac(IacArgs),
-    /// Read VPC flow-log records (files and folders of S3 deliveries, gzip or
-    /// plain text) and report port scans, host sweeps, exposed admin ports,
-    /// possible exfiltration, rejected-traffic hot spots and lost records.
+    /// Read VPC flow logs (local files and folders, s3:// prefixes, CloudWatch
+    /// Logs groups; text, gzip, Parquet, CloudWatch JSON) and report port scans,
+    /// host sweeps, exposed admin ports, lateral movement, possible
+    /// exfiltration, rejected-traffic hot spots and logging health; optionally
+    /// suggest least-privilege security-group rules or print the same questions
+    /// as Athena SQL.
     Analyze(Box<AnalyzeArgs>),
     /// List the runs recorded in the history, newest first, with their counts.
     History(crate::history::HistoryCmdArgs),
@@ -194,8 +197,12 @@ pub struct AnalyzeArgs {
     /// Read up to this time (exclusive): RFC 3339, or a date (that day included).
     #[arg(long, value_name = "TIME", value_parser = parse_time_end)]
     pub end: Option<chrono::DateTime<chrono::Utc>>,
+    /// The region of the bucket or log group (default: the bucket's own region,
+    /// from GetBucketLocation; for a log group, the configured region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
     #[command(flatten)]
-    pub conn: crate::scan::ConnArgs,
+    pub aws: crate::scan::AwsArgs,
     /// Print the Athena table DDL (partition projection on the S3 layout) for
     /// flow logs under this location, and each detection as SQL; read nothing.
     #[arg(long, value_name = "S3_URL", conflicts_with_all = ["paths", "log_group"])]
@@ -309,7 +316,7 @@ impl AnalyzeArgs {
         );
         set(m, "silent_hours", &mut self.silent_hours, &a.silent_hours);
         set(m, "gap_hours", &mut self.gap_hours, &a.gap_hours);
-        self.conn.apply_config(m, c);
+        self.aws.apply_config(m, c);
         self.more = AnalyzeMore {
             scan_reject_share: a.scan_reject_share,
             exposed_ports: a.exposed_ports.clone(),

@@ -16,13 +16,13 @@ use crate::config::{set, set_opt, Config};
 use crate::history::HistoryArgs;
 use crate::output;
 
-/// How to reach AWS: credentials, endpoints, regions, limits.
+/// How to reach AWS: credentials, endpoints, timeouts, retries.
 #[derive(Debug, Clone, Args)]
-pub struct ConnArgs {
+pub struct AwsArgs {
     /// Named profile from the shared AWS config and credentials files.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Assume this IAM role before scanning.
+    /// Assume this IAM role first.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
     /// External id for --role-arn (with `scan --org`: for the role in each member).
@@ -35,18 +35,6 @@ pub struct ConnArgs {
     /// Override the endpoint of one region, as REGION=URL; may be repeated.
     #[arg(long, value_name = "REGION=URL", value_parser = parse_region_endpoint)]
     pub endpoint_url_region: Vec<(String, String)>,
-    /// Regions to scan: a comma-separated list, or `all` for every region enabled
-    /// for the account (the default).
-    #[arg(
-        long,
-        value_name = "LIST",
-        value_delimiter = ',',
-        visible_alias = "region"
-    )]
-    pub regions: Vec<String>,
-    /// Regions read at once.
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
     /// Timeout of one attempt of one AWS call, in seconds.
     #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub call_timeout: u64,
@@ -54,13 +42,9 @@ pub struct ConnArgs {
     /// retried with backoff).
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10))]
     pub max_attempts: u32,
-    /// Page size of list calls (default: each service's maximum). Small values are
-    /// for testing pagination.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(5..=1000))]
-    pub page_size: Option<i32>,
 }
 
-impl ConnArgs {
+impl AwsArgs {
     /// Takes the `[scan]` connection keys of the config file where the command
     /// line left them unset.
     pub fn apply_config(&mut self, m: &clap::ArgMatches, c: &Config) {
@@ -79,10 +63,56 @@ impl ConnArgs {
             &mut self.endpoint_url_region,
             &endpoints,
         );
-        set(m, "regions", &mut self.regions, &s.regions);
-        set(m, "concurrency", &mut self.concurrency, &s.concurrency);
         set(m, "call_timeout", &mut self.call_timeout, &s.call_timeout);
         set(m, "max_attempts", &mut self.max_attempts, &s.max_attempts);
+    }
+
+    /// Connection options (every region; no scan limits).
+    pub fn options(&self) -> ScanOptions {
+        ScanOptions {
+            profile: self.profile.clone(),
+            role_arn: self.role_arn.clone(),
+            external_id: self.external_id.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            region_endpoints: self.endpoint_url_region.clone(),
+            call_timeout: Duration::from_secs(self.call_timeout),
+            max_attempts: self.max_attempts,
+            ..ScanOptions::default()
+        }
+    }
+}
+
+/// How to reach AWS, and which regions to read how fast.
+#[derive(Debug, Clone, Args)]
+pub struct ConnArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Regions to scan: a comma-separated list, or `all` for every region enabled
+    /// for the account (the default).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        visible_alias = "region"
+    )]
+    pub regions: Vec<String>,
+    /// Regions read at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Page size of list calls (default: each service's maximum). Small values are
+    /// for testing pagination.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(5..=1000))]
+    pub page_size: Option<i32>,
+}
+
+impl ConnArgs {
+    /// Takes the `[scan]` connection keys of the config file where the command
+    /// line left them unset.
+    pub fn apply_config(&mut self, m: &clap::ArgMatches, c: &Config) {
+        self.aws.apply_config(m, c);
+        let s = &c.scan;
+        set(m, "regions", &mut self.regions, &s.regions);
+        set(m, "concurrency", &mut self.concurrency, &s.concurrency);
         set_opt(m, "page_size", &mut self.page_size, &s.page_size);
     }
 
@@ -103,18 +133,11 @@ impl ConnArgs {
         };
         let lookback_days = settings.max_delivery_age_hours.div_ceil(24) + 1;
         Ok(ScanOptions {
-            profile: self.profile.clone(),
-            role_arn: self.role_arn.clone(),
-            external_id: self.external_id.clone(),
-            endpoint_url: self.endpoint_url.clone(),
-            region_endpoints: self.endpoint_url_region.clone(),
             regions,
             concurrency: usize::from(self.concurrency),
             page_size: self.page_size,
-            call_timeout: Duration::from_secs(self.call_timeout),
-            max_attempts: self.max_attempts,
             delivery_lookback_days: lookback_days.min(7),
-            ..ScanOptions::default()
+            ..self.aws.options()
         })
     }
 }
@@ -398,7 +421,7 @@ pub fn ensure_readable(inventory: &flowaudit_core::Inventory) -> Result<()> {
     Ok(())
 }
 
-fn valid_region(r: &str) -> bool {
+pub fn valid_region(r: &str) -> bool {
     !r.is_empty()
         && r.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
