@@ -263,10 +263,40 @@ fn addr(name: &str, v: &str) -> Result<Option<IpAddr>, String> {
     }
 }
 
+/// The fields of a line: runs of bytes above the space (so spaces, tabs and
+/// line ends all separate). A byte loop: faster than `split_ascii_whitespace`
+/// on this hot path, and slicing at ASCII bytes keeps UTF-8 intact.
+struct Fields<'a> {
+    line: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.line.as_bytes();
+        let mut i = self.at;
+        while i < bytes.len() && bytes[i] <= b' ' {
+            i += 1;
+        }
+        if i == bytes.len() {
+            self.at = i;
+            return None;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i] > b' ' {
+            i += 1;
+        }
+        self.at = i;
+        self.line.get(start..i)
+    }
+}
+
 /// Parses one record line in `format`.
 pub fn parse_line<'a>(format: &'a Format, line: &'a str) -> Result<Record<'a>, String> {
     let mut r = Record::default();
-    let mut values = line.split_ascii_whitespace();
+    let mut values = Fields { line, at: 0 };
     let mut n = 0;
     for (&kind, v) in format.kinds.iter().zip(values.by_ref()) {
         n += 1;
