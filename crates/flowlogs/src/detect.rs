@@ -1,15 +1,18 @@
 //! The running totals behind the detections, folded record by record, in memory
 //! bounded by the number of distinct keys tracked: the sets kept per key are
 //! capped just above the thresholds that need them, so they count exactly up to
-//! the threshold and a key's memory never grows with the input. (A distinct-count
-//! sketch such as HyperLogLog would be approximate and, at a kilobyte a key,
-//! larger than these capped sets.) The findings are in `findings.rs`.
+//! the threshold and a key's memory never grows with the input; past the cap, a
+//! small HyperLogLog sketch (`sketch.rs`, only for the keys that get there)
+//! estimates how many distinct values there were. The findings are in
+//! `findings.rs`.
 
 use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
+
+use crate::sketch::Sketch;
 
 use crate::record::{Action, LogStatus, Record};
 
@@ -88,11 +91,16 @@ pub fn is_public(a: &IpAddr) -> bool {
 
 /// A set that keeps at most `cap` members (linear search: caps are small). The
 /// first few members live inline: most keys (a client and its server) have one.
+/// Past the cap, a HyperLogLog sketch (of every member, kept ones included)
+/// estimates how many distinct values there were.
 #[derive(Debug, Clone)]
 pub(crate) struct Capped<T, const N: usize> {
     pub members: SmallVec<[T; N]>,
-    pub flows: u64,
-    pub rejected: u64,
+    /// Flows and rejected flows of the key (saturating: 4,294,967,295 flow
+    /// records of one key is past any window; 32 bits keep the maps small).
+    pub flows: u32,
+    pub rejected: u32,
+    pub overflow: Option<Sketch>,
 }
 
 impl<T, const N: usize> Default for Capped<T, N> {
@@ -101,26 +109,57 @@ impl<T, const N: usize> Default for Capped<T, N> {
             members: SmallVec::new(),
             flows: 0,
             rejected: 0,
+            overflow: None,
         }
     }
 }
 
-impl<T: PartialEq, const N: usize> Capped<T, N> {
-    fn add(&mut self, v: T, cap: usize, rejected: bool) {
-        self.flows += 1;
-        self.rejected += u64::from(rejected);
-        if self.members.len() < cap && !self.members.contains(&v) {
-            self.members.push(v);
-        }
-    }
-
-    pub(crate) fn absorb(&mut self, other: Capped<T, N>, cap: usize) {
-        self.flows += other.flows;
-        self.rejected += other.rejected;
-        for v in other.members {
+impl<T: PartialEq + std::hash::Hash, const N: usize> Capped<T, N> {
+    fn insert(&mut self, v: T, cap: usize) {
+        if let Some(sketch) = &mut self.overflow {
+            sketch.add(&v);
             if self.members.len() < cap && !self.members.contains(&v) {
                 self.members.push(v);
             }
+        } else if !self.members.contains(&v) {
+            if self.members.len() < cap {
+                self.members.push(v);
+            } else {
+                let mut sketch = Sketch::default();
+                self.members.iter().for_each(|m| sketch.add(m));
+                sketch.add(&v);
+                self.overflow = Some(sketch);
+            }
+        }
+    }
+
+    fn add(&mut self, v: T, cap: usize, rejected: bool) {
+        self.flows = self.flows.saturating_add(1);
+        self.rejected = self.rejected.saturating_add(u32::from(rejected));
+        self.insert(v, cap);
+    }
+
+    pub(crate) fn absorb(&mut self, other: Capped<T, N>, cap: usize) {
+        self.flows = self.flows.saturating_add(other.flows);
+        self.rejected = self.rejected.saturating_add(other.rejected);
+        if let Some(theirs) = &other.overflow {
+            let mine = self.overflow.get_or_insert_with(|| {
+                let mut s = Sketch::default();
+                self.members.iter().for_each(|m| s.add(m));
+                s
+            });
+            mine.merge(theirs);
+        }
+        for v in other.members {
+            self.insert(v, cap);
+        }
+    }
+
+    /// How many distinct members: exact up to the cap, estimated past it.
+    pub(crate) fn distinct(&self) -> (u64, bool) {
+        match &self.overflow {
+            None => (self.members.len() as u64, false),
+            Some(s) => (s.estimate().max(self.members.len() as u64 + 1), true),
         }
     }
 }
@@ -458,7 +497,15 @@ mod tests {
             b.add(p + 3, 6, false);
         }
         assert_eq!((a.members.len(), a.flows, a.rejected), (6, 10, 5));
+        assert!(a.distinct().1, "past the cap: estimated");
         a.absorb(b, 8);
         assert_eq!((a.members.len(), a.flows, a.rejected), (8, 20, 5));
+        // 0..13 seen in all: the estimate is close.
+        let (n, approximate) = a.distinct();
+        assert!(approximate && (11..=15).contains(&n), "{n}");
+        let mut exact: Capped<u16, 4> = Capped::default();
+        exact.add(7, 6, false);
+        exact.add(7, 6, false);
+        assert_eq!(exact.distinct(), (1, false));
     }
 }

@@ -19,18 +19,18 @@ impl Analysis {
     /// The findings, most severe first.
     pub fn findings(&self, t: &Thresholds) -> Vec<CheckResult> {
         let mut out = Vec::new();
-        let plus = |n: usize| if n >= self.cap { "+" } else { "" };
+        let about = |approximate: bool| if approximate { "~" } else { "" };
         for ((src, dst), s) in &self.scans {
             let share = s.rejected as f64 / s.flows.max(1) as f64;
-            let ports = s.members.len();
-            if ports >= t.scan_ports && share >= t.scan_reject_share {
+            let (ports, approximate) = s.distinct();
+            if ports >= t.scan_ports as u64 && share >= t.scan_reject_share {
                 out.push(finding(
                     "flowlog-port-scan",
                     Severity::High,
                     "address",
                     &src.to_string(),
-                    format!("{src} probed {ports}{} ports on {dst}; {:.0}% of {} flows rejected", plus(ports), share * 100.0, s.flows),
-                    json!({ "source": src, "destination": dst, "distinct_ports": ports, "flows": s.flows, "rejected": s.rejected }),
+                    format!("{src} probed {}{ports} ports on {dst}; {:.0}% of {} flows rejected", about(approximate), share * 100.0, s.flows),
+                    json!({ "source": src, "destination": dst, "distinct_ports": ports, "approximate": approximate, "flows": s.flows, "rejected": s.rejected }),
                     ("MITRE ATT&CK", "T1046 Network Service Discovery"),
                 ));
             }
@@ -38,27 +38,28 @@ impl Analysis {
         for ((src, port), w) in &self.sweeps {
             // From the internet, or mostly refused: not a client of many servers.
             let refused = w.rejected as f64 / w.flows.max(1) as f64 >= 0.5;
-            let hosts = w.members.len();
-            if hosts >= t.sweep_hosts && (is_public(src) || refused) {
+            let (hosts, approximate) = w.distinct();
+            if hosts >= t.sweep_hosts as u64 && (is_public(src) || refused) {
                 out.push(finding(
                     "flowlog-host-sweep",
                     Severity::High,
                     "address",
                     &src.to_string(),
-                    format!("{src} reached {hosts}{} hosts on port {port} ({} flows rejected)", plus(hosts), w.rejected),
-                    json!({ "source": src, "port": port, "distinct_hosts": hosts, "rejected": w.rejected }),
+                    format!("{src} reached {}{hosts} hosts on port {port} ({} flows rejected)", about(approximate), w.rejected),
+                    json!({ "source": src, "port": port, "distinct_hosts": hosts, "approximate": approximate, "rejected": w.rejected }),
                     ("MITRE ATT&CK", "T1046 Network Service Discovery"),
                 ));
             }
         }
         for ((dst, port), (sources, bytes)) in &self.exposed {
+            let (public, approximate) = sources.distinct();
             out.push(finding(
                 "flowlog-exposed-admin-port",
                 Severity::Critical,
                 "address",
                 &dst.to_string(),
-                format!("{dst} accepted {} flows on port {port} from {} public address(es)", sources.flows, sources.members.len()),
-                json!({ "destination": dst, "port": port, "flows": sources.flows, "bytes": bytes, "public_sources": sources.members.len(), "examples": sources.members.iter().take(5).collect::<Vec<_>>() }),
+                format!("{dst} accepted {} flows on port {port} from {}{public} public address(es)", sources.flows, about(approximate)),
+                json!({ "destination": dst, "port": port, "flows": sources.flows, "bytes": bytes, "public_sources": public, "approximate": approximate, "examples": sources.members.iter().take(5).collect::<Vec<_>>() }),
                 ("MITRE ATT&CK", "T1133 External Remote Services"),
             ));
         }

@@ -9,6 +9,7 @@ mod findings;
 mod parquet;
 pub mod read;
 pub mod record;
+pub mod sketch;
 pub mod suggest;
 
 use std::collections::BTreeMap;

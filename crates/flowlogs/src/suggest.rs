@@ -30,10 +30,10 @@ pub struct Rule {
     pub cidr_blocks: Vec<String>,
     pub ipv6_cidr_blocks: Vec<String>,
     /// Accepted flows and bytes the rule covers, and distinct sources seen
-    /// (`sources_truncated` when more were seen than tracked).
+    /// (`sources_truncated` when more were seen than kept: then an estimate).
     pub flows: u64,
     pub bytes: u64,
-    pub sources_seen: usize,
+    pub sources_seen: u64,
     pub sources_truncated: bool,
 }
 
@@ -162,7 +162,7 @@ impl Analysis {
         }
         let mut by_eni: std::collections::BTreeMap<&str, Vec<Rule>> = Default::default();
         for ((eni, proto, port), s) in &merged {
-            let truncated = s.sources.members.len() >= SERVICE_SOURCES;
+            let (seen, truncated) = s.sources.distinct();
             let cidrs = aggregate(&s.sources.members, truncated);
             let (v6, v4): (Vec<String>, Vec<String>) =
                 cidrs.into_iter().partition(|c| c.contains(':'));
@@ -178,9 +178,9 @@ impl Analysis {
                 to_port: to,
                 cidr_blocks: v4,
                 ipv6_cidr_blocks: v6,
-                flows: s.sources.flows,
+                flows: u64::from(s.sources.flows),
                 bytes: s.bytes,
-                sources_seen: s.sources.members.len(),
+                sources_seen: seen,
                 sources_truncated: truncated,
             });
         }
@@ -260,11 +260,11 @@ pub fn to_terraform(rules: &[InterfaceRules]) -> String {
                 }
             );
             out.push_str(&format!(
-                "\n# {} flow(s), {} byte(s), {} source(s){}\nresource \"aws_security_group_rule\" \"{name}\" {{\n  type              = \"ingress\"\n  security_group_id = var.{var}\n  protocol          = \"{}\"\n  from_port         = {}\n  to_port           = {}\n",
+                "\n# {} flow(s), {} byte(s), {}{} source(s)\nresource \"aws_security_group_rule\" \"{name}\" {{\n  type              = \"ingress\"\n  security_group_id = var.{var}\n  protocol          = \"{}\"\n  from_port         = {}\n  to_port           = {}\n",
                 r.flows,
                 r.bytes,
+                if r.sources_truncated { "about " } else { "" },
                 r.sources_seen,
-                if r.sources_truncated { " or more" } else { "" },
                 r.protocol,
                 r.from_port,
                 r.to_port,
