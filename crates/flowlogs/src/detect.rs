@@ -266,11 +266,51 @@ pub struct Analysis {
     pub(crate) span: Option<(i64, i64)>,
     /// Records per clock hour (by start).
     pub(crate) hours: FxHashMap<i64, u64>,
+    /// The account and region the records name, while they all name the same
+    /// one (`Seen::Many` once two differ).
+    pub(crate) account: Seen,
+    pub(crate) region: Seen,
     pub records: u64,
     /// Records read but outside the time window asked for.
     pub outside_window: u64,
     exposed_ports: PortMask,
     lateral_ports: PortMask,
+}
+
+/// One value seen on every record so far, or several.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Seen {
+    #[default]
+    None,
+    One(Box<str>),
+    Many,
+}
+
+impl Seen {
+    fn see(&mut self, v: Option<&str>) {
+        let Some(v) = v else { return };
+        match self {
+            Seen::None => *self = Seen::One(v.into()),
+            Seen::One(one) if &**one != v => *self = Seen::Many,
+            _ => {}
+        }
+    }
+
+    fn join(&mut self, other: Seen) {
+        match other {
+            Seen::None => {}
+            Seen::One(v) => self.see(Some(&v)),
+            Seen::Many => *self = Seen::Many,
+        }
+    }
+
+    /// The one value, if there was exactly one.
+    pub(crate) fn one(&self) -> Option<&str> {
+        match self {
+            Seen::One(v) => Some(v),
+            _ => None,
+        }
+    }
 }
 
 /// A set of ports as a bit per port: one test per record, whatever the list.
@@ -323,6 +363,13 @@ impl Analysis {
             *self.hours.entry(start.div_euclid(3600)).or_default() += 1;
         }
         let skipped = r.log_status == Some(LogStatus::SkipData);
+        self.account.see(r.account_id.filter(|a| *a != "unknown"));
+        self.region.see(
+            r.extra
+                .iter()
+                .find(|(k, _)| *k == "region")
+                .map(|(_, v)| *v),
+        );
         if let Some(eni) = r.interface_id {
             let seen = Interface {
                 first: start.unwrap_or(i64::MAX),
@@ -446,6 +493,8 @@ impl Analysis {
             e.0.absorb(sources, EXPOSURE_SOURCES);
             e.1 += bytes;
         }
+        self.account.join(other.account);
+        self.region.join(other.region);
         absorb_map(&mut self.outbound, other.outbound);
         absorb_map(&mut self.rejected_by_source, other.rejected_by_source);
         absorb_map(&mut self.lateral, other.lateral);

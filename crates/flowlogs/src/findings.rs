@@ -103,6 +103,15 @@ impl Analysis {
         }
         self.health_findings(t, &mut out);
         self.gap_findings(t, &mut out);
+        // Every record from one account (and region): the findings are theirs.
+        for r in &mut out {
+            if let Some(account) = self.account.one() {
+                r.account_id = account.to_string();
+            }
+            if let Some(region) = self.region.one() {
+                r.region = region.to_string();
+            }
+        }
         out.sort_by(|a, b| {
             (b.severity, &a.check_id, &a.resource_id).cmp(&(
                 a.severity,

@@ -72,6 +72,23 @@ fn every_planted_event_is_found_in_the_default_format() {
 }
 
 #[test]
+fn findings_name_the_one_account_the_records_name() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(dir.path(), &[]);
+    let outcome = run(dir.path(), None, false);
+    assert!(!outcome.results.is_empty());
+    assert!(outcome
+        .results
+        .iter()
+        .all(|r| r.account_id == "123456789012" && r.region == "-"));
+    // The custom format has no account-id field: nothing to name.
+    let custom = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(custom.path(), &["--custom-format"]);
+    let outcome = run(custom.path(), None, false);
+    assert!(outcome.results.iter().all(|r| r.account_id == "-"));
+}
+
+#[test]
 fn every_planted_event_is_found_in_a_custom_format() {
     planted_are_found(&["--custom-format", "--seed", "7"]);
 }
