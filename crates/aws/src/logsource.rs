@@ -250,13 +250,7 @@ async fn list_keys(
             let mut years_seen = [false; 2];
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| format!("s3:ListObjectsV2: {}", reason(&e)))?;
-                keys.extend(
-                    page.contents()
-                        .iter()
-                        .filter_map(|o| o.key())
-                        .filter(in_window)
-                        .map(str::to_string),
-                );
+                keys.extend(kept_keys(&page, &in_window));
                 for child in page.common_prefixes().iter().filter_map(|p| p.prefix()) {
                     let name = child
                         .strip_prefix(folder.as_str())
@@ -287,6 +281,18 @@ async fn list_keys(
     Ok(keys)
 }
 
+/// The keys of one listing page that `keep` keeps.
+fn kept_keys<'p>(
+    page: &'p aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output,
+    keep: &'p (dyn Fn(&&str) -> bool + Sync),
+) -> impl Iterator<Item = String> + 'p {
+    page.contents()
+        .iter()
+        .filter_map(|o| o.key())
+        .filter(move |k| keep(k))
+        .map(str::to_string)
+}
+
 /// Every key under `prefix` that `keep` keeps (no delimiter).
 async fn list_all_keys(
     client: &aws_sdk_s3::Client,
@@ -303,13 +309,7 @@ async fn list_all_keys(
     let mut keys = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| format!("s3:ListObjectsV2: {}", reason(&e)))?;
-        keys.extend(
-            page.contents()
-                .iter()
-                .filter_map(|o| o.key())
-                .filter(|k| keep(k))
-                .map(str::to_string),
-        );
+        keys.extend(kept_keys(&page, keep));
     }
     Ok(keys)
 }

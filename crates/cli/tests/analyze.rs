@@ -156,7 +156,6 @@ fn analyze_writes_security_group_suggestions_and_takes_thresholds_from_the_confi
 /// files: it must find exactly the planted events, and nothing on background.
 #[test]
 fn athena_sql_finds_the_planted_events_when_run_on_duckdb() {
-    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (code, sql, stderr) = run(&["analyze", "--athena", "s3://acme-flow-logs/vpc"]);
     assert_eq!(code, 0, "{stderr}");
@@ -165,18 +164,13 @@ fn athena_sql_finds_the_planted_events_when_run_on_duckdb() {
     let found = |extra: &[&str]| -> serde_json::Value {
         let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         generate(data.path(), extra);
-        let out = std::process::Command::new(&python)
-            .arg(common::repo_root().join("tests/flowlogs/athena_duckdb.py"))
-            .arg(&sql_file)
-            .arg(data.path())
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        parse_json(&String::from_utf8_lossy(&out.stdout))
+        common::python_json(
+            "tests/flowlogs/athena_duckdb.py",
+            &[
+                sql_file.to_str().unwrap_or_default(),
+                data.path().to_str().unwrap_or_default(),
+            ],
+        )
     };
     let planted = found(&[]);
     for (check, resource) in [

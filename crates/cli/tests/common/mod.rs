@@ -69,27 +69,36 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// A moto server of our own, stopped when dropped.
+/// Runs a Python script of the repository (with `FLOWAUDIT_PYTHON`) and returns
+/// what it printed, as JSON; fails the test if the script fails.
+pub fn python_json(script: &str, args: &[&str]) -> Value {
+    let python = required_env("FLOWAUDIT_PYTHON");
+    let out = Command::new(&python)
+        .arg(repo_root().join(script))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {python}: {e}"));
+    assert!(
+        out.status.success(),
+        "{script} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_json(&String::from_utf8_lossy(&out.stdout))
+}
+
 /// Runs the seeded flow-log generator (`tests/flowlogs/generate.py`) into `dir`:
 /// `records` records in `files` files, plus `extra` arguments.
 pub fn generate_flowlogs(dir: &Path, records: u32, files: u32, extra: &[&str]) {
-    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(python)
-        .arg(repo_root().join("tests/flowlogs/generate.py"))
-        .arg(dir)
-        .args([
-            "--records",
-            &records.to_string(),
-            "--files",
-            &files.to_string(),
-        ])
-        .args(extra)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (records, files) = (records.to_string(), files.to_string());
+    let mut args = vec![
+        dir.to_str().unwrap_or_default(),
+        "--records",
+        &records,
+        "--files",
+        &files,
+    ];
+    args.extend_from_slice(extra);
+    python_json("tests/flowlogs/generate.py", &args);
 }
 
 pub struct Moto {
@@ -124,20 +133,9 @@ impl Moto {
 
     /// Runs `tests/moto/seed.py` against this server; returns its JSON output.
     pub fn seed(&self, args: &[&str]) -> Value {
-        let python = required_env("FLOWAUDIT_PYTHON");
-        let script = repo_root().join("tests/moto/seed.py");
-        let out = Command::new(&python)
-            .arg(&script)
-            .args(["--endpoint", &self.url])
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("could not run {python}: {e}"));
-        assert!(
-            out.status.success(),
-            "seed.py {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        parse_json(&String::from_utf8_lossy(&out.stdout))
+        let mut all = vec!["--endpoint", self.url.as_str()];
+        all.extend_from_slice(args);
+        python_json("tests/moto/seed.py", &all)
     }
 
     /// `flowaudit <args>` aimed at this server with moto's test credentials.
