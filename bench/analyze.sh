@@ -15,10 +15,8 @@ cd "$(dirname "$0")/.."
 N="${1:-10000000}"
 FILES="${2:-16}"
 VENV="${FLOWAUDIT_BENCH_VENV:-$PWD/target/bench-venv}"
-if ! "$VENV/bin/python" -c "import duckdb" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "duckdb==2.0.0"
-fi
+. bench/common.sh
+venv_with "$VENV" duckdb "duckdb==2.0.0"
 cargo build --release --quiet -p flowaudit
 BIN="$PWD/target/release/flowaudit"
 DATA="$PWD/target/bench-flowlogs/$N-$FILES"

@@ -15,10 +15,8 @@ cd "$(dirname "$0")/.."
 MEMBERS="${1:-100}"
 VPCS="${2:-1}"
 VENV="${FLOWAUDIT_VENV:-$PWD/target/moto-venv}"
-if ! "$VENV/bin/python" -c "import moto" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.5"
-fi
+. bench/common.sh
+venv_with "$VENV" moto "moto[server]==5.2.5"
 cargo build --release --quiet -p flowaudit
 BIN="$PWD/target/release/flowaudit"
 

@@ -11,10 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-40}"
 VENV="${FLOWAUDIT_VENV:-$PWD/target/moto-venv}"
-if ! "$VENV/bin/python" -c "import moto" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.5"
-fi
+. bench/common.sh
+venv_with "$VENV" moto "moto[server]==5.2.5"
 cargo build --release --quiet -p flowaudit
 BIN="$PWD/target/release/flowaudit"
 
