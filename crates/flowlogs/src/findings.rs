@@ -31,7 +31,7 @@ impl Analysis {
                     &src.to_string(),
                     format!("{src} probed {}{ports} ports on {dst}; {:.0}% of {} flows rejected", about(approximate), share * 100.0, s.flows),
                     json!({ "source": src, "destination": dst, "distinct_ports": ports, "approximate": approximate, "flows": s.flows, "rejected": s.rejected }),
-                    ("MITRE ATT&CK", "T1046 Network Service Discovery"),
+                    &[("MITRE ATT&CK", "T1046 Network Service Discovery")],
                 ));
             }
         }
@@ -47,7 +47,7 @@ impl Analysis {
                     &src.to_string(),
                     format!("{src} reached {}{hosts} hosts on port {port} ({} flows rejected)", about(approximate), w.rejected),
                     json!({ "source": src, "port": port, "distinct_hosts": hosts, "approximate": approximate, "rejected": w.rejected }),
-                    ("MITRE ATT&CK", "T1046 Network Service Discovery"),
+                    &[("MITRE ATT&CK", "T1046 Network Service Discovery")],
                 ));
             }
         }
@@ -60,7 +60,7 @@ impl Analysis {
                 &dst.to_string(),
                 format!("{dst} accepted {} flows on port {port} from {}{public} public address(es)", sources.flows, about(approximate)),
                 json!({ "destination": dst, "port": port, "flows": sources.flows, "bytes": bytes, "public_sources": public, "approximate": approximate, "examples": sources.members.iter().take(5).collect::<Vec<_>>() }),
-                ("MITRE ATT&CK", "T1133 External Remote Services"),
+                &[("MITRE ATT&CK", "T1133 External Remote Services")],
             ));
         }
         self.lateral_findings(t, &mut out);
@@ -81,7 +81,7 @@ impl Analysis {
                 &src.to_string(),
                 format!("{src} sent {} MiB to public addresses in one hour (from {} UTC)", bytes >> 20, hour_label(hour * 3600)),
                 json!({ "source": src, "bytes": bytes, "hour_start": hour * 3600, "threshold_bytes": t.exfil_bytes_per_hour }),
-                ("MITRE ATT&CK", "T1048 Exfiltration Over Alternative Protocol"),
+                &[("MITRE ATT&CK", "T1048 Exfiltration Over Alternative Protocol")],
             ));
         }
         let mut top: Vec<(&IpAddr, &u64)> = self.rejected_by_source.iter().collect();
@@ -98,7 +98,7 @@ impl Analysis {
                 &src.to_string(),
                 format!("{src} had {n} rejected flows"),
                 json!({ "source": src, "rejected": n }),
-                ("MITRE ATT&CK", "T1595 Active Scanning"),
+                &[("MITRE ATT&CK", "T1595 Active Scanning")],
             ));
         }
         self.health_findings(t, &mut out);
@@ -166,7 +166,7 @@ impl Analysis {
                         "last_seen": p.last, "flows": p.flows, "bytes": p.bytes,
                     })).collect::<Vec<_>>(),
                 }),
-                ("MITRE ATT&CK", "T1021 Remote Services"),
+                &[("MITRE ATT&CK", "T1021 Remote Services")],
             ));
         }
     }
@@ -207,7 +207,7 @@ impl Analysis {
                         total / span as u64
                     ),
                     json!({ "from": from * 3600, "to": hour * 3600, "hours": hours, "records_per_hour": total / span as u64 }),
-                    ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
+                    &[("MITRE ATT&CK", "T1562.008 Impair Defenses: Disable or Modify Cloud Logs"), ("CIS AWS Foundations Benchmark v3.0.0", "3.7")],
                 ));
             }
         }
@@ -228,7 +228,7 @@ impl Analysis {
                         i.skipdata
                     ),
                     json!({ "interface": eni, "skipdata": i.skipdata }),
-                    ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
+                    &[("CIS AWS Foundations Benchmark v3.0.0", "3.7")],
                 ));
             }
             // Flow logs write a record (NODATA when idle) every aggregation
@@ -253,7 +253,7 @@ impl Analysis {
                         i.records
                     ),
                     json!({ "interface": eni, "last_record": i.last, "newest_record": newest, "silent_seconds": gap, "records": i.records }),
-                    ("CIS AWS Foundations Benchmark v3.0.0", "3.7"),
+                    &[("MITRE ATT&CK", "T1562.008 Impair Defenses: Disable or Modify Cloud Logs"), ("CIS AWS Foundations Benchmark v3.0.0", "3.7")],
                 ));
             }
         }
@@ -267,7 +267,7 @@ fn finding(
     resource: &str,
     message: String,
     evidence: serde_json::Value,
-    (framework, control): (&str, &str),
+    mapping: &[(&str, &str)],
 ) -> CheckResult {
     CheckResult {
         check_id: check.to_string(),
@@ -281,10 +281,13 @@ fn finding(
         vpc_name: None,
         message,
         evidence,
-        compliance: vec![ComplianceRef {
-            framework: framework.into(),
-            control: control.into(),
-        }],
+        compliance: mapping
+            .iter()
+            .map(|(framework, control)| ComplianceRef {
+                framework: framework.to_string(),
+                control: control.to_string(),
+            })
+            .collect(),
         priority: None,
         exception: None,
         remediation: None,

@@ -81,6 +81,16 @@ fn findings_name_the_one_account_the_records_name() {
         .results
         .iter()
         .all(|r| r.account_id == "123456789012" && r.region == "-"));
+    // A flow log that stops may be an attacker impairing defences.
+    let silent = outcome
+        .results
+        .iter()
+        .find(|r| r.check_id == "flowlog-interface-silent")
+        .unwrap_or_else(|| panic!("no silent interface"));
+    assert!(silent
+        .compliance
+        .iter()
+        .any(|c| c.framework == "MITRE ATT&CK" && c.control.starts_with("T1562.008")));
     // The custom format has no account-id field: nothing to name.
     let custom = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     generate(custom.path(), &["--custom-format"]);
