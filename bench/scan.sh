@@ -16,17 +16,9 @@ venv_with "$VENV" moto "moto[server]==5.2.5"
 cargo build --release --quiet -p flowaudit
 BIN="$PWD/target/release/flowaudit"
 
-PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
-MOTO_PID=$!
+start_moto "$VENV"
 trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
-URL="http://127.0.0.1:$PORT"
 
-REGIONS="us-east-1,us-east-2,us-west-1,us-west-2,ca-central-1,eu-west-1,eu-west-2,eu-west-3,eu-central-1,eu-north-1,ap-south-1,ap-northeast-1,ap-northeast-2,ap-southeast-1,ap-southeast-2,sa-east-1,ap-northeast-3"
 echo "seeding $N VPCs per region (half with flow logs) in 17 regions..."
 SECONDS=0
 "$VENV/bin/python" tests/moto/seed.py --endpoint "$URL" many --regions "$REGIONS" --vpcs "$N" --with-flow-logs 0.5 >/dev/null

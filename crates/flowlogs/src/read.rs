@@ -4,7 +4,7 @@
 //! are kept with their file and line; it never stops the run.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use flate2::read::MultiGzDecoder;
@@ -108,11 +108,6 @@ impl Input {
         }
         Ok(reader)
     }
-}
-
-/// Reads one file into `sink`; see [`read_input`].
-pub fn read_file(path: &Path, format: Option<&Format>, sink: &mut dyn FnMut(&Record)) -> ReadStats {
-    read_input(Input::Path(path.to_path_buf()), format, sink)
 }
 
 /// Reads one input into `sink`. The first line is a header if it names fields;

@@ -142,19 +142,19 @@ impl Analysis {
         };
         // An interface's own addresses: those on at least 90% of its records
         // (the other side of its flows varies).
-        let own = |eni: &str, a: &IpAddr| {
-            let total = self.interfaces.get(eni).map_or(0, |i| i.records);
-            let seen = self
-                .addresses
-                .get(&(Box::<str>::from(eni), *a))
-                .copied()
-                .unwrap_or(0);
-            total > 0 && seen * 10 >= total * 9
-        };
+        let own: std::collections::HashSet<(&str, IpAddr)> = self
+            .addresses
+            .iter()
+            .filter(|((eni, _), seen)| {
+                let total = self.interfaces.get(eni).map_or(0, |i| i.records);
+                total > 0 && **seen * 10 >= total * 9
+            })
+            .map(|((eni, a), _)| (&**eni, *a))
+            .collect();
         // Sources of one (interface, protocol, port), over its own addresses.
         let mut merged: std::collections::BTreeMap<(&str, u8, u16), Service> = Default::default();
         for ((eni, dst, proto, port), s) in services {
-            if own(eni, dst) {
+            if own.contains(&(&**eni, *dst)) {
                 let m = merged.entry((eni, *proto, *port)).or_default();
                 m.sources.absorb(s.sources.clone(), SERVICE_SOURCES);
                 m.bytes += s.bytes;
