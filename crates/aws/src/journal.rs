@@ -1,7 +1,13 @@
 //! The fix journal: JSON lines, one per change, each written and synced to disk
 //! before the next change is made, so that an interrupted run can be undone.
+//!
+//! Each line carries a digest chained over the lines before it (SHA-256 of the
+//! previous digest and the line's own content), so a line edited, inserted or
+//! removed by hand is found when the journal is read. The digest proves only
+//! that the file is as flowaudit wrote it, not who wrote it: `rollback` also
+//! re-reads every resource and undoes only what is still as flowaudit left it.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -30,19 +36,22 @@ pub enum Change {
         vpc_id: String,
         flow_log_id: String,
     },
-    /// A retention flowaudit changed; `previous_days: null` means never expired.
+    /// A retention flowaudit changed to `set_days`; `previous_days: null` means
+    /// never expired.
     ChangedRetention {
         region: String,
         log_group_name: String,
         previous_days: Option<u32>,
+        set_days: u32,
     },
     /// A trust policy flowaudit replaced.
     ChangedTrustPolicy { role_name: String, previous: String },
-    /// Lifecycle rules (by id) whose expiration flowaudit raised, with the days
-    /// before.
+    /// Lifecycle rules (by id) whose expiration flowaudit raised to `set_days`,
+    /// with the days before.
     ChangedBucketExpiration {
         bucket: String,
         previous: Vec<(String, i32)>,
+        set_days: i32,
     },
 }
 
@@ -53,6 +62,20 @@ pub struct Entry {
     pub account_id: String,
     #[serde(flatten)]
     pub change: Change,
+    /// SHA-256 (hex) of the previous line's digest and this line without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// The digest of `entry` (whose own digest is not set) after `previous`.
+fn chain(previous: &str, entry: &Entry) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    let body = serde_json::to_string(entry).map_err(|e| e.to_string())?;
+    let mut hash = Sha256::new();
+    hash.update(previous.as_bytes());
+    hash.update(b"\n");
+    hash.update(body.as_bytes());
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// An open journal.
@@ -60,6 +83,8 @@ pub struct Journal {
     file: File,
     path: PathBuf,
     account_id: String,
+    /// The digest of the last line written ("" before the first).
+    last: String,
 }
 
 impl Journal {
@@ -69,31 +94,34 @@ impl Journal {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("could not create {}: {e}", dir.display()))?;
         }
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(path)
+        let file = crate::private_file::open(path, crate::private_file::Open::CreateNew)
             .map_err(|e| format!("could not create journal {}: {e}", path.display()))?;
         Ok(Journal {
             file,
             path: path.to_path_buf(),
             account_id: account_id.to_string(),
+            last: String::new(),
         })
     }
 
     /// Appends one change and syncs it to disk.
     pub fn record(&mut self, change: Change) -> Result<(), String> {
-        let entry = Entry {
+        let mut entry = Entry {
             time: Utc::now(),
             account_id: self.account_id.clone(),
             change,
+            digest: None,
         };
+        let digest = chain(&self.last, &entry)?;
+        entry.digest = Some(digest.clone());
         let mut line = serde_json::to_string(&entry).map_err(|e| e.to_string())?;
         line.push('\n');
         self.file
             .write_all(line.as_bytes())
             .and_then(|()| self.file.sync_data())
-            .map_err(|e| format!("could not write journal {}: {e}", self.path.display()))
+            .map_err(|e| format!("could not write journal {}: {e}", self.path.display()))?;
+        self.last = digest;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -101,18 +129,35 @@ impl Journal {
     }
 }
 
-/// Reads a journal; a bad line is an error naming the file and line.
+/// Reads a journal; a bad line, or one whose digest does not follow from the
+/// lines before it, is an error naming the file and line.
 pub fn read(path: &Path) -> Result<Vec<Entry>, String> {
     let file =
         File::open(path).map_err(|e| format!("could not read journal {}: {e}", path.display()))?;
     let mut entries = Vec::new();
+    let mut last = String::new();
     for (i, line) in BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
         if line.trim().is_empty() {
             continue;
         }
-        let entry: Entry = serde_json::from_str(&line)
+        let mut entry: Entry = serde_json::from_str(&line)
             .map_err(|e| format!("{}:{}: not a journal entry: {e}", path.display(), i + 1))?;
+        let Some(digest) = entry.digest.take() else {
+            return Err(format!(
+                "{}:{}: the line has no digest, so it was not written by this version of flowaudit; nothing was undone",
+                path.display(),
+                i + 1
+            ));
+        };
+        if chain(&last, &entry)? != digest {
+            return Err(format!(
+                "{}:{}: the digest does not match: the journal was changed after flowaudit wrote it (a line edited, added or removed); nothing was undone",
+                path.display(),
+                i + 1
+            ));
+        }
+        last = digest;
         entries.push(entry);
     }
     Ok(entries)
@@ -138,6 +183,7 @@ mod tests {
                 region: "x".into(),
                 log_group_name: "g".into(),
                 previous_days: None,
+                set_days: 365,
             })
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(Journal::create(&path, "1").is_err(), "never overwrites");
@@ -149,6 +195,28 @@ mod tests {
                 role_name: "r".into()
             }
         );
+        // A hand-edited value, a removed line and a line without digest.
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, text.replace("\"r\"", "\"admin\"")).unwrap_or_else(|e| panic!("{e}"));
+        let err = read(&path).err().unwrap_or_default();
+        assert!(
+            err.contains("j.jsonl:1: the digest does not match"),
+            "{err}"
+        );
+        let second = text.lines().nth(1).unwrap_or_default();
+        std::fs::write(&path, format!("{second}\n")).unwrap_or_else(|e| panic!("{e}"));
+        let err = read(&path).err().unwrap_or_default();
+        assert!(
+            err.contains("j.jsonl:1: the digest does not match"),
+            "{err}"
+        );
+        std::fs::write(
+            &path,
+            "{\"time\":\"2026-01-01T00:00:00Z\",\"account_id\":\"1\",\"change\":\"created_role\",\"role_name\":\"r\"}\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = read(&path).err().unwrap_or_default();
+        assert!(err.contains("j.jsonl:1: the line has no digest"), "{err}");
         std::fs::write(&path, "{\"nope\": 1}\n").unwrap_or_else(|e| panic!("{e}"));
         let err = read(&path).err().unwrap_or_default();
         assert!(err.contains("j.jsonl:1: not a journal entry"), "{err}");

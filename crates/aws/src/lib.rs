@@ -19,6 +19,8 @@ mod logs;
 pub mod logsource;
 pub mod org;
 pub mod permissions;
+pub mod private_file;
+pub mod rollback;
 pub(crate) mod s3;
 pub mod securityhub;
 pub mod stats;

@@ -153,14 +153,11 @@ fn region_of(constraint: Option<&str>) -> String {
     }
 }
 
-/// Sets the expiration days of the rules for which `change(rule)` says so, and
-/// returns the bucket's region and the (rule id, previous days) of the rules
-/// changed. Every other part of the configuration is kept as it is.
-pub(crate) async fn change_expirations(
+/// The bucket's region, a client there, and its lifecycle rules.
+async fn lifecycle_rules(
     ctx: &Ctx,
     bucket: &str,
-    change: impl Fn(&LifecycleRule) -> Option<i32>,
-) -> Result<(String, Vec<(String, i32)>), String> {
+) -> Result<(String, aws_sdk_s3::Client, Vec<LifecycleRule>), String> {
     let region = bucket_region(ctx, bucket).await?;
     let client = s3_client(ctx, &region);
     let current = client
@@ -174,9 +171,38 @@ pub(crate) async fn change_expirations(
                 reason(&e)
             )
         })?;
+    Ok((region, client, current.rules().to_vec()))
+}
+
+/// Each lifecycle rule's id and expiration in days (if it expires by days).
+pub(crate) async fn expirations(
+    ctx: &Ctx,
+    bucket: &str,
+) -> Result<Vec<(String, Option<i32>)>, String> {
+    let (_, _, rules) = lifecycle_rules(ctx, bucket).await?;
+    Ok(rules
+        .iter()
+        .map(|r| {
+            (
+                r.id().unwrap_or_default().to_string(),
+                r.expiration().and_then(|e| e.days()),
+            )
+        })
+        .collect())
+}
+
+/// Sets the expiration days of the rules for which `change(rule)` says so, and
+/// returns the bucket's region and the (rule id, previous days) of the rules
+/// changed. Every other part of the configuration is kept as it is.
+pub(crate) async fn change_expirations(
+    ctx: &Ctx,
+    bucket: &str,
+    change: impl Fn(&LifecycleRule) -> Option<i32>,
+) -> Result<(String, Vec<(String, i32)>), String> {
+    let (region, client, current) = lifecycle_rules(ctx, bucket).await?;
     let mut changed = Vec::new();
     let mut rules = Vec::new();
-    for rule in current.rules() {
+    for rule in &current {
         let Some(days) = change(rule) else {
             rules.push(rule.clone());
             continue;

@@ -295,33 +295,78 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
 }
 
 /// Loads `explicit` (it must exist), else `flowaudit.toml` in the working
-/// directory if there is one, else the defaults.
+/// directory if there is one, else the defaults; says on standard error which
+/// file it loaded (unless `--quiet`).
+///
+/// A file found in the working directory may come with the code under review
+/// (`flowaudit iac .` on a pull request), so it may not write outside that
+/// directory: absolute output paths and `..` are refused unless `--config`
+/// names the file.
 pub fn load(explicit: Option<&Path>, disabled: bool) -> Result<Config> {
     if disabled {
         return Ok(Config::default());
     }
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
+    let (path, found) = match explicit {
+        Some(path) => (path.to_path_buf(), false),
         None => {
             let path = PathBuf::from(DEFAULT_FILE);
             if !path.is_file() {
                 return Ok(Config::default());
             }
-            path
+            (path, true)
         }
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("could not read config file {}", path.display()))?;
     let config = parse(&text, &path)?;
-    tracing::info!(
-        "settings from {} ({} exception(s))",
-        path.display(),
-        config.checked_exceptions.len()
-    );
+    if found {
+        config.confine_writes()?;
+    }
+    if !crate::log::quiet() {
+        eprintln!(
+            "flowaudit: settings from {} ({} exception(s)){}",
+            flowaudit_core::escape::terminal::show(&path.display().to_string()),
+            config.checked_exceptions.len(),
+            if found {
+                ", found in the working directory; --no-config ignores it"
+            } else {
+                ""
+            }
+        );
+    }
     Ok(config)
 }
 
 impl Config {
+    /// Refuses a file path that leaves the working directory (absolute, or with
+    /// `..`) in a setting that writes.
+    fn confine_writes(&self) -> Result<()> {
+        let mut writes: Vec<(&str, &Path)> = Vec::new();
+        for o in self.report.output.iter().flatten() {
+            writes.push(("report.output", &o.path));
+        }
+        if let Some(p) = &self.scan.save_inventory {
+            writes.push(("scan.save_inventory", p));
+        }
+        if let Some(p) = &self.history.db {
+            writes.push(("history.db", p));
+        }
+        for (key, path) in writes {
+            let escapes = path.is_absolute()
+                || path
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir));
+            if escapes {
+                anyhow::bail!(
+                    "{DEFAULT_FILE} in the working directory sets {key} to {}, outside the working directory; \
+                     a config file found automatically may only write below it (name the file with --config to trust it, or pass --no-config to ignore it)",
+                    flowaudit_core::escape::terminal::show(&path.display().to_string())
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// `path` as written in the file, relative to the file's directory.
     pub fn resolve(&self, path: &Path) -> PathBuf {
         match self.path.as_deref().and_then(Path::parent) {

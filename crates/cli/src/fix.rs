@@ -217,12 +217,14 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode> {
             other.account_id
         );
     }
-    let done = rt.block_on(fix::rollback(&ctx, &entries)).map_err(|e| {
-        anyhow::anyhow!(
-            "{e}\n(the rest of {} was not undone)",
-            args.journal.display()
-        )
-    })?;
+    let done = rt
+        .block_on(flowaudit_aws::rollback::rollback(&ctx, &entries))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e}\n(the rest of {} was not undone)",
+                args.journal.display()
+            )
+        })?;
     println!(
         "Rolled back {} change(s) from {}:",
         done.len(),

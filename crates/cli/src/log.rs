@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use flowaudit_core::escape::terminal::show;
 use tracing::level_filters::LevelFilter;
 
 static QUIET: AtomicBool = AtomicBool::new(false);
@@ -26,7 +27,24 @@ pub fn init(verbose: u8, quiet: bool) {
         .with_ansi(color)
         .without_time()
         .with_target(verbose >= 2)
+        .fmt_fields(tracing_subscriber::fmt::format::debug_fn(shown_field))
         .try_init();
+}
+
+/// Log messages carry names from AWS, files and records: their control
+/// characters are shown as escapes, never written to the terminal.
+fn shown_field(
+    w: &mut tracing_subscriber::fmt::format::Writer<'_>,
+    field: &tracing::field::Field,
+    value: &dyn std::fmt::Debug,
+) -> std::fmt::Result {
+    let text = format!("{value:?}");
+    let text = show(&text);
+    if field.name() == "message" {
+        write!(w, "{text}")
+    } else {
+        write!(w, " {}={text}", field.name())
+    }
 }
 
 /// Whether `--quiet` was given: no progress bar either.

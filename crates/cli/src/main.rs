@@ -35,7 +35,10 @@ fn main() -> ExitCode {
     match run(cli, &sub) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "error: {}",
+                flowaudit_core::escape::terminal::show(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

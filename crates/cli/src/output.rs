@@ -98,9 +98,10 @@ pub fn write_stdout(text: &str) -> Result<()> {
 }
 
 /// Writes text to `path`. A regular file (or a new one) is written through a
-/// temporary file and renamed, so a reader never sees half a report; anything
-/// else that exists (`/dev/null`, a FIFO, a terminal) is written in place, never
-/// replaced.
+/// temporary file with a random name, created exclusively (`O_EXCL`, so a planted
+/// link is never followed) in the same directory, and renamed over `path`, so a
+/// reader never sees half a report; anything else that exists (`/dev/null`, a
+/// FIFO, a terminal) is written in place, never replaced.
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() {
@@ -108,11 +109,25 @@ pub fn write_file(path: &Path, text: &str) -> Result<()> {
                 .with_context(|| format!("could not write {}", path.display()));
         }
     }
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
-    ));
-    std::fs::write(&tmp, text).with_context(|| format!("could not write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("could not write {}", path.display()))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".flowaudit-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| {
+            format!(
+                "could not write {} (a temporary file beside it could not be created)",
+                path.display()
+            )
+        })?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_data())
+        .with_context(|| format!("could not write {}", tmp.path().display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("could not write {}", path.display()))?;
     Ok(())
 }

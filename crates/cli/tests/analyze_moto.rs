@@ -92,22 +92,51 @@ fn analyze_reads_s3_prefixes_and_log_groups_within_the_window() {
     assert!(found(&report).contains(&("flowlog-port-scan".into(), "203.0.113.99".into())));
 
     // The log group: its custom format comes from DescribeFlowLogs; only the
-    // events in the window are read.
+    // events in the window are read. The seeding placed a scan before, inside
+    // and after the window, relative to now (CloudWatch Logs drops events older
+    // than 14 days), and fails when any event was rejected.
+    let scanner = |which: &str| -> String {
+        seeded["scanners"][which]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {which} scanner in {seeded}"))
+            .to_string()
+    };
+    let window = |which: &str| -> &str {
+        seeded["window"][which]
+            .as_str()
+            .unwrap_or_else(|| panic!("no window {which} in {seeded}"))
+    };
+    let scan = |s: String| ("flowlog-port-scan".to_string(), s);
     let (code, report, stderr) = analyze(
         &moto,
         &[
             "--log-group",
             "/vpc/flow-logs",
             "--start",
-            "2026-11-19T00:00:00Z",
+            window("start"),
+            "--end",
+            window("end"),
         ],
     );
     assert_eq!(code, 1, "{stderr}");
-    assert_eq!(
-        found(&report),
-        vec![("flowlog-port-scan".to_string(), "203.0.113.44".to_string())],
-        "{stderr}"
-    );
+    assert_eq!(found(&report), vec![scan(scanner("inside"))], "{stderr}");
+    // FilterLogEvents itself was bounded by the window: the 40 events of the
+    // inside scan were fetched, none that the record filter had to drop.
+    let read = &report["stats"]["read"];
+    assert_eq!(read["records"], 40, "{read}");
+    assert_eq!(read["outside_window"], 0, "{read}");
+    // Without a window all three scans are there: the events were delivered, so
+    // the window, not CloudWatch's retention, is what left two out above.
+    let (code, report, stderr) = analyze(&moto, &["--log-group", "/vpc/flow-logs"]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut all = found(&report);
+    all.sort();
+    let mut expected: Vec<_> = ["before", "inside", "after"]
+        .iter()
+        .map(|w| scan(scanner(w)))
+        .collect();
+    expected.sort();
+    assert_eq!(all, expected, "{stderr}");
 
     // A bucket that does not exist: an ERROR result that says why.
     let (code, report, _) = analyze(&moto, &["s3://no-such-bucket/x"]);

@@ -331,6 +331,31 @@ fn output_file_and_colour() {
     let written = parse_json(&std::fs::read_to_string(&path).unwrap_or_default());
     assert_eq!(written["schema"], "flowaudit.report/v1");
 
+    // A link planted where a predictable temporary file would go is not followed.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep").unwrap_or_else(|e| panic!("{e}"));
+    for planted in ["report.json.tmp", "report.tmp", ".report.json.tmp"] {
+        std::os::unix::fs::symlink(&victim, dir.path().join(planted))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (code, _, stderr) = run(&["demo", "--format", "json", "--output", &path_str]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).ok().as_deref(),
+        Some("keep")
+    );
+    let written = parse_json(&std::fs::read_to_string(&path).unwrap_or_default());
+    assert_eq!(written["schema"], "flowaudit.report/v1");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        leftovers
+            .iter()
+            .all(|n| !n.to_string_lossy().starts_with(".flowaudit-")),
+        "temporary files are removed: {leftovers:?}"
+    );
+
     let (code, _, stderr) = run(&["demo", "--output", "/nonexistent/dir/report.txt"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("/nonexistent/dir/report"), "{stderr}");

@@ -318,3 +318,84 @@ fn diff_after_a_rescan_shows_the_fixed_vpc() {
     assert!(table.contains("Fixed (1)"), "{table}");
     assert!(table.contains(&vpc), "{table}");
 }
+
+/// A journal with valid digests (as anyone who can run flowaudit can write)
+/// naming resources flowaudit did not create: rollback refuses every one of
+/// them, lists why, and changes nothing.
+#[test]
+fn a_crafted_journal_cannot_make_rollback_touch_what_flowaudit_did_not_create() {
+    use flowaudit_aws::journal::{Change, Journal};
+
+    let moto = Moto::start();
+    let seeded = moto.seed(&["checks"]);
+    let good_vpc = seeded["vpcs"]["good"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let inventory = dir.path().join("inventory.json");
+    let (code, _, stderr) = moto.flowaudit(&[
+        "scan",
+        "--regions",
+        "us-east-1",
+        "-q",
+        "--save-inventory",
+        &inventory.to_string_lossy(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let inv = parse_json(&std::fs::read_to_string(&inventory).unwrap_or_default());
+    let theirs = inv.to_string();
+    let flow_log_id = inv["accounts"][0]["regions"][0]["flow_logs"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["resource_id"] == good_vpc.as_str()))
+        .and_then(|f| f["flow_log_id"].as_str())
+        .unwrap_or_else(|| panic!("no flow log for {good_vpc} in {theirs}"))
+        .to_string();
+
+    let before = statuses(&moto);
+    let resources_before = moto.seed(&["inspect"]);
+    let journal = dir.path().join("crafted.jsonl");
+    let mut j = Journal::create(&journal, "123456789012").unwrap_or_else(|e| panic!("{e}"));
+    for change in [
+        Change::CreatedLogGroup {
+            region: "us-east-1".into(),
+            log_group_name: "/flowaudit/good".into(),
+        },
+        Change::CreatedRole {
+            role_name: "flowaudit-good".into(),
+        },
+        Change::PutRolePolicy {
+            role_name: "flowaudit-good".into(),
+            policy_name: "flowaudit-good-inline".into(),
+        },
+        Change::CreatedFlowLog {
+            region: "us-east-1".into(),
+            vpc_id: good_vpc.clone(),
+            flow_log_id: flow_log_id.clone(),
+        },
+        Change::ChangedRetention {
+            region: "us-east-1".into(),
+            log_group_name: "/flowaudit/shared".into(),
+            previous_days: Some(1),
+            set_days: 365,
+        },
+    ] {
+        j.record(change).unwrap_or_else(|e| panic!("{e}"));
+    }
+    drop(j);
+    let (code, out, stderr) = moto.flowaudit(&["rollback", &journal.to_string_lossy()]);
+    assert_eq!(code, 2, "{out}{stderr}");
+    for why in [
+        "refusing to roll back: 5 entries",
+        "entry 1: log group /flowaudit/good in us-east-1 is not tagged managed-by=flowaudit",
+        "entry 2: role flowaudit-good is not tagged managed-by=flowaudit",
+        "entry 3: policy flowaudit-good-inline of role flowaudit-good is not the delivery policy",
+        &format!("entry 4: flow log {flow_log_id} is not tagged managed-by=flowaudit"),
+        "entry 5: the retention of /flowaudit/shared is 7 days, not the 365 days flowaudit set",
+        "nothing was undone",
+    ] {
+        assert!(stderr.contains(why), "{why}\n{stderr}");
+    }
+    assert_eq!(statuses(&moto), before, "nothing changed");
+    assert_eq!(moto.seed(&["inspect"]), resources_before);
+}

@@ -423,3 +423,68 @@ fn concurrent_runs_all_land_in_the_history() {
         .as_array()
         .is_some_and(|a| a.iter().all(|r| r["summary"]["results"] == 69)));
 }
+
+#[test]
+fn a_config_found_in_the_working_directory_is_announced_and_may_not_write_outside_it() {
+    let dir = tempdir();
+    let outside = tempdir();
+    let target = outside.path().join("planted.json");
+    std::fs::write(
+        dir.path().join("flowaudit.toml"),
+        format!("[report]\noutput = [\"json={}\"]\n", target.display()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = output(bin().current_dir(dir.path()).arg("demo").output());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("report.output") && stderr.contains("--no-config"),
+        "{stderr}"
+    );
+    assert!(!target.exists(), "nothing written outside");
+
+    // `..` is refused the same way.
+    std::fs::write(
+        dir.path().join("flowaudit.toml"),
+        "[scan]\nsave_inventory = \"../inventory.json\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = output(bin().current_dir(dir.path()).arg("demo").output());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("scan.save_inventory"), "{stderr}");
+
+    // Named with --config, the same file is trusted; it is announced either way.
+    std::fs::write(
+        dir.path().join("flowaudit.toml"),
+        format!("[report]\noutput = [\"json={}\"]\n", target.display()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = output(
+        bin()
+            .current_dir(dir.path())
+            .args(["demo", "--config", "flowaudit.toml"])
+            .output(),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(target.exists());
+    assert!(
+        stderr.contains("settings from flowaudit.toml (0 exception(s))"),
+        "{stderr}"
+    );
+    std::fs::write(
+        dir.path().join("flowaudit.toml"),
+        "[checks]\nmin_retention_days = 10\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (_, _, stderr) = output(bin().current_dir(dir.path()).arg("demo").output());
+    assert!(
+        stderr.contains("settings from flowaudit.toml") && stderr.contains("working directory"),
+        "{stderr}"
+    );
+    let (_, _, stderr) = output(
+        bin()
+            .current_dir(dir.path())
+            .args(["demo", "--quiet"])
+            .output(),
+    );
+    assert_eq!(stderr, "", "--quiet: only errors");
+}

@@ -8,7 +8,7 @@
 //! says whose exception expired and when. An exception that matched no FAIL result
 //! is `stale`: the VPC was fixed or is gone, and the entry should be removed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -192,6 +192,50 @@ pub struct ExceptionCounts {
     pub stale: usize,
 }
 
+/// The exceptions by what can match them, so that matching stays linear in the
+/// number of results and exceptions: one naming a literal resource id can only
+/// match that resource's results, one naming a literal VPC id only that VPC's;
+/// the others (globs, tags only) are tried on every result.
+struct Index<'e> {
+    by_resource: HashMap<&'e str, Vec<usize>>,
+    by_vpc: HashMap<&'e str, Vec<usize>>,
+    everywhere: Vec<usize>,
+}
+
+impl<'e> Index<'e> {
+    fn new(exceptions: &'e [Exception]) -> Index<'e> {
+        let literal = |p: &'e Option<String>| p.as_deref().filter(|p| !p.contains(['*', '?']));
+        let mut index = Index {
+            by_resource: HashMap::new(),
+            by_vpc: HashMap::new(),
+            everywhere: Vec::new(),
+        };
+        for (i, e) in exceptions.iter().enumerate() {
+            if let Some(r) = literal(&e.resource) {
+                index.by_resource.entry(r).or_default().push(i);
+            } else if let Some(v) = literal(&e.vpc) {
+                index.by_vpc.entry(v).or_default().push(i);
+            } else {
+                index.everywhere.push(i);
+            }
+        }
+        index
+    }
+
+    /// The exceptions that may match `result`, in declaration order.
+    fn candidates(&self, result: &CheckResult, out: &mut Vec<usize>) {
+        out.clear();
+        out.extend_from_slice(&self.everywhere);
+        if let Some(list) = self.by_resource.get(result.resource_id.as_str()) {
+            out.extend_from_slice(list);
+        }
+        if let Some(list) = result.vpc_id.as_deref().and_then(|v| self.by_vpc.get(v)) {
+            out.extend_from_slice(list);
+        }
+        out.sort_unstable();
+    }
+}
+
 /// Applies `exceptions` to the FAIL results, judged on `day`; returns what each
 /// exception matched. For each result the first active matching exception wins;
 /// failing that, the first expired one is recorded on the result.
@@ -202,13 +246,18 @@ pub fn apply(
     day: NaiveDate,
 ) -> Vec<ExceptionUse> {
     let vpcs = inventory.vpc_index();
+    let index = Index::new(exceptions);
     let mut matched = vec![0usize; exceptions.len()];
+    let mut candidates = Vec::new();
     for result in results.iter_mut().filter(|r| r.status == Status::Fail) {
         let vpc = result.vpc_id.as_deref().and_then(|id| {
             vpcs.get(&(result.account_id.as_str(), result.region.as_str(), id))
                 .copied()
         });
-        let hits: Vec<usize> = (0..exceptions.len())
+        index.candidates(result, &mut candidates);
+        let hits: Vec<usize> = candidates
+            .iter()
+            .copied()
             .filter(|&i| exceptions[i].matches(result, vpc))
             .collect();
         let chosen = hits
@@ -338,6 +387,49 @@ mod tests {
             r.account_id.clone(),
             r.region.clone(),
         )
+    }
+
+    /// The index finds exactly what trying every exception on every result
+    /// finds, and keeps declaration order: the first matching exception wins,
+    /// whichever bucket it sits in.
+    #[test]
+    fn the_index_matches_like_trying_every_exception() {
+        let (check, vpc, _, _) = first_fail();
+        let mut literal_vpc = exception(&check);
+        literal_vpc.vpc = Some(vpc.clone());
+        literal_vpc.owner = Some("literal".into());
+        let mut glob_vpc = exception("*");
+        glob_vpc.vpc = Some(format!("{}*", &vpc[..vpc.len() - 1]));
+        glob_vpc.owner = Some("glob".into());
+        let mut literal_resource = exception("*");
+        literal_resource.resource = Some(vpc.clone());
+        literal_resource.owner = Some("resource".into());
+        let mut expired = exception("*");
+        expired.vpc = Some(vpc.clone());
+        expired.expires = day("2000-01-01");
+        let list = [expired, glob_vpc, literal_vpc, literal_resource];
+        let inv = demo::inventory().unwrap_or_else(|e| panic!("{e}"));
+        let vpcs = inv.vpc_index();
+        let (before, _) = run(&[]);
+        let (after, _) = run(&list);
+        let today = inv.collected_at.date_naive();
+        for (b, a) in before.iter().zip(&after) {
+            if b.status != Status::Fail {
+                continue;
+            }
+            let v = b.vpc_id.as_deref().and_then(|id| {
+                vpcs.get(&(b.account_id.as_str(), b.region.as_str(), id))
+                    .copied()
+            });
+            let naive = list
+                .iter()
+                .position(|e| e.matches(b, v) && e.active_on(today))
+                .or_else(|| list.iter().position(|e| e.matches(b, v)));
+            assert_eq!(a.exception.as_ref().map(|e| e.index - 1), naive, "{b:?}");
+        }
+        assert!(after
+            .iter()
+            .any(|r| r.exception.as_ref().and_then(|e| e.owner.as_deref()) == Some("glob")));
     }
 
     #[test]

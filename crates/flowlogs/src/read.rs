@@ -14,6 +14,18 @@ use crate::record::{parse_line, Format, LogStatus, Record};
 /// How many malformed lines are kept as examples.
 pub const EXAMPLES: usize = 10;
 
+/// The longest line read, in bytes. A flow-log record with every field of a
+/// custom format is well under 2 KiB; a longer line (a decompression bomb that
+/// is one line, a file that is not flow logs) is counted as malformed and
+/// skipped without being held in memory.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// The most CloudWatch Logs JSON read from one input (it is parsed whole).
+pub const MAX_JSON: u64 = 256 * 1024 * 1024;
+
+/// The most of a line or reason quoted in a message.
+const QUOTED: usize = 200;
+
 /// A line that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
@@ -166,8 +178,17 @@ pub fn read_input(
         // CloudWatch Logs JSON (subscription payloads, `filter-log-events`
         // output): the records are the events' messages.
         let mut text = String::new();
-        if let Err(e) = reader.read_to_string(&mut text) {
+        if let Err(e) = reader.by_ref().take(MAX_JSON).read_to_string(&mut text) {
             lines.stats.unreadable.push((name.clone(), e.to_string()));
+            return stats;
+        }
+        if text.len() as u64 == MAX_JSON {
+            lines.stats.unreadable.push((
+                name.clone(),
+                format!(
+                    "CloudWatch Logs JSON larger than {MAX_JSON} bytes (decompressed); not read"
+                ),
+            ));
             return stats;
         }
         lines.unit = Some("event");
@@ -179,6 +200,8 @@ pub fn read_input(
     // Lines are taken straight from the reader's buffer; only a line that
     // spans two buffers is copied (into `carry`).
     let mut carry: Vec<u8> = Vec::new();
+    // Inside a line longer than MAX_LINE: its bytes are dropped up to its end.
+    let mut too_long = false;
     let mut i = 0;
     let mut text = |lines: &mut Lines, bytes: &[u8], i: &mut usize| {
         match std::str::from_utf8(bytes) {
@@ -198,8 +221,17 @@ pub fn read_input(
                 break;
             }
         };
+        let long = |lines: &mut Lines, i: &mut usize| {
+            lines.malformed(
+                *i,
+                format!("the line is longer than {MAX_LINE} bytes; skipped"),
+            );
+            *i += 1;
+        };
         if chunk.is_empty() {
-            if !carry.is_empty() {
+            if too_long {
+                long(&mut lines, &mut i);
+            } else if !carry.is_empty() {
                 text(&mut lines, &carry, &mut i);
             }
             break;
@@ -207,7 +239,11 @@ pub fn read_input(
         let mut used = 0;
         while let Some(at) = memchr::memchr(b'\n', &chunk[used..]) {
             let end = used + at;
-            if carry.is_empty() {
+            if too_long || carry.len() + (end - used) > MAX_LINE {
+                long(&mut lines, &mut i);
+                too_long = false;
+                carry.clear();
+            } else if carry.is_empty() {
                 text(&mut lines, &chunk[used..end], &mut i);
             } else {
                 carry.extend_from_slice(&chunk[used..end]);
@@ -216,7 +252,12 @@ pub fn read_input(
             }
             used = end + 1;
         }
-        carry.extend_from_slice(&chunk[used..]);
+        if too_long || carry.len() + (chunk.len() - used) > MAX_LINE {
+            too_long = true;
+            carry.clear();
+        } else {
+            carry.extend_from_slice(&chunk[used..]);
+        }
         let n = chunk.len();
         reader.consume(n);
     }
@@ -272,6 +313,7 @@ impl Lines<'_> {
 
     fn malformed(&mut self, i: usize, reason: String) {
         self.stats.malformed += 1;
+        let reason = quoted(reason);
         if self.stats.examples.len() < EXAMPLES {
             self.stats.examples.push(Malformed {
                 file: self.name.to_string(),
@@ -282,6 +324,14 @@ impl Lines<'_> {
                 },
             });
         }
+    }
+}
+
+/// `reason` cut to [`QUOTED`] characters (it may quote the line).
+fn quoted(reason: String) -> String {
+    match reason.char_indices().nth(QUOTED) {
+        Some((at, _)) => format!("{}… ({} bytes in all)", &reason[..at], reason.len()),
+        None => reason,
     }
 }
 
@@ -399,6 +449,52 @@ mod tests {
         assert_eq!((stats.records, stats.malformed), (1, 1), "{stats:?}");
         assert_eq!(stats.examples[0].line, 3);
         assert!(stats.examples[0].reason.contains("UTF-8"));
+    }
+
+    /// A line longer than MAX_LINE (here 8 MiB of one line, gzipped, as a
+    /// decompression bomb is) is counted as malformed, not held, and not quoted
+    /// whole; the lines after it are read. Exactly MAX_LINE bytes is a line.
+    #[test]
+    fn an_endless_line_is_skipped_not_held() {
+        use std::io::Write;
+        let header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+        let rec = "2 1 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1795176000 1795176060 ACCEPT OK\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut write = |b: &[u8]| gz.write_all(b).unwrap_or_else(|e| panic!("{e}"));
+        write(header.as_bytes());
+        write(rec.as_bytes());
+        let block = vec![b'x'; 1 << 20];
+        for _ in 0..8 {
+            write(&block);
+        }
+        write(b"\n");
+        write(&vec![b'y'; MAX_LINE]);
+        write(b"\n");
+        write(rec.as_bytes());
+        write(&block);
+        let data = gz.finish().unwrap_or_else(|e| panic!("{e}"));
+        assert!(data.len() < 1 << 20, "{} bytes compressed", data.len());
+        let stats = count(&data);
+        assert_eq!((stats.records, stats.malformed), (2, 3), "{stats:?}");
+        let reasons: Vec<(usize, &str)> = stats
+            .examples
+            .iter()
+            .map(|e| (e.line, e.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons[0],
+            (3, "the line is longer than 65536 bytes; skipped")
+        );
+        assert_eq!(
+            reasons[2],
+            (6, "the line is longer than 65536 bytes; skipped")
+        );
+        assert_eq!(reasons[1].0, 4, "exactly MAX_LINE bytes is read as a line");
+        assert!(
+            reasons[1].1.len() < 400,
+            "a long line is not quoted whole: {}",
+            reasons[1].1.len()
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use serde::Serialize;
 
 use crate::detect::{is_public, Analysis, Service, SERVICE_SOURCES};
+use flowaudit_core::escape::{hcl, names::Names};
 
 /// More blocks than this for one port are widened.
 pub const MAX_CIDRS: usize = 8;
@@ -223,14 +224,8 @@ pub fn to_json(rules: &[InterfaceRules]) -> String {
     text
 }
 
-fn tf_name(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
-}
-
 fn tf_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+    let quoted: Vec<String> = items.iter().map(|i| hcl::string(i)).collect();
     format!("[{}]", quoted.join(", "))
 }
 
@@ -242,30 +237,33 @@ pub fn to_terraform(rules: &[InterfaceRules]) -> String {
          # derived from the accepted inbound traffic in the flow logs read. Review\n\
          # before applying: traffic that did not occur in the window is not covered.\n",
     );
+    // Interface ids and protocols come from the records read: labels are
+    // derived and kept unique, every string is escaped.
+    let mut names = Names::default();
     for eni in rules {
-        let var = format!("sg_{}", tf_name(&eni.interface_id));
+        let var = names.label(&format!("sg_{}", eni.interface_id));
         out.push_str(&format!(
-            "\nvariable \"{var}\" {{\n  description = \"Security group of {}\"\n  type        = string\n}}\n",
-            eni.interface_id
+            "\nvariable \"{var}\" {{\n  description = {}\n  type        = string\n}}\n",
+            hcl::string(&format!("Security group of {}", eni.interface_id))
         ));
         for r in &eni.rules {
-            let name = format!(
+            let name = names.label(&format!(
                 "{}_{}_{}",
-                tf_name(&eni.interface_id),
-                tf_name(&r.protocol),
+                eni.interface_id,
+                r.protocol,
                 if r.from_port < 0 {
                     "all".to_string()
                 } else {
                     r.from_port.to_string()
                 }
-            );
+            ));
             out.push_str(&format!(
-                "\n# {} flow(s), {} byte(s), {}{} source(s)\nresource \"aws_security_group_rule\" \"{name}\" {{\n  type              = \"ingress\"\n  security_group_id = var.{var}\n  protocol          = \"{}\"\n  from_port         = {}\n  to_port           = {}\n",
+                "\n# {} flow(s), {} byte(s), {}{} source(s)\nresource \"aws_security_group_rule\" \"{name}\" {{\n  type              = \"ingress\"\n  security_group_id = var.{var}\n  protocol          = {}\n  from_port         = {}\n  to_port           = {}\n",
                 r.flows,
                 r.bytes,
                 if r.sources_truncated { "about " } else { "" },
                 r.sources_seen,
-                r.protocol,
+                hcl::string(&r.protocol),
                 r.from_port,
                 r.to_port,
             ));
@@ -282,8 +280,11 @@ pub fn to_terraform(rules: &[InterfaceRules]) -> String {
                 ));
             }
             out.push_str(&format!(
-                "  description       = \"flowaudit: seen in flow logs of {}\"\n}}\n",
-                eni.interface_id
+                "  description       = {}\n}}\n",
+                hcl::string(&format!(
+                    "flowaudit: seen in flow logs of {}",
+                    eni.interface_id
+                ))
             ));
         }
     }

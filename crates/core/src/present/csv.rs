@@ -69,9 +69,11 @@ pub fn render(report: &Report) -> String {
                 .unwrap_or_default(),
         ]);
     }
-    let written = w
-        .write_record(COLUMNS)
-        .and_then(|()| rows.iter().try_for_each(|row| w.write_record(row)));
+    let written = w.write_record(COLUMNS).and_then(|()| {
+        rows.iter().try_for_each(|row| {
+            w.write_record(row.iter().map(|c| crate::escape::csv::cell(c).into_owned()))
+        })
+    });
     let bytes = match written
         .map_err(|e| e.to_string())
         .and_then(|()| w.into_inner().map_err(|e| e.to_string()))

@@ -6,6 +6,13 @@ use crate::diff::{Change, Diff};
 
 /// The diff as text: a heading per change, one line per finding.
 pub fn render(diff: &Diff) -> String {
+    match crate::escape::terminal::shown(diff) {
+        Ok(safe) => render_shown(&safe),
+        Err(e) => format!("error: the comparison could not be prepared for the terminal: {e}\n"),
+    }
+}
+
+fn render_shown(diff: &Diff) -> String {
     let mut out = String::new();
     let side = |s: &crate::diff::Side| {
         format!(

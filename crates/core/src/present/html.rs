@@ -6,15 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use quick_xml::escape::escape;
-
 use crate::report::{CheckResult, Report, Status};
 
 const CSS: &str = include_str!("html/report.css");
 const JS: &str = include_str!("html/report.js");
 
 fn esc(text: &str) -> String {
-    escape(text).into_owned()
+    crate::escape::xml::text(text)
 }
 
 /// Counts per status for each region: an inline SVG of stacked bars.

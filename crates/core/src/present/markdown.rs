@@ -6,20 +6,20 @@ use std::fmt::Write as _;
 use crate::priority::Level;
 use crate::report::{CheckResult, Report, Status};
 
-/// `|` and line breaks would break a table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
+use crate::escape::markdown::{code_block, code_span, text as cell};
 
 fn heading(r: &CheckResult) -> String {
     let vpc = match (&r.vpc_id, &r.vpc_name) {
-        (Some(id), Some(name)) => format!("`{id}` \"{}\"", cell(name)),
-        (Some(id), None) => format!("`{id}`"),
-        (None, _) => format!("`{}`", r.resource_id),
+        (Some(id), Some(name)) => format!("{} \"{}\"", code_span(id), cell(name)),
+        (Some(id), None) => code_span(id),
+        (None, _) => code_span(&r.resource_id),
     };
     format!(
-        "**{}** · `{}` · {vpc} · {} · account {}",
-        r.severity, r.check_id, r.region, r.account_id
+        "**{}** · {} · {vpc} · {} · account {}",
+        r.severity,
+        code_span(&r.check_id),
+        cell(&r.region),
+        cell(&r.account_id)
     )
 }
 
@@ -27,15 +27,11 @@ fn finding(out: &mut String, r: &CheckResult) {
     let _ = writeln!(out, "- {}  ", heading(r));
     let _ = writeln!(out, "  {}", cell(&r.message));
     if let Some(p) = &r.priority {
-        let _ = writeln!(out, "  *Why {}:* {}", p.level, p.reasons.join(", "));
+        let _ = writeln!(out, "  *Why {}:* {}", p.level, cell(&p.reasons.join(", ")));
     }
     if let Some(plan) = &r.remediation {
         if !plan.cli.is_empty() {
-            let _ = writeln!(out, "\n  ```sh");
-            for line in plan.cli.iter().flat_map(|c| c.lines()) {
-                let _ = writeln!(out, "  {line}");
-            }
-            let _ = writeln!(out, "  ```");
+            let _ = write!(out, "\n{}", code_block(&plan.cli.join("\n"), "sh", "  "));
         }
     }
     out.push('\n');
@@ -48,8 +44,8 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "# flowaudit report\n");
     let _ = writeln!(
         out,
-        "Source `{}` · collected {} · {} account(s), {} region(s) ({} unreadable), {} VPCs\n",
-        report.source,
+        "Source {} · collected {} · {} account(s), {} region(s) ({} unreadable), {} VPCs\n",
+        code_span(&report.source),
         report.collected_at.format("%Y-%m-%d %H:%M UTC"),
         s.accounts,
         s.regions,
@@ -115,10 +111,10 @@ pub fn render(report: &Report) -> String {
         for r in errors {
             let _ = writeln!(
                 out,
-                "- `{}` · {} · account {}: {}",
-                r.check_id,
-                r.region,
-                r.account_id,
+                "- {} · {} · account {}: {}",
+                code_span(&r.check_id),
+                cell(&r.region),
+                cell(&r.account_id),
                 cell(&r.message)
             );
         }
@@ -132,10 +128,10 @@ pub fn render(report: &Report) -> String {
             let e = &u.exception;
             let _ = writeln!(
                 out,
-                "| {} | {} | `{}` | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 u.index,
                 u.state.as_str(),
-                cell(&e.selector()),
+                code_span(&e.selector()).replace('|', "\\|"),
                 cell(e.owner.as_deref().unwrap_or("")),
                 e.expires,
                 u.matched

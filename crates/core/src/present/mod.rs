@@ -67,7 +67,10 @@ impl Format {
 /// Renders `report` in `format`; `color` only affects the table.
 pub fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
-        Format::Table => table::render(report, color),
+        Format::Table => match crate::escape::terminal::shown(report) {
+            Ok(safe) => table::render(&safe, color),
+            Err(e) => format!("error: the report could not be prepared for the terminal: {e}\n"),
+        },
         Format::Json => json::render(report),
         Format::Ocsf => ocsf::render(report),
         Format::Asff => asff::render(report),

@@ -8,11 +8,11 @@ use crate::model::{
 use crate::policy;
 use crate::report::{CheckResult, Status};
 
-use super::render::sh_quote;
 use super::{
     role_arn, valid_retention, Action, FlowLogTarget, NewDestination, Plan, RemediationOptions,
     LOG_GROUP_PREFIX,
 };
+use crate::escape::shell::command;
 
 /// Adds a plan to every FAIL result that has one.
 pub fn attach_plans(
@@ -249,11 +249,11 @@ impl Scope<'_> {
                         self.account.account_id, f.flow_log_id
                     ),
                     commands: vec![
-                        format!("aws s3api head-bucket --bucket {}", sh_quote(&bucket)),
-                        format!(
-                            "aws ec2 describe-flow-logs --region {} --flow-log-ids {}",
-                            self.region.region, f.flow_log_id
-                        ),
+                        command(["aws", "s3api", "head-bucket", "--bucket", &bucket]),
+                        command([
+                            "aws", "ec2", "describe-flow-logs", "--region", &self.region.region,
+                            "--flow-log-ids", &f.flow_log_id,
+                        ]),
                     ],
                 }]
             }
@@ -376,19 +376,36 @@ impl Scope<'_> {
 
     fn investigate_delivery(&self, f: &FlowLog) -> Action {
         let region = &self.region.region;
-        let mut commands = vec![format!(
-            "aws ec2 describe-flow-logs --region {region} --flow-log-ids {} --query 'FlowLogs[].[FlowLogStatus,DeliverLogsStatus,DeliverLogsErrorMessage]'",
-            f.flow_log_id
-        )];
+        let mut commands = vec![command([
+            "aws",
+            "ec2",
+            "describe-flow-logs",
+            "--region",
+            region,
+            "--flow-log-ids",
+            &f.flow_log_id,
+            "--query",
+            "FlowLogs[].[FlowLogStatus,DeliverLogsStatus,DeliverLogsErrorMessage]",
+        ])];
         if let Some(group) = f.cloudwatch_log_group() {
-            commands.push(format!(
-                "aws logs describe-log-streams --region {region} --log-group-name {} --order-by LastEventTime --descending --max-items 3",
-                sh_quote(&group)
-            ));
+            commands.push(command([
+                "aws",
+                "logs",
+                "describe-log-streams",
+                "--region",
+                region,
+                "--log-group-name",
+                &group,
+                "--order-by",
+                "LastEventTime",
+                "--descending",
+                "--max-items",
+                "3",
+            ]));
         }
         if let Some(role) = &f.deliver_logs_permission_arn {
             if let Some(name) = arn::role_name_from_arn(role) {
-                commands.push(format!("aws iam get-role --role-name {}", sh_quote(&name)));
+                commands.push(command(["aws", "iam", "get-role", "--role-name", &name]));
             }
         }
         Action::Investigate {
@@ -402,30 +419,41 @@ impl Scope<'_> {
     }
 }
 
-/// The AWS CLI command that recreates a flow log as it is.
+/// The AWS CLI command that recreates a flow log as it is, every word quoted.
 fn recreate_cli(region: &str, f: &FlowLog) -> String {
-    let mut cmd = format!(
-        "aws ec2 create-flow-logs --region {region} --resource-type {} --resource-ids {} --traffic-type {} --log-destination-type {}",
+    let mut words: Vec<String> = [
+        "aws",
+        "ec2",
+        "create-flow-logs",
+        "--region",
+        region,
+        "--resource-type",
         f.resource_type.as_str(),
-        f.resource_id,
+        "--resource-ids",
+        &f.resource_id,
+        "--traffic-type",
         f.traffic_type.as_str(),
-        f.destination_type.as_str()
-    );
+        "--log-destination-type",
+        f.destination_type.as_str(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut add = |flag: &str, value: String| words.extend([flag.to_string(), value]);
     if let Some(group) = &f.log_group_name {
-        cmd.push_str(&format!(" --log-group-name {}", sh_quote(group)));
+        add("--log-group-name", group.clone());
     } else if let Some(dest) = &f.log_destination {
-        cmd.push_str(&format!(" --log-destination {}", sh_quote(dest)));
+        add("--log-destination", dest.clone());
     }
     if let Some(role) = &f.deliver_logs_permission_arn {
-        cmd.push_str(&format!(" --deliver-logs-permission-arn {role}"));
+        add("--deliver-logs-permission-arn", role.clone());
     }
     if let Some(format) = &f.log_format {
-        cmd.push_str(&format!(" --log-format {}", sh_quote(format)));
+        add("--log-format", format.clone());
     }
     if let Some(interval) = f.max_aggregation_interval {
-        cmd.push_str(&format!(" --max-aggregation-interval {interval}"));
+        add("--max-aggregation-interval", interval.to_string());
     }
-    cmd
+    command(words)
 }
 
 #[cfg(test)]

@@ -57,6 +57,10 @@ pub fn render(actions: &[Action]) -> String {
         .next()
         .cloned()
         .unwrap_or_else(|| "us-east-1".to_string());
+    // Logical ids: ids that read alike (`/vpc/flow-logs`, `/vpc/flow_logs`) stay apart.
+    let mut ids = crate::escape::names::Names::default();
+    let mut id_of =
+        |prefix: &str, id: &str| ids.unique(&format!("{prefix}\0{id}"), logical_id(prefix, id), "");
     let mut created_groups = BTreeMap::new();
     let mut created_roles = BTreeMap::new();
     let mut cond = |region: &str| {
@@ -74,7 +78,7 @@ pub fn render(actions: &[Action]) -> String {
                 log_group_name,
                 retention_days,
             } => {
-                let id = logical_id("LogGroup", log_group_name);
+                let id = id_of("LogGroup", log_group_name);
                 created_groups.insert(log_group_name.clone(), id.clone());
                 resources.insert(
                     id,
@@ -96,7 +100,7 @@ pub fn render(actions: &[Action]) -> String {
                 role_name,
                 extra_log_groups,
             } => {
-                let id = logical_id("Role", role_name);
+                let id = id_of("Role", role_name);
                 created_roles.insert(role_name.clone(), id.clone());
                 resources.insert(id, json!({
                     "Type": "AWS::IAM::Role",
@@ -115,7 +119,7 @@ pub fn render(actions: &[Action]) -> String {
                 extra_log_groups,
             } => {
                 resources.insert(
-                    logical_id("DeliveryPolicy", role_name),
+                    id_of("DeliveryPolicy", role_name),
                     json!({
                         "Type": "AWS::IAM::RolePolicy",
                         "Condition": cond(&home),
@@ -182,7 +186,7 @@ pub fn render(actions: &[Action]) -> String {
                 if !depends.is_empty() {
                     resource["DependsOn"] = json!(depends);
                 }
-                resources.insert(logical_id("FlowLog", vpc_id), resource);
+                resources.insert(id_of("FlowLog", vpc_id), resource);
             }
             Action::PutRetentionPolicy { .. }
             | Action::UpdateTrustPolicy { .. }

@@ -5,16 +5,7 @@ use super::{
     MANAGED_BY_VALUE,
 };
 
-/// Quotes a word for a POSIX shell.
-pub fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
+use crate::escape::shell::command;
 
 pub fn words(action: &Action) -> String {
     match action {
@@ -74,75 +65,167 @@ fn tag_spec() -> String {
     format!("Key={MANAGED_BY_KEY},Value={MANAGED_BY_VALUE}")
 }
 
+/// The AWS CLI commands of an action, every word quoted.
 pub fn cli(action: &Action) -> Vec<String> {
     match action {
-        Action::CreateLogGroup { region, log_group_name, retention_days } => vec![
-            format!(
-                "aws logs create-log-group --region {region} --log-group-name {} --tags {MANAGED_BY_KEY}={MANAGED_BY_VALUE}",
-                sh_quote(log_group_name)
-            ),
+        Action::CreateLogGroup {
+            region,
+            log_group_name,
+            retention_days,
+        } => vec![
+            command([
+                "aws",
+                "logs",
+                "create-log-group",
+                "--region",
+                region,
+                "--log-group-name",
+                log_group_name,
+                "--tags",
+                &format!("{MANAGED_BY_KEY}={MANAGED_BY_VALUE}"),
+            ]),
             retention_cli(region, log_group_name, *retention_days),
         ],
-        Action::PutRetentionPolicy { region, log_group_name, retention_days, .. } => {
+        Action::PutRetentionPolicy {
+            region,
+            log_group_name,
+            retention_days,
+            ..
+        } => {
             vec![retention_cli(region, log_group_name, *retention_days)]
         }
-        Action::CreateDeliveryRole { account_id, role_name, extra_log_groups } => vec![
-            format!(
-                "aws iam create-role --role-name {} --assume-role-policy-document {} --tags {}",
-                sh_quote(role_name),
-                sh_quote(&trust_policy(account_id).to_string()),
-                tag_spec()
-            ),
+        Action::CreateDeliveryRole {
+            account_id,
+            role_name,
+            extra_log_groups,
+        } => vec![
+            command([
+                "aws",
+                "iam",
+                "create-role",
+                "--role-name",
+                role_name,
+                "--assume-role-policy-document",
+                &trust_policy(account_id).to_string(),
+                "--tags",
+                &tag_spec(),
+            ]),
             put_policy_cli(account_id, role_name, extra_log_groups),
         ],
-        Action::UpdateTrustPolicy { account_id, role_name, .. } => vec![format!(
-            "aws iam update-assume-role-policy --role-name {} --policy-document {}",
-            sh_quote(role_name),
-            sh_quote(&trust_policy(account_id).to_string())
-        )],
-        Action::PutDeliveryPolicy { account_id, role_name, extra_log_groups } => {
+        Action::UpdateTrustPolicy {
+            account_id,
+            role_name,
+            ..
+        } => vec![command([
+            "aws",
+            "iam",
+            "update-assume-role-policy",
+            "--role-name",
+            role_name,
+            "--policy-document",
+            &trust_policy(account_id).to_string(),
+        ])],
+        Action::PutDeliveryPolicy {
+            account_id,
+            role_name,
+            extra_log_groups,
+        } => {
             vec![put_policy_cli(account_id, role_name, extra_log_groups)]
         }
-        Action::CreateFlowLog { region, vpc_id, traffic_type, target, .. } => {
+        Action::CreateFlowLog {
+            region,
+            vpc_id,
+            traffic_type,
+            target,
+            ..
+        } => {
             let token = super::client_token(vpc_id, target);
-            let destination = match target {
-                FlowLogTarget::CloudWatchLogs { log_group_name, role_arn } => format!(
-                    "--log-destination-type cloud-watch-logs --log-group-name {} --deliver-logs-permission-arn {role_arn}",
-                    sh_quote(log_group_name)
-                ),
-                FlowLogTarget::S3 { bucket_arn, parquet, hourly_partitions } => format!(
-                    "--log-destination-type s3 --log-destination {bucket_arn} --destination-options FileFormat={},HiveCompatiblePartitions={},PerHourPartition={}",
-                    if *parquet { "parquet" } else { "plain-text" },
-                    parquet,
-                    hourly_partitions
-                ),
-            };
-            vec![format!(
-                "aws ec2 create-flow-logs --region {region} --resource-type VPC --resource-ids {vpc_id} --traffic-type {} {destination} --tag-specifications 'ResourceType=vpc-flow-log,Tags=[{{{}}}]' --client-token {token}",
+            let mut words: Vec<String> = [
+                "aws",
+                "ec2",
+                "create-flow-logs",
+                "--region",
+                region,
+                "--resource-type",
+                "VPC",
+                "--resource-ids",
+                vpc_id,
+                "--traffic-type",
                 traffic_type.as_str(),
-                tag_spec()
-            )]
+            ]
+            .map(String::from)
+            .to_vec();
+            match target {
+                FlowLogTarget::CloudWatchLogs { log_group_name, role_arn } => words.extend(
+                    [
+                        "--log-destination-type", "cloud-watch-logs", "--log-group-name",
+                        log_group_name, "--deliver-logs-permission-arn", role_arn,
+                    ]
+                    .map(String::from),
+                ),
+                FlowLogTarget::S3 { bucket_arn, parquet, hourly_partitions } => words.extend([
+                    "--log-destination-type".into(),
+                    "s3".into(),
+                    "--log-destination".into(),
+                    bucket_arn.clone(),
+                    "--destination-options".into(),
+                    format!(
+                        "FileFormat={},HiveCompatiblePartitions={parquet},PerHourPartition={hourly_partitions}",
+                        if *parquet { "parquet" } else { "plain-text" }
+                    ),
+                ]),
+            }
+            words.extend([
+                "--tag-specifications".into(),
+                format!("ResourceType=vpc-flow-log,Tags=[{{{}}}]", tag_spec()),
+                "--client-token".into(),
+                token,
+            ]);
+            vec![command(words)]
         }
-        Action::RaiseBucketExpiration { bucket, prefix, min_days, .. } => {
+        Action::RaiseBucketExpiration {
+            bucket,
+            prefix,
+            min_days,
+            ..
+        } => {
             let saved = lifecycle_file(bucket);
+            let new = format!("{saved}.new");
             vec![
                 format!(
-                    "aws s3api get-bucket-lifecycle-configuration --bucket {} > {saved}",
-                    sh_quote(bucket)
+                    "{} > {}",
+                    command(["aws", "s3api", "get-bucket-lifecycle-configuration", "--bucket", bucket]),
+                    command([&saved])
                 ),
                 format!(
-                    "jq --argjson days {min_days} --arg stem {} '.Rules |= map(if .Status == \"Enabled\" and (.Expiration.Days != null) and (.Expiration.Days < $days) and (((.Filter.Prefix // .Prefix // \"\") as $p | ($stem | startswith($p)) or ($p | startswith($stem)))) then .Expiration.Days = $days else . end)' {saved} > {saved}.new",
-                    sh_quote(&format!("{prefix}AWSLogs/"))
+                    "{} > {}",
+                    command([
+                        "jq", "--argjson", "days", &min_days.to_string(), "--arg", "stem",
+                        &format!("{prefix}AWSLogs/"),
+                        ".Rules |= map(if .Status == \"Enabled\" and (.Expiration.Days != null) and (.Expiration.Days < $days) and (((.Filter.Prefix // .Prefix // \"\") as $p | ($stem | startswith($p)) or ($p | startswith($stem)))) then .Expiration.Days = $days else . end)",
+                        &saved,
+                    ]),
+                    command([&new])
                 ),
-                format!(
-                    "aws s3api put-bucket-lifecycle-configuration --bucket {} --lifecycle-configuration file://{saved}.new",
-                    sh_quote(bucket)
-                ),
+                command([
+                    "aws", "s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket,
+                    "--lifecycle-configuration", &format!("file://{new}"),
+                ]),
             ]
         }
-        Action::DeleteFlowLog { region, flow_log_id, .. } => vec![format!(
-            "aws ec2 delete-flow-logs --region {region} --flow-log-ids {flow_log_id}"
-        )],
+        Action::DeleteFlowLog {
+            region,
+            flow_log_id,
+            ..
+        } => vec![command([
+            "aws",
+            "ec2",
+            "delete-flow-logs",
+            "--region",
+            region,
+            "--flow-log-ids",
+            flow_log_id,
+        ])],
         Action::Investigate { commands, .. } => commands.clone(),
     }
 }
@@ -156,18 +239,31 @@ fn lifecycle_file(bucket: &str) -> String {
 }
 
 fn retention_cli(region: &str, group: &str, days: u32) -> String {
-    format!(
-        "aws logs put-retention-policy --region {region} --log-group-name {} --retention-in-days {days}",
-        sh_quote(group)
-    )
+    command([
+        "aws",
+        "logs",
+        "put-retention-policy",
+        "--region",
+        region,
+        "--log-group-name",
+        group,
+        "--retention-in-days",
+        &days.to_string(),
+    ])
 }
 
 fn put_policy_cli(account_id: &str, role_name: &str, extra: &[String]) -> String {
-    format!(
-        "aws iam put-role-policy --role-name {} --policy-name {DELIVERY_POLICY_NAME} --policy-document {}",
-        sh_quote(role_name),
-        sh_quote(&delivery_policy(account_id, extra).to_string())
-    )
+    command([
+        "aws",
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        role_name,
+        "--policy-name",
+        DELIVERY_POLICY_NAME,
+        "--policy-document",
+        &delivery_policy(account_id, extra).to_string(),
+    ])
 }
 
 pub fn console(action: &Action) -> Vec<String> {
@@ -211,61 +307,122 @@ pub fn console(action: &Action) -> Vec<String> {
     }
 }
 
+/// The commands that undo an action, every word quoted.
 pub fn backout(action: &Action) -> Vec<String> {
     match action {
-        Action::CreateLogGroup { region, log_group_name, .. } => vec![format!(
-            "aws logs delete-log-group --region {region} --log-group-name {}  # deletes the flow-log data it received",
-            sh_quote(log_group_name)
+        Action::CreateLogGroup {
+            region,
+            log_group_name,
+            ..
+        } => vec![format!(
+            "{}  # deletes the flow-log data it received",
+            command([
+                "aws",
+                "logs",
+                "delete-log-group",
+                "--region",
+                region,
+                "--log-group-name",
+                log_group_name
+            ])
         )],
-        Action::PutRetentionPolicy { region, log_group_name, previous_days, .. } => vec![match previous_days {
+        Action::PutRetentionPolicy {
+            region,
+            log_group_name,
+            previous_days,
+            ..
+        } => vec![match previous_days {
             Some(days) => retention_cli(region, log_group_name, *days),
-            None => format!(
-                "aws logs delete-retention-policy --region {region} --log-group-name {}",
-                sh_quote(log_group_name)
-            ),
+            None => command([
+                "aws",
+                "logs",
+                "delete-retention-policy",
+                "--region",
+                region,
+                "--log-group-name",
+                log_group_name,
+            ]),
         }],
         Action::CreateDeliveryRole { role_name, .. } => vec![
-            format!("aws iam delete-role-policy --role-name {} --policy-name {DELIVERY_POLICY_NAME}", sh_quote(role_name)),
-            format!("aws iam delete-role --role-name {}", sh_quote(role_name)),
+            command([
+                "aws",
+                "iam",
+                "delete-role-policy",
+                "--role-name",
+                role_name,
+                "--policy-name",
+                DELIVERY_POLICY_NAME,
+            ]),
+            command(["aws", "iam", "delete-role", "--role-name", role_name]),
         ],
-        Action::UpdateTrustPolicy { role_name, previous, .. } => match previous {
-            Some(doc) => vec![format!(
-                "aws iam update-assume-role-policy --role-name {} --policy-document {}",
-                sh_quote(role_name),
-                sh_quote(doc)
-            )],
+        Action::UpdateTrustPolicy {
+            role_name,
+            previous,
+            ..
+        } => match previous {
+            Some(doc) => vec![command([
+                "aws",
+                "iam",
+                "update-assume-role-policy",
+                "--role-name",
+                role_name,
+                "--policy-document",
+                doc,
+            ])],
             None => Vec::new(),
         },
-        Action::PutDeliveryPolicy { role_name, .. } => vec![format!(
-            "aws iam delete-role-policy --role-name {} --policy-name {DELIVERY_POLICY_NAME}",
-            sh_quote(role_name)
-        )],
+        Action::PutDeliveryPolicy { role_name, .. } => vec![command([
+            "aws",
+            "iam",
+            "delete-role-policy",
+            "--role-name",
+            role_name,
+            "--policy-name",
+            DELIVERY_POLICY_NAME,
+        ])],
         Action::CreateFlowLog { region, vpc_id, .. } => vec![format!(
-            "aws ec2 delete-flow-logs --region {region} --flow-log-ids $(aws ec2 describe-flow-logs --region {region} --filter Name=resource-id,Values={vpc_id} Name=tag:{MANAGED_BY_KEY},Values={MANAGED_BY_VALUE} --query 'FlowLogs[].FlowLogId' --output text)"
+            "{} $({})",
+            command([
+                "aws",
+                "ec2",
+                "delete-flow-logs",
+                "--region",
+                region,
+                "--flow-log-ids"
+            ]),
+            created_flow_logs(region, vpc_id)
         )],
         Action::RaiseBucketExpiration { bucket, .. } => vec![format!(
-            "aws s3api put-bucket-lifecycle-configuration --bucket {} --lifecycle-configuration file://{}  # the configuration saved before",
-            sh_quote(bucket),
-            lifecycle_file(bucket)
+            "{}  # the configuration saved before",
+            command([
+                "aws",
+                "s3api",
+                "put-bucket-lifecycle-configuration",
+                "--bucket",
+                bucket,
+                "--lifecycle-configuration",
+                &format!("file://{}", lifecycle_file(bucket)),
+            ])
         )],
         Action::DeleteFlowLog { recreate, .. } => vec![recreate.clone()],
         Action::Investigate { .. } => Vec::new(),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::sh_quote;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(
-            sh_quote("/aws/vpc-flow-logs/vpc-1"),
-            "/aws/vpc-flow-logs/vpc-1"
-        );
-        assert_eq!(sh_quote("a b"), "'a b'");
-        assert_eq!(sh_quote("it's"), r"'it'\''s'");
-        assert_eq!(sh_quote(""), "''");
-        assert_eq!(sh_quote("{\"a\":1}"), "'{\"a\":1}'");
-    }
+/// The command that prints the ids of the flow logs flowaudit created for a VPC.
+pub fn created_flow_logs(region: &str, vpc_id: &str) -> String {
+    command([
+        "aws",
+        "ec2",
+        "describe-flow-logs",
+        "--region",
+        region,
+        "--filter",
+        &format!("Name=resource-id,Values={vpc_id}"),
+        &format!("Name=tag:{MANAGED_BY_KEY},Values={MANAGED_BY_VALUE}"),
+        "--query",
+        "FlowLogs[].FlowLogId",
+        "--output",
+        "text",
+    ])
 }

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::render::{cli, sh_quote, words};
-use super::{merge_actions, Action, Plan, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use super::render::{cli, created_flow_logs, words};
+use super::{merge_actions, Action, Plan};
+use crate::escape::shell::{comment, word};
 
 const HELPERS: &str = r#"log_group_exists() {
   [ "$(aws logs describe-log-groups --region "$1" --log-group-name-prefix "$2" \
@@ -27,12 +28,12 @@ pub fn render(plans: &[&Plan]) -> String {
     out.push_str(HELPERS);
     let (merged, introduced) = merge_actions(plans.iter().copied());
     for (plan, indexes) in plans.iter().zip(introduced) {
-        let _ = writeln!(out, "\n# == {}", plan.title);
+        let _ = writeln!(out, "\n# == {}", comment(&plan.title));
         if indexes.is_empty() {
             let _ = writeln!(out, "# (every step of this plan is already above)");
         }
         for action in indexes.into_iter().map(|i| &merged[i]) {
-            let _ = writeln!(out, "# {}", words(action));
+            let _ = writeln!(out, "# {}", comment(&words(action)));
             out.push_str(&guarded(action));
         }
     }
@@ -43,25 +44,32 @@ fn guarded(action: &Action) -> String {
     let commands = cli(action);
     let indent = |cmds: &[String]| cmds.iter().map(|c| format!("  {c}\n")).collect::<String>();
     match action {
-        Action::CreateLogGroup { region, log_group_name, .. } => format!(
-            "if ! log_group_exists {region} {g}; then\n{}fi\n{}\n",
+        Action::CreateLogGroup {
+            region,
+            log_group_name,
+            ..
+        } => format!(
+            "if ! log_group_exists {} {g}; then\n{}fi\n{}\n",
+            word(region),
             indent(&commands[..1]),
             commands[1..].join("\n"),
-            g = sh_quote(log_group_name)
+            g = word(log_group_name)
         ),
         Action::CreateDeliveryRole { role_name, .. } => format!(
             "if ! role_exists {r}; then\n{}fi\n{}\n",
             indent(&commands[..1]),
             commands[1..].join("\n"),
-            r = sh_quote(role_name)
+            r = word(role_name)
         ),
         Action::CreateFlowLog { region, vpc_id, .. } => format!(
-            "if [ -z \"$(aws ec2 describe-flow-logs --region {region} --filter Name=resource-id,Values={vpc_id} Name=tag:{MANAGED_BY_KEY},Values={MANAGED_BY_VALUE} --query 'FlowLogs[].FlowLogId' --output text)\" ]; then\n{}fi\n",
+            "if [ -z \"$({})\" ]; then\n{}fi\n",
+            created_flow_logs(region, vpc_id),
             indent(&commands)
         ),
-        Action::DeleteFlowLog { .. } | Action::Investigate { .. } => {
-            commands.iter().map(|c| format!("# {c}\n")).collect()
-        }
+        Action::DeleteFlowLog { .. } | Action::Investigate { .. } => commands
+            .iter()
+            .map(|c| format!("# {}\n", comment(c)))
+            .collect(),
         Action::PutRetentionPolicy { .. }
         | Action::UpdateTrustPolicy { .. }
         | Action::PutDeliveryPolicy { .. }

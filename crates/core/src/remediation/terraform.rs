@@ -7,32 +7,13 @@ use super::{
     delivery_policy, render, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME,
     MANAGED_BY_KEY, MANAGED_BY_VALUE,
 };
+use crate::escape::hcl::{self, string as q};
+use crate::escape::names::Names;
+use crate::escape::shell::comment;
 
-/// A Terraform label from any id: letters, digits and underscores.
-pub fn label(id: &str) -> String {
-    let mut out: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    while out.contains("__") {
-        out = out.replace("__", "_");
-    }
-    let trimmed = out.trim_matches('_').to_string();
-    if trimmed.starts_with(|c: char| c.is_ascii_digit()) || trimmed.is_empty() {
-        format!("r_{trimmed}")
-    } else {
-        trimmed
-    }
-}
-
+/// The provider alias of a region (a label, so a hostile region cannot leave it).
 fn alias(region: &str) -> String {
-    region.replace('-', "_")
+    hcl::label(region)
 }
 
 fn regions(actions: &[Action]) -> BTreeSet<String> {
@@ -43,14 +24,20 @@ fn regions(actions: &[Action]) -> BTreeSet<String> {
 }
 
 fn heredoc(json: &serde_json::Value) -> String {
-    let pretty = serde_json::to_string_pretty(json).unwrap_or_default();
-    let body: Vec<String> = pretty.lines().map(|l| format!("    {l}")).collect();
-    format!("<<-EOT\n{}\n  EOT", body.join("\n"))
+    hcl::heredoc(
+        &serde_json::to_string_pretty(json).unwrap_or_default(),
+        "    ",
+    )
 }
 
 /// A self-contained Terraform configuration for the actions.
 pub fn render(actions: &[Action]) -> String {
     let mut out = String::new();
+    // Resource names: two ids that read alike (`/vpc/flow-logs`, `/vpc/flow_logs`)
+    // get distinct labels, one per kind of resource.
+    let mut groups = Names::default();
+    let mut roles = Names::default();
+    let mut flow_logs = Names::default();
     let regions = regions(actions);
     let iam_provider = regions
         .iter()
@@ -68,8 +55,9 @@ pub fn render(actions: &[Action]) -> String {
     {
         let _ = writeln!(
             out,
-            "\nprovider \"aws\" {{\n  alias  = \"{}\"\n  region = \"{region}\"\n}}",
-            alias(region)
+            "\nprovider \"aws\" {{\n  alias  = {}\n  region = {}\n}}",
+            q(&alias(region)),
+            q(region)
         );
     }
     let created_groups: BTreeSet<&str> = actions
@@ -98,9 +86,10 @@ pub fn render(actions: &[Action]) -> String {
             } => {
                 let _ = writeln!(
                     out,
-                    "resource \"aws_cloudwatch_log_group\" \"{}\" {{\n  provider          = aws.{}\n  name              = \"{log_group_name}\"\n  retention_in_days = {retention_days}\n{tags}\n}}",
-                    label(log_group_name),
-                    alias(region)
+                    "resource \"aws_cloudwatch_log_group\" \"{}\" {{\n  provider          = aws.{}\n  name              = {}\n  retention_in_days = {retention_days}\n{tags}\n}}",
+                    groups.label(log_group_name),
+                    alias(region),
+                    q(log_group_name)
                 );
             }
             Action::PutRetentionPolicy {
@@ -109,11 +98,12 @@ pub fn render(actions: &[Action]) -> String {
                 retention_days,
                 ..
             } => {
-                let l = label(log_group_name);
+                let l = groups.label(log_group_name);
                 let _ = writeln!(
                     out,
-                    "# The group exists: import it, then manage its retention.\nimport {{\n  provider = aws.{a}\n  to       = aws_cloudwatch_log_group.{l}\n  id       = \"{log_group_name}\"\n}}\n\nresource \"aws_cloudwatch_log_group\" \"{l}\" {{\n  provider          = aws.{a}\n  name              = \"{log_group_name}\"\n  retention_in_days = {retention_days}\n}}",
-                    a = alias(region)
+                    "# The group exists: import it, then manage its retention.\nimport {{\n  provider = aws.{a}\n  to       = aws_cloudwatch_log_group.{l}\n  id       = {n}\n}}\n\nresource \"aws_cloudwatch_log_group\" \"{l}\" {{\n  provider          = aws.{a}\n  name              = {n}\n  retention_in_days = {retention_days}\n}}",
+                    a = alias(region),
+                    n = q(log_group_name)
                 );
             }
             Action::CreateDeliveryRole {
@@ -121,10 +111,11 @@ pub fn render(actions: &[Action]) -> String {
                 role_name,
                 extra_log_groups,
             } => {
-                let l = label(role_name);
+                let l = roles.label(role_name);
                 let _ = writeln!(
                     out,
-                    "resource \"aws_iam_role\" \"{l}\" {{\n  provider           = aws.{iam}\n  name               = \"{role_name}\"\n  assume_role_policy = {}\n{tags}\n}}\n\nresource \"aws_iam_role_policy\" \"{l}_delivery\" {{\n  provider = aws.{iam}\n  name     = \"{DELIVERY_POLICY_NAME}\"\n  role     = aws_iam_role.{l}.id\n  policy   = {}\n}}",
+                    "resource \"aws_iam_role\" \"{l}\" {{\n  provider           = aws.{iam}\n  name               = {}\n  assume_role_policy = {}\n{tags}\n}}\n\nresource \"aws_iam_role_policy\" \"{l}_delivery\" {{\n  provider = aws.{iam}\n  name     = \"{DELIVERY_POLICY_NAME}\"\n  role     = aws_iam_role.{l}.id\n  policy   = {}\n}}",
+                    q(role_name),
                     heredoc(&trust_policy(account_id)),
                     heredoc(&delivery_policy(account_id, extra_log_groups))
                 );
@@ -134,11 +125,12 @@ pub fn render(actions: &[Action]) -> String {
                 role_name,
                 ..
             } => {
-                let l = label(role_name);
+                let l = roles.label(role_name);
                 let _ = writeln!(
                     out,
-                    "# The role exists: import it; review the plan, as Terraform now manages the whole role.\nimport {{\n  provider = aws.{iam}\n  to       = aws_iam_role.{l}\n  id       = \"{role_name}\"\n}}\n\nresource \"aws_iam_role\" \"{l}\" {{\n  provider           = aws.{iam}\n  name               = \"{role_name}\"\n  assume_role_policy = {}\n}}",
-                    heredoc(&trust_policy(account_id))
+                    "# The role exists: import it; review the plan, as Terraform now manages the whole role.\nimport {{\n  provider = aws.{iam}\n  to       = aws_iam_role.{l}\n  id       = {n}\n}}\n\nresource \"aws_iam_role\" \"{l}\" {{\n  provider           = aws.{iam}\n  name               = {n}\n  assume_role_policy = {}\n}}",
+                    heredoc(&trust_policy(account_id)),
+                    n = q(role_name)
                 );
             }
             Action::PutDeliveryPolicy {
@@ -148,8 +140,9 @@ pub fn render(actions: &[Action]) -> String {
             } => {
                 let _ = writeln!(
                     out,
-                    "resource \"aws_iam_role_policy\" \"{}_delivery\" {{\n  provider = aws.{iam}\n  name     = \"{DELIVERY_POLICY_NAME}\"\n  role     = \"{role_name}\"\n  policy   = {}\n}}",
-                    label(role_name),
+                    "resource \"aws_iam_role_policy\" \"{}_delivery\" {{\n  provider = aws.{iam}\n  name     = \"{DELIVERY_POLICY_NAME}\"\n  role     = {}\n  policy   = {}\n}}",
+                    roles.label(role_name),
+                    q(role_name),
                     heredoc(&delivery_policy(account_id, extra_log_groups))
                 );
             }
@@ -163,55 +156,46 @@ pub fn render(actions: &[Action]) -> String {
                 let destination = match target {
                     FlowLogTarget::CloudWatchLogs { log_group_name, role_arn } => {
                         let group = if created_groups.contains(log_group_name.as_str()) {
-                            format!("aws_cloudwatch_log_group.{}.arn", label(log_group_name))
+                            format!("aws_cloudwatch_log_group.{}.arn", groups.label(log_group_name))
                         } else {
-                            format!("\"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name}\"")
+                            q(&format!("arn:aws:logs:{region}:{account_id}:log-group:{log_group_name}"))
                         };
                         let role_name = crate::arn::role_name_from_arn(role_arn).unwrap_or_default();
                         let role = if created_roles.contains(role_name.as_str()) {
-                            format!("aws_iam_role.{}.arn", label(&role_name))
+                            format!("aws_iam_role.{}.arn", roles.label(&role_name))
                         } else {
-                            format!("\"{role_arn}\"")
+                            q(role_arn)
                         };
                         format!("  log_destination_type = \"cloud-watch-logs\"\n  log_destination      = {group}\n  iam_role_arn         = {role}")
                     }
                     FlowLogTarget::S3 { bucket_arn, parquet, hourly_partitions } => format!(
-                        "  log_destination_type = \"s3\"\n  log_destination      = \"{bucket_arn}\"\n  destination_options {{\n    file_format                = \"{}\"\n    hive_compatible_partitions = {parquet}\n    per_hour_partition         = {hourly_partitions}\n  }}",
+                        "  log_destination_type = \"s3\"\n  log_destination      = {}\n  destination_options {{\n    file_format                = \"{}\"\n    hive_compatible_partitions = {parquet}\n    per_hour_partition         = {hourly_partitions}\n  }}",
+                        q(bucket_arn),
                         if *parquet { "parquet" } else { "plain-text" }
                     ),
                 };
                 let _ = writeln!(
                     out,
-                    "resource \"aws_flow_log\" \"{}\" {{\n  provider             = aws.{}\n  vpc_id               = \"{vpc_id}\"\n  traffic_type         = \"{}\"\n{destination}\n{tags}\n}}",
-                    label(vpc_id),
+                    "resource \"aws_flow_log\" \"{}\" {{\n  provider             = aws.{}\n  vpc_id               = {}\n  traffic_type         = \"{}\"\n{destination}\n{tags}\n}}",
+                    flow_logs.label(vpc_id),
                     alias(region),
+                    q(vpc_id),
                     traffic_type.as_str()
                 );
             }
             Action::DeleteFlowLog { .. }
             | Action::Investigate { .. }
             | Action::RaiseBucketExpiration { .. } => {
-                let _ = writeln!(out, "# Not managed by Terraform: {}", render::words(action));
+                let _ = writeln!(
+                    out,
+                    "# Not managed by Terraform: {}",
+                    comment(&render::words(action))
+                );
                 for command in render::cli(action) {
-                    let _ = writeln!(out, "#   {command}");
+                    let _ = writeln!(out, "#   {}", comment(&command));
                 }
             }
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::label;
-
-    #[test]
-    fn labels() {
-        assert_eq!(
-            label("/aws/vpc-flow-logs/vpc-0abc"),
-            "aws_vpc_flow_logs_vpc_0abc"
-        );
-        assert_eq!(label("vpc-1"), "vpc_1");
-        assert_eq!(label("9lives"), "r_9lives");
-    }
 }

@@ -1,0 +1,347 @@
+//! `flowaudit rollback`: undoes what a fix journal says flowaudit changed, in
+//! reverse order, and only what is still as flowaudit left it.
+//!
+//! The journal is a file anyone with write access to it could have crafted, so
+//! before changing anything every entry is checked against AWS: a created flow
+//! log, log group or role must carry the `managed-by=flowaudit` tag (and the flow
+//! log must still be the VPC's the journal names); a removed policy must be the
+//! delivery policy flowaudit puts; a retention, trust policy or lifecycle rule
+//! is restored only while it still holds the value flowaudit set. One entry that
+//! fails this refuses the whole rollback, listing every such entry.
+
+use flowaudit_core::remediation::{
+    trust_policy, DELIVERY_POLICY_NAME, MANAGED_BY_KEY, MANAGED_BY_VALUE,
+};
+
+use crate::clients::{client, Ctx};
+use crate::errors::{code, reason};
+use crate::fix::put_retention;
+use crate::journal::{Change, Entry};
+
+/// Whether a tag list holds flowaudit's own tag.
+fn managed<'a>(mut tags: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
+    tags.any(|(k, v)| k == MANAGED_BY_KEY && v == MANAGED_BY_VALUE)
+}
+
+/// Why an entry may not be undone, or `None` when it may (or its resource is
+/// already gone, which undoing reports).
+async fn refusal(ctx: &Ctx, entry: &Entry) -> Result<Option<String>, String> {
+    let iam = client!(aws_sdk_iam, ctx, None, "fix");
+    let why = match &entry.change {
+        Change::CreatedFlowLog {
+            region,
+            vpc_id,
+            flow_log_id,
+        } => {
+            let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
+            let out = ec2
+                .describe_flow_logs()
+                .flow_log_ids(flow_log_id)
+                .send()
+                .await
+                .map_err(|e| format!("ec2:DescribeFlowLogs {flow_log_id}: {}", reason(&e)))?;
+            match out.flow_logs().first() {
+                None => None,
+                Some(f) if f.resource_id() != Some(vpc_id.as_str()) => Some(format!(
+                    "flow log {flow_log_id} logs {}, not {vpc_id} as the journal says",
+                    f.resource_id().unwrap_or("an unnamed resource")
+                )),
+                Some(f)
+                    if !managed(
+                        f.tags()
+                            .iter()
+                            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+                    ) =>
+                {
+                    Some(format!(
+                        "flow log {flow_log_id} is not tagged {MANAGED_BY_KEY}={MANAGED_BY_VALUE}"
+                    ))
+                }
+                Some(_) => None,
+            }
+        }
+        Change::CreatedLogGroup {
+            region,
+            log_group_name,
+        } => {
+            let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+            #[allow(deprecated)]
+            let got = logs
+                .list_tags_log_group()
+                .log_group_name(log_group_name)
+                .send()
+                .await;
+            match got {
+                Err(e) if code(&e) == Some("ResourceNotFoundException") => None,
+                Err(e) => {
+                    return Err(format!(
+                        "logs:ListTagsLogGroup {log_group_name}: {}",
+                        reason(&e)
+                    ))
+                }
+                Ok(out) => {
+                    let tags = out.tags();
+                    let tagged = tags.is_some_and(|t| {
+                        managed(t.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    });
+                    (!tagged).then(|| {
+                        format!(
+                            "log group {log_group_name} in {region} is not tagged {MANAGED_BY_KEY}={MANAGED_BY_VALUE}"
+                        )
+                    })
+                }
+            }
+        }
+        Change::CreatedRole { role_name } => {
+            match iam.get_role().role_name(role_name).send().await {
+                Err(e) if code(&e) == Some("NoSuchEntity") => None,
+                Err(e) => return Err(format!("iam:GetRole {role_name}: {}", reason(&e))),
+                Ok(out) => {
+                    let tagged = out
+                        .role()
+                        .is_some_and(|r| managed(r.tags().iter().map(|t| (t.key(), t.value()))));
+                    (!tagged).then(|| {
+                        format!("role {role_name} is not tagged {MANAGED_BY_KEY}={MANAGED_BY_VALUE}")
+                    })
+                }
+            }
+        }
+        Change::PutRolePolicy {
+            role_name,
+            policy_name,
+        } => (policy_name != DELIVERY_POLICY_NAME).then(|| {
+            format!(
+                "policy {policy_name} of role {role_name} is not the delivery policy flowaudit puts ({DELIVERY_POLICY_NAME})"
+            )
+        }),
+        Change::ChangedTrustPolicy { role_name, .. } => {
+            let out = iam
+                .get_role()
+                .role_name(role_name)
+                .send()
+                .await
+                .map_err(|e| format!("iam:GetRole {role_name}: {}", reason(&e)))?;
+            let current = out
+                .role()
+                .and_then(|r| r.assume_role_policy_document())
+                .and_then(|d| crate::iam::parse_document(d).ok());
+            (current != Some(trust_policy(&entry.account_id))).then(|| {
+                format!(
+                    "the trust policy of role {role_name} is no longer the one flowaudit set"
+                )
+            })
+        }
+        Change::ChangedRetention {
+            region,
+            log_group_name,
+            set_days,
+            ..
+        } => {
+            let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+            let out = logs
+                .describe_log_groups()
+                .log_group_name_prefix(log_group_name)
+                .send()
+                .await
+                .map_err(|e| {
+                    format!("logs:DescribeLogGroups {log_group_name}: {}", reason(&e))
+                })?;
+            let group = out
+                .log_groups()
+                .iter()
+                .find(|g| g.log_group_name() == Some(log_group_name.as_str()));
+            match group {
+                None => Some(format!("log group {log_group_name} in {region} is gone")),
+                Some(g) if g.retention_in_days() != i32::try_from(*set_days).ok() => {
+                    Some(format!(
+                        "the retention of {log_group_name} is {}, not the {set_days} days flowaudit set",
+                        g.retention_in_days()
+                            .map_or("never expire".to_string(), |d| format!("{d} days"))
+                    ))
+                }
+                Some(_) => None,
+            }
+        }
+        Change::ChangedBucketExpiration {
+            bucket,
+            previous,
+            set_days,
+        } => {
+            let current = crate::s3::expirations(ctx, bucket).await?;
+            let moved: Vec<&str> = previous
+                .iter()
+                .filter(|(id, _)| {
+                    !current
+                        .iter()
+                        .any(|(c, days)| c == id && *days == Some(*set_days))
+                })
+                .map(|(id, _)| id.as_str())
+                .collect();
+            (!moved.is_empty()).then(|| {
+                format!(
+                    "lifecycle rule(s) {} of bucket {bucket} no longer expire after the {set_days} days flowaudit set",
+                    moved.join(", ")
+                )
+            })
+        }
+    };
+    Ok(why)
+}
+
+/// Checks every entry against AWS; the refusals, one line each.
+pub async fn verify(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, String> {
+    let mut refused = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if let Some(why) = refusal(ctx, entry).await? {
+            refused.push(format!("entry {}: {why}", i + 1));
+        }
+    }
+    Ok(refused)
+}
+
+/// Undoes the journal's changes in reverse order once [`verify`] finds nothing
+/// to refuse; returns one line per change. Something already gone is reported,
+/// not an error.
+pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, String> {
+    let refused = verify(ctx, entries).await?;
+    if !refused.is_empty() {
+        return Err(format!(
+            "refusing to roll back: {} entr{} of the journal do not match what flowaudit created or set, so undoing them could remove or change something that is not flowaudit's; nothing was undone:\n  {}",
+            refused.len(),
+            if refused.len() == 1 { "y" } else { "ies" },
+            refused.join("\n  ")
+        ));
+    }
+    let iam = client!(aws_sdk_iam, ctx, None, "fix");
+    let mut done = Vec::new();
+    for entry in entries.iter().rev() {
+        let line = match &entry.change {
+            Change::CreatedFlowLog {
+                region,
+                flow_log_id,
+                ..
+            } => {
+                let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
+                let out = ec2
+                    .delete_flow_logs()
+                    .flow_log_ids(flow_log_id)
+                    .send()
+                    .await
+                    .map_err(|e| format!("ec2:DeleteFlowLogs {flow_log_id}: {}", reason(&e)))?;
+                if out.unsuccessful().is_empty() {
+                    format!("deleted flow log {flow_log_id}")
+                } else {
+                    format!("flow log {flow_log_id} was already gone")
+                }
+            }
+            Change::PutRolePolicy {
+                role_name,
+                policy_name,
+            } => {
+                match iam
+                    .delete_role_policy()
+                    .role_name(role_name)
+                    .policy_name(policy_name)
+                    .send()
+                    .await
+                {
+                    Ok(_) => format!("deleted policy {policy_name} of role {role_name}"),
+                    Err(e) if code(&e) == Some("NoSuchEntity") => {
+                        format!("policy {policy_name} of {role_name} was already gone")
+                    }
+                    Err(e) => {
+                        return Err(format!("iam:DeleteRolePolicy {role_name}: {}", reason(&e)))
+                    }
+                }
+            }
+            Change::CreatedRole { role_name } => {
+                match iam.delete_role().role_name(role_name).send().await {
+                    Ok(_) => format!("deleted role {role_name}"),
+                    Err(e) if code(&e) == Some("NoSuchEntity") => {
+                        format!("role {role_name} was already gone")
+                    }
+                    Err(e) => return Err(format!("iam:DeleteRole {role_name}: {}", reason(&e))),
+                }
+            }
+            Change::ChangedTrustPolicy {
+                role_name,
+                previous,
+            } => {
+                iam.update_assume_role_policy()
+                    .role_name(role_name)
+                    .policy_document(previous)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        format!("iam:UpdateAssumeRolePolicy {role_name}: {}", reason(&e))
+                    })?;
+                format!("restored the trust policy of {role_name}")
+            }
+            Change::ChangedBucketExpiration {
+                bucket, previous, ..
+            } => {
+                crate::s3::change_expirations(ctx, bucket, |rule| {
+                    let id = rule.id().unwrap_or_default();
+                    previous
+                        .iter()
+                        .find(|(p, _)| p == id)
+                        .map(|(_, days)| *days)
+                })
+                .await?;
+                format!(
+                    "restored the expiration of {} lifecycle rule(s) of {bucket}",
+                    previous.len()
+                )
+            }
+            Change::CreatedLogGroup {
+                region,
+                log_group_name,
+            } => {
+                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+                match logs
+                    .delete_log_group()
+                    .log_group_name(log_group_name)
+                    .send()
+                    .await
+                {
+                    Ok(_) => format!("deleted log group {log_group_name} in {region}"),
+                    Err(e) if code(&e) == Some("ResourceNotFoundException") => {
+                        format!("log group {log_group_name} was already gone")
+                    }
+                    Err(e) => {
+                        return Err(format!(
+                            "logs:DeleteLogGroup {log_group_name}: {}",
+                            reason(&e)
+                        ))
+                    }
+                }
+            }
+            Change::ChangedRetention {
+                region,
+                log_group_name,
+                previous_days,
+                ..
+            } => {
+                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+                match previous_days {
+                    Some(days) => put_retention(&logs, log_group_name, *days).await?,
+                    None => logs
+                        .delete_retention_policy()
+                        .log_group_name(log_group_name)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| {
+                            format!(
+                                "logs:DeleteRetentionPolicy {log_group_name}: {}",
+                                reason(&e)
+                            )
+                        })?,
+                }
+                format!("restored the retention of {log_group_name}")
+            }
+        };
+        done.push(line);
+    }
+    Ok(done)
+}
