@@ -225,3 +225,51 @@ fn inline_suppressions_and_config_exceptions_apply() {
     assert_eq!(r["status"], "EXCEPTED");
     assert_eq!(r["exception"]["owner"], "net@example.com");
 }
+
+/// A hostile checkout: links back up the tree (twice), a link to the same
+/// template, a link to /dev/zero and a FIFO named like a template. The run ends,
+/// reports the VPC once, and names each file it did not read as an ERROR.
+#[test]
+fn links_loops_and_special_files_end_and_are_named() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    std::fs::write(
+        root.join("vpc.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (target, at) in [
+        (".", "self"),
+        (".", "again"),
+        ("vpc.yaml", "copy.yaml"),
+        ("/dev/zero", "zero.yaml"),
+    ] {
+        std::os::unix::fs::symlink(target, root.join(at)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("fifo.yaml"))
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = run(&["iac", &root.display().to_string(), "--format", "json"]);
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let results = common::results(&report);
+    let enabled: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["check_id"] == "vpc-flow-logs-enabled" && r["status"] == "FAIL")
+        .collect();
+    assert_eq!(enabled.len(), 1, "the VPC once: {stdout}");
+    for special in ["fifo.yaml", "zero.yaml"] {
+        assert!(
+            results.iter().any(|r| r["status"] == "ERROR"
+                && r["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("not a regular file"))
+                && r.to_string().contains(special)),
+            "{special} named as an ERROR: {stdout}"
+        );
+    }
+}

@@ -9,6 +9,7 @@ pub mod model;
 pub mod plan;
 mod source;
 pub mod terraform;
+mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -53,49 +54,28 @@ fn is_template_candidate(p: &Path) -> bool {
             .any(|e| n.ends_with(e))
 }
 
-/// Every file under `paths` (directories recursively; hidden directories and
-/// `.terraform` skipped), sorted.
-fn walk(paths: &[PathBuf]) -> Result<Vec<PathBuf>, PathError> {
-    let mut out = Vec::new();
-    for p in paths {
-        if !p.exists() {
-            return Err(PathError(format!(
-                "{}: no such file or directory",
-                p.display()
-            )));
-        }
-        if p.is_file() {
-            out.push(p.clone());
-            continue;
-        }
-        let mut stack = vec![p.clone()];
-        while let Some(dir) = stack.pop() {
-            let entries = std::fs::read_dir(&dir)
-                .map_err(|e| PathError(format!("{}: {e}", dir.display())))?;
-            for e in entries.filter_map(Result::ok) {
-                let path = e.path();
-                if path.is_dir() {
-                    if !name(&path).starts_with('.') && name(&path) != "node_modules" {
-                        stack.push(path);
-                    }
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
 /// Reads everything declared under `paths`, one unit per Terraform module
 /// directory, plan or template (names are resolved within a unit). A file that
 /// cannot be parsed is a [`Broken`] entry (an ERROR result), never the end of the
 /// run.
 pub fn read(paths: &[PathBuf]) -> Result<Vec<Declared>, PathError> {
-    let files = walk(paths)?;
+    let walked = walk::walk(paths, |p| is_tf(p) || is_template_candidate(p))?;
+    let files = walked.files;
     let mut units: Vec<Declared> = Vec::new();
+    for (path, why) in walked.skipped {
+        units.push(Declared {
+            files: 1,
+            broken: vec![Broken {
+                location: SourceLocation {
+                    file: path.display().to_string(),
+                    line: 1,
+                    column: 1,
+                },
+                message: why,
+            }],
+            ..Declared::default()
+        });
+    }
     let mut tf_dirs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let mut plan_dirs: BTreeSet<PathBuf> = BTreeSet::new();
     for f in &files {
