@@ -25,8 +25,11 @@ fn managed<'a>(mut tags: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
 
 /// Why an entry may not be undone, or `None` when it may (or its resource is
 /// already gone, which undoing reports).
-async fn refusal(ctx: &Ctx, entry: &Entry) -> Result<Option<String>, String> {
-    let iam = client!(aws_sdk_iam, ctx, None, "fix");
+async fn refusal(
+    ctx: &Ctx,
+    iam: &aws_sdk_iam::Client,
+    entry: &Entry,
+) -> Result<Option<String>, String> {
     let why = match &entry.change {
         Change::CreatedFlowLog {
             region,
@@ -190,9 +193,10 @@ async fn refusal(ctx: &Ctx, entry: &Entry) -> Result<Option<String>, String> {
 
 /// Checks every entry against AWS; the refusals, one line each.
 pub async fn verify(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, String> {
+    let iam = client!(aws_sdk_iam, ctx, None, "fix");
     let mut refused = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
-        if let Some(why) = refusal(ctx, entry).await? {
+        if let Some(why) = refusal(ctx, &iam, entry).await? {
             refused.push(format!("entry {}: {why}", i + 1));
         }
     }

@@ -202,6 +202,13 @@ pub fn read_input(
     let mut carry: Vec<u8> = Vec::new();
     // Inside a line longer than MAX_LINE: its bytes are dropped up to its end.
     let mut too_long = false;
+    let long = |lines: &mut Lines, i: &mut usize| {
+        lines.malformed(
+            *i,
+            format!("the line is longer than {MAX_LINE} bytes; skipped"),
+        );
+        *i += 1;
+    };
     let mut i = 0;
     let mut text = |lines: &mut Lines, bytes: &[u8], i: &mut usize| {
         match std::str::from_utf8(bytes) {
@@ -220,13 +227,6 @@ pub fn read_input(
                     .push((name.clone(), format!("line {}: {e}", i + 1)));
                 break;
             }
-        };
-        let long = |lines: &mut Lines, i: &mut usize| {
-            lines.malformed(
-                *i,
-                format!("the line is longer than {MAX_LINE} bytes; skipped"),
-            );
-            *i += 1;
         };
         if chunk.is_empty() {
             if too_long {

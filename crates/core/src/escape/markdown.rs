@@ -72,20 +72,27 @@ mod tests {
         .collect()
     }
 
+    /// The text of `md`, which must be one paragraph of plain text (no
+    /// emphasis, link, HTML, heading, list or break).
+    fn plain(md: &str) -> String {
+        let mut read = String::new();
+        for e in events(md) {
+            match e {
+                Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => {}
+                Event::Text(t) => read.push_str(&t),
+                other => panic!("{other:?} in {md:?}"),
+            }
+        }
+        read
+    }
+
     /// Round trip through a CommonMark parser: one paragraph of plain text that
     /// reads as the string shown (no emphasis, link, HTML, heading or break).
     #[test]
     fn text_is_read_back_as_plain_text() {
         for s in hostile::strings() {
             let md = format!("x {} x", text(&s));
-            let mut read = String::new();
-            for e in events(&md) {
-                match e {
-                    Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => {}
-                    Event::Text(t) => read.push_str(&t),
-                    other => panic!("{other:?} in {md:?}"),
-                }
-            }
+            let read = plain(&md);
             assert_eq!(read, format!("x {} x", terminal::show(&s)), "{md:?}");
         }
     }
@@ -107,14 +114,7 @@ mod tests {
                 continue;
             }
             let md = format!("{}\n", text(&s));
-            let mut read = String::new();
-            for e in events(&md) {
-                match e {
-                    Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => {}
-                    Event::Text(t) => read.push_str(&t),
-                    other => panic!("{other:?} in {md:?}"),
-                }
-            }
+            let read = plain(&md);
             assert_eq!(read, shown, "{md:?}");
         }
     }

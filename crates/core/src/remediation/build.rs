@@ -421,23 +421,16 @@ impl Scope<'_> {
 
 /// The AWS CLI command that recreates a flow log as it is, every word quoted.
 fn recreate_cli(region: &str, f: &FlowLog) -> String {
-    let mut words: Vec<String> = [
-        "aws",
-        "ec2",
-        "create-flow-logs",
-        "--region",
+    let mut words = super::render::create_flow_logs_words(
         region,
-        "--resource-type",
         f.resource_type.as_str(),
-        "--resource-ids",
         &f.resource_id,
-        "--traffic-type",
         f.traffic_type.as_str(),
-        "--log-destination-type",
-        f.destination_type.as_str(),
-    ]
-    .map(String::from)
-    .to_vec();
+    );
+    words.extend([
+        "--log-destination-type".to_string(),
+        f.destination_type.as_str().to_string(),
+    ]);
     let mut add = |flag: &str, value: String| words.extend([flag.to_string(), value]);
     if let Some(group) = &f.log_group_name {
         add("--log-group-name", group.clone());

@@ -65,6 +65,44 @@ fn tag_spec() -> String {
     format!("Key={MANAGED_BY_KEY},Value={MANAGED_BY_VALUE}")
 }
 
+/// Removes flowaudit's delivery policy from a role.
+fn delete_policy_cli(role_name: &str) -> String {
+    command([
+        "aws",
+        "iam",
+        "delete-role-policy",
+        "--role-name",
+        role_name,
+        "--policy-name",
+        DELIVERY_POLICY_NAME,
+    ])
+}
+
+/// The first words of `aws ec2 create-flow-logs` for one resource; the caller
+/// adds the destination and options, then quotes them all with [`command`].
+pub(super) fn create_flow_logs_words(
+    region: &str,
+    resource_type: &str,
+    resource_id: &str,
+    traffic_type: &str,
+) -> Vec<String> {
+    [
+        "aws",
+        "ec2",
+        "create-flow-logs",
+        "--region",
+        region,
+        "--resource-type",
+        resource_type,
+        "--resource-ids",
+        resource_id,
+        "--traffic-type",
+        traffic_type,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 /// The AWS CLI commands of an action, every word quoted.
 pub fn cli(action: &Action) -> Vec<String> {
     match action {
@@ -140,21 +178,7 @@ pub fn cli(action: &Action) -> Vec<String> {
             ..
         } => {
             let token = super::client_token(vpc_id, target);
-            let mut words: Vec<String> = [
-                "aws",
-                "ec2",
-                "create-flow-logs",
-                "--region",
-                region,
-                "--resource-type",
-                "VPC",
-                "--resource-ids",
-                vpc_id,
-                "--traffic-type",
-                traffic_type.as_str(),
-            ]
-            .map(String::from)
-            .to_vec();
+            let mut words = create_flow_logs_words(region, "VPC", vpc_id, traffic_type.as_str());
             match target {
                 FlowLogTarget::CloudWatchLogs { log_group_name, role_arn } => words.extend(
                     [
@@ -344,15 +368,7 @@ pub fn backout(action: &Action) -> Vec<String> {
             ]),
         }],
         Action::CreateDeliveryRole { role_name, .. } => vec![
-            command([
-                "aws",
-                "iam",
-                "delete-role-policy",
-                "--role-name",
-                role_name,
-                "--policy-name",
-                DELIVERY_POLICY_NAME,
-            ]),
+            delete_policy_cli(role_name),
             command(["aws", "iam", "delete-role", "--role-name", role_name]),
         ],
         Action::UpdateTrustPolicy {
@@ -371,15 +387,7 @@ pub fn backout(action: &Action) -> Vec<String> {
             ])],
             None => Vec::new(),
         },
-        Action::PutDeliveryPolicy { role_name, .. } => vec![command([
-            "aws",
-            "iam",
-            "delete-role-policy",
-            "--role-name",
-            role_name,
-            "--policy-name",
-            DELIVERY_POLICY_NAME,
-        ])],
+        Action::PutDeliveryPolicy { role_name, .. } => vec![delete_policy_cli(role_name)],
         Action::CreateFlowLog { region, vpc_id, .. } => vec![format!(
             "{} $({})",
             command([
