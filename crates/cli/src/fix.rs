@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use flowaudit_aws::fix::{self, FixError, Outcome};
 use flowaudit_aws::journal::{self, Journal};
+use flowaudit_core::escape::terminal::show;
 use flowaudit_core::remediation::{render_cli, unique_actions, Plan};
 use flowaudit_core::{Report, Source};
 
@@ -99,10 +100,10 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
         println!(
             "  {}. {}",
             i + 1,
-            flowaudit_core::remediation::render_words(action)
+            show(&flowaudit_core::remediation::render_words(action))
         );
         for command in render_cli(action) {
-            println!("       {command}");
+            println!("       {}", show(&command));
         }
     }
     if !args.apply {
@@ -149,9 +150,9 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     println!("\nApplied:");
     for outcome in &outcomes {
         match outcome {
-            Outcome::Done(what) => println!("  done       {what}"),
-            Outcome::AlreadyDone(what) => println!("  unchanged  {what}"),
-            Outcome::LeftForYou(what) => println!("  left       {what}"),
+            Outcome::Done(what) => println!("  done       {}", show(what)),
+            Outcome::AlreadyDone(what) => println!("  unchanged  {}", show(what)),
+            Outcome::LeftForYou(what) => println!("  left       {}", show(what)),
         }
     }
 
@@ -231,7 +232,7 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode> {
         args.journal.display()
     );
     for line in done {
-        println!("  {line}");
+        println!("  {}", show(&line));
     }
     Ok(ExitCode::SUCCESS)
 }

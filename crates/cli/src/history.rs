@@ -117,6 +117,7 @@ pub fn list(args: HistoryCmdArgs, c: &Config) -> Result<ExitCode> {
             text
         }
         FormatArg::Table => {
+            use flowaudit_core::escape::terminal::show;
             use std::fmt::Write as _;
             let mut text = format!("flowaudit history · {}\n", store.path());
             if runs.is_empty() {
@@ -138,11 +139,11 @@ pub fn list(args: HistoryCmdArgs, c: &Config) -> Result<ExitCode> {
                     "  #{:<5} {} {:<5} {} · {} VPCs · {} · {}",
                     r.id,
                     r.recorded_at.format("%Y-%m-%d %H:%M:%S"),
-                    r.command,
-                    r.source,
+                    show(&r.command),
+                    show(&r.source),
                     r.summary.vpcs,
                     counts.join(", "),
-                    r.scope
+                    show(&r.scope)
                 );
             }
             text

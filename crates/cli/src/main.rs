@@ -210,7 +210,10 @@ fn explain(args: ExplainArgs) -> Result<ExitCode> {
         FormatArg::Table => {
             let mut text = catalog::render_explain(&args.id).unwrap_or_default();
             if source.is_some() {
-                text.push_str(&flowaudit_core::present::plans::render(&failures));
+                // Names from the inventory are shown, never sent to the terminal raw.
+                let shown = flowaudit_core::escape::terminal::shown(&failures)
+                    .map_err(anyhow::Error::msg)?;
+                text.push_str(&flowaudit_core::present::plans::render(&shown));
             }
             text
         }

@@ -293,4 +293,30 @@ fn names_from_aws_never_become_code_or_forged_output() {
     assert!(!junit.contains('\u{1b}'), "a control character in XML");
     assert!(junit.contains(&p.named_vpc));
     p.assert_canary_absent("rendering");
+
+    // 6. explain and fix (dry run) print what they read shown, never raw.
+    let forged = |text: &str| {
+        text.lines().any(|l| {
+            l.trim_start()
+                .starts_with("PASS  vpc-flow-logs-enabled  forged")
+        })
+    };
+    let (code, explained, stderr) = run(&[
+        "explain",
+        "vpc-flow-logs-capture-rejects",
+        "--inventory",
+        &inventory,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(explained.contains("Failures (2)"), "{explained}");
+    assert!(
+        explained.contains(&format!("'{}'", p.role_arn)),
+        "the backout names the role ARN quoted: {explained}"
+    );
+    assert!(!forged(&explained), "{explained}");
+    let (code, dry, stderr) = p.moto.flowaudit(&["fix", "--regions", "us-east-1", "-q"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dry.contains("Dry run"), "{dry}");
+    assert!(!forged(&dry), "{dry}");
+    p.assert_canary_absent("fix");
 }
