@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use flowaudit_aws::logsource::{Remote, Window};
 use flowaudit_core::Source;
-use flowaudit_flowlogs::{Format, Input, Outcome};
+use flowaudit_flowlogs::{Format, Outcome};
 
 use crate::args::AnalyzeArgs;
 use crate::output;
@@ -56,7 +56,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     }
     remotes.extend(args.log_group.iter().cloned().map(Remote::LogGroup));
     let files = flowaudit_flowlogs::read::files(&locals).map_err(anyhow::Error::msg)?;
-    let local = files.into_iter().map(Input::Path);
+    let local = files.into_iter();
     let options = flowaudit_flowlogs::Options {
         format,
         thresholds,

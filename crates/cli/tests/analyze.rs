@@ -200,3 +200,57 @@ fn athena_sql_finds_the_planted_events_when_run_on_duckdb() {
         .unwrap_or(1);
     assert_eq!(rows, 0, "{background}");
 }
+
+/// A hostile directory of flow logs: links back up the tree (twice), a second
+/// link to one file, and a FIFO. The run ends, counts every record once, and
+/// names the FIFO as an ERROR.
+#[cfg(unix)]
+#[test]
+fn links_and_fifos_are_read_once_or_named() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path();
+    let logs = root.join("logs");
+    std::fs::create_dir(&logs).unwrap_or_else(|e| panic!("{e}"));
+    common::generate_flowlogs(&logs, 2_000, 1, &[]);
+    let path = root.to_str().unwrap_or_default();
+    let (_, stdout, stderr) = run(&["analyze", path, "--format", "json"]);
+    let plain = parse_json(&stdout);
+    let records = plain["stats"]["read"]["records"].clone();
+    assert!(records.as_u64().is_some_and(|n| n > 1_900), "{stderr}");
+
+    let first = std::fs::read_dir(&logs)
+        .ok()
+        .and_then(|mut entries| entries.next())
+        .and_then(Result::ok)
+        .map(|e| e.path())
+        .unwrap_or_else(|| panic!("the generator wrote no file"));
+    for (target, at) in [
+        (root.to_path_buf(), root.join("self")),
+        (root.to_path_buf(), logs.join("up")),
+        (first, root.join("again.log.gz")),
+    ] {
+        std::os::unix::fs::symlink(target, at).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let made = std::process::Command::new("mkfifo")
+        .arg(root.join("pipe.log"))
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = run(&["analyze", path, "--format", "json"]);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    assert_eq!(
+        report["stats"]["read"]["records"], records,
+        "every record once"
+    );
+    assert!(
+        common::results(&report)
+            .iter()
+            .any(|r| r["status"] == "ERROR"
+                && r.to_string().contains("pipe.log")
+                && r.to_string().contains("not a regular file")),
+        "the FIFO is named: {stdout}"
+    );
+}

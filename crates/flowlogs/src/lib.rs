@@ -67,7 +67,7 @@ impl Default for Options {
 /// Reads every file under `paths` (see [`analyze`]).
 pub fn analyze_paths(paths: &[PathBuf], options: &Options) -> Result<Outcome, String> {
     let files = read::files(paths)?;
-    Ok(analyze(files.into_iter().map(Input::Path), options))
+    Ok(analyze(files.into_iter(), options))
 }
 
 /// Reads `inputs` on `options.threads` threads and returns the findings and

@@ -65,25 +65,22 @@ impl ReadStats {
     }
 }
 
-/// Every regular file under `paths`, sorted (directories recursively).
-pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        if !p.exists() {
-            return Err(format!("{}: no such file or directory", p.display()));
-        }
-        let mut stack = vec![p.clone()];
-        while let Some(path) = stack.pop() {
-            if path.is_dir() {
-                let entries =
-                    std::fs::read_dir(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                stack.extend(entries.filter_map(Result::ok).map(|e| e.path()));
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
+/// Every regular file under `paths`, each once (links followed once per file
+/// and directory, so a loop ends), sorted; anything else found (a FIFO, a
+/// socket, a device, a dangling link) is a [`Input::Failed`] naming it, so that
+/// it is an ERROR of the run and never a hang.
+pub fn files(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
+    let walked = flowaudit_core::walk::walk(paths, |_| true, |_| true)?;
+    let mut out: Vec<Input> = walked.files.into_iter().map(Input::Path).collect();
+    out.extend(
+        walked
+            .skipped
+            .into_iter()
+            .map(|(path, reason)| Input::Failed {
+                name: path.display().to_string(),
+                reason,
+            }),
+    );
     Ok(out)
 }
 

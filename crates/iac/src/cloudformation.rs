@@ -4,7 +4,8 @@
 //! both. Parameters with a `Default` and `Conditions` built from them are
 //! evaluated; anything else is `Unknown`.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use flowaudit_core::report::SourceLocation;
 use serde_json::{json, Map, Value};
@@ -15,7 +16,7 @@ use crate::model::{
     trusts_flow_logs, Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Suppression,
     Target, Vpc,
 };
-use crate::source::suppressions;
+use crate::source::Lines;
 
 /// A YAML node with where it starts.
 #[derive(Debug, Clone)]
@@ -28,11 +29,18 @@ struct Node {
     children: BTreeMap<String, Node>,
 }
 
+/// How deeply mappings and sequences may nest. Real templates (CDK output
+/// included) stay near a dozen levels; each level keeps a copy of what is below
+/// it, so the limit bounds memory to a small multiple of the file's size.
+pub const MAX_NESTING: usize = 32;
+
 /// Builds [`Node`]s from parser events.
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
     root: Option<Node>,
+    /// Where nesting went past [`MAX_NESTING`]; everything after is ignored.
+    too_deep: Option<Marker>,
 }
 
 enum Frame {
@@ -132,6 +140,15 @@ fn wrap(name: Option<String>, node: Node) -> Node {
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        if matches!(ev, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_NESTING
+        {
+            self.too_deep = Some(mark);
+            return;
+        }
         match ev {
             Event::Scalar(text, style, _, tag) => {
                 let value = if style == TScalarStyle::Plain && tag.is_none() {
@@ -180,11 +197,35 @@ fn is_template(value: &Value) -> bool {
     })
 }
 
+/// Feeds the events of the first document to `builder`, stopping where nesting
+/// goes too deep. (yaml-rust2's own `load` recurses once per level, so 4,000
+/// levels overflow the stack; pulling events keeps the depth on the heap.)
+fn load(text: &str, builder: &mut Builder) -> Result<(), yaml_rust2::ScanError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut documents = 0;
+    loop {
+        let (event, mark) = parser.next_token()?;
+        match event {
+            Event::StreamEnd => return Ok(()),
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        builder.on_event(event, mark);
+        if builder.too_deep.is_some() {
+            return Ok(());
+        }
+    }
+}
+
 /// Reads one file; `None` when it is not a CloudFormation template.
 pub fn read(path: &str, text: &str) -> Option<Declared> {
     let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, false) {
+    if let Err(e) = load(text, &mut builder) {
         let looks_like_template = text.contains("Resources") && text.contains("AWS::");
         if !looks_like_template {
             return None;
@@ -203,6 +244,22 @@ pub fn read(path: &str, text: &str) -> Option<Declared> {
         });
         return Some(declared);
     }
+    if let Some(mark) = builder.too_deep {
+        return Some(Declared {
+            files: 1,
+            broken: vec![Broken {
+                location: SourceLocation {
+                    file: path.to_string(),
+                    line: mark.line(),
+                    column: mark.col() + 1,
+                },
+                message: format!(
+                    "mappings and lists nest deeper than {MAX_NESTING} levels here, flowaudit's limit; the file is not read"
+                ),
+            }],
+            ..Declared::default()
+        });
+    }
     let root = builder.root?;
     if !is_template(&root.value) {
         return None;
@@ -216,6 +273,11 @@ struct Template<'a> {
     root: &'a Node,
     params: Map<String, Value>,
     conditions: Map<String, Value>,
+    /// Each condition's truth, once evaluated (a condition used by many others is
+    /// evaluated once, not once per use).
+    truths: RefCell<BTreeMap<String, Known<bool>>>,
+    /// The conditions being evaluated, to find cycles.
+    active: RefCell<BTreeSet<String>>,
 }
 
 impl<'a> Template<'a> {
@@ -232,6 +294,8 @@ impl<'a> Template<'a> {
                 .as_object()
                 .cloned()
                 .unwrap_or_default(),
+            truths: RefCell::new(BTreeMap::new()),
+            active: RefCell::new(BTreeSet::new()),
         }
     }
 
@@ -261,18 +325,33 @@ impl<'a> Template<'a> {
     }
 
     fn condition(&self, name: &str, depth: usize) -> Known<bool> {
-        match self.conditions.get(name) {
-            Some(c) if depth < 16 => self.truth(c, depth + 1),
-            Some(_) => Known::Unknown(format!("condition {name} is circular")),
-            None => Known::Unknown(format!("condition {name} is not defined")),
+        if let Some(known) = self.truths.borrow().get(name) {
+            return known.clone();
         }
+        let Some(c) = self.conditions.get(name) else {
+            return Known::Unknown(format!("condition {name} is not defined"));
+        };
+        if depth >= MAX_NESTING {
+            return Known::Unknown(format!(
+                "condition {name} is reached through more than {MAX_NESTING} levels of conditions"
+            ));
+        }
+        if !self.active.borrow_mut().insert(name.to_string()) {
+            return Known::Unknown(format!("condition {name} is circular"));
+        }
+        let known = self.truth(c, depth + 1);
+        self.active.borrow_mut().remove(name);
+        self.truths
+            .borrow_mut()
+            .insert(name.to_string(), known.clone());
+        known
     }
 
     fn truth(&self, c: &Value, depth: usize) -> Known<bool> {
         let all = |list: &Value, want_all: bool| {
             let mut unknown = None;
             for item in list.as_array().into_iter().flatten() {
-                match self.truth(item, depth + 1) {
+                match self.truth(item, depth) {
                     Known::Yes(b) if b != want_all => return Known::Yes(!want_all),
                     Known::Yes(_) => {}
                     Known::Unknown(why) => unknown = Some(why),
@@ -289,7 +368,7 @@ impl<'a> Template<'a> {
             };
         }
         if let Some(args) = c.get("Fn::Not").and_then(Value::as_array) {
-            return match self.truth(args.first().unwrap_or(&Value::Null), depth + 1) {
+            return match self.truth(args.first().unwrap_or(&Value::Null), depth) {
                 Known::Yes(b) => Known::Yes(!b),
                 other => other,
             };
@@ -301,7 +380,7 @@ impl<'a> Template<'a> {
             return all(list, false);
         }
         if let Some(name) = c.get("Condition").and_then(Value::as_str) {
-            return self.condition(name, depth + 1);
+            return self.condition(name, depth);
         }
         match c {
             Value::Bool(b) => Known::Yes(*b),
@@ -332,6 +411,7 @@ impl<'a> Template<'a> {
         let Some(resources) = self.root.children.get("Resources") else {
             return out;
         };
+        let lines = Lines::new(self.text);
         for (id, node) in &resources.children {
             let (line, column) = resources
                 .keys
@@ -344,7 +424,7 @@ impl<'a> Template<'a> {
                 column,
             };
             let r = &node.value;
-            let mut sups = suppressions(self.text, line);
+            let mut sups = lines.suppressions(self.text, line);
             for s in r["Metadata"]["flowaudit"]["ignore"]
                 .as_array()
                 .into_iter()

@@ -3,13 +3,13 @@
 //! anything reaches AWS. Every result carries the file, line and column of the
 //! declaration it is about.
 
+mod bound;
 pub mod checks;
 pub mod cloudformation;
 pub mod model;
 pub mod plan;
 mod source;
 pub mod terraform;
-mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -59,7 +59,13 @@ fn is_template_candidate(p: &Path) -> bool {
 /// cannot be parsed is a [`Broken`] entry (an ERROR result), never the end of the
 /// run.
 pub fn read(paths: &[PathBuf]) -> Result<Vec<Declared>, PathError> {
-    let walked = walk::walk(paths, |p| is_tf(p) || is_template_candidate(p))?;
+    // Hidden directories (.git, .terraform) and node_modules are not sources.
+    let walked = flowaudit_core::walk::walk(
+        paths,
+        |p| is_tf(p) || is_template_candidate(p),
+        |dir| !name(dir).starts_with('.') && name(dir) != "node_modules",
+    )
+    .map_err(PathError)?;
     let files = walked.files;
     let mut units: Vec<Declared> = Vec::new();
     for (path, why) in walked.skipped {
@@ -121,18 +127,18 @@ pub fn read(paths: &[PathBuf]) -> Result<Vec<Declared>, PathError> {
     }
     // Terraform: each directory is a module; local modules are read as children
     // of the module that calls them, with its inputs, and not again as roots.
-    let mut local_dirs = BTreeSet::new();
+    let mut reading = terraform::Reading::default();
     let mut roots = Vec::new();
     for (dir, tf) in &tf_dirs {
         if plan_dirs.contains(dir) {
             continue; // the plan of this directory is trusted over its HCL
         }
         let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
-        let d = terraform::read_dir(dir, tf, &BTreeMap::new(), "", &mut local_dirs, 0);
+        let d = reading.root(dir, tf);
         roots.push((canonical, d));
     }
     for (dir, d) in roots {
-        if !local_dirs.contains(&dir) {
+        if !reading.local_dirs.contains(&dir) {
             units.push(d);
         }
     }

@@ -10,69 +10,101 @@
 //! `terraform-aws-modules/vpc/aws` module is understood by its inputs; any other
 //! remote module is reported as not checkable.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use flowaudit_core::report::SourceLocation;
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use hcl::expr::{Expression, TraversalOperator};
 use hcl::{Block, Body, Value};
 
+use crate::bound::{bound, size, Sizes};
 use crate::model::{
     Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Suppression, Target, Vpc,
 };
-use crate::source::{line_col, suppressions};
+use crate::source::Lines;
 
 /// The VPC module from the Terraform registry that is understood by its inputs.
 const VPC_MODULE: &str = "terraform-aws-modules/vpc/aws";
+
+/// What one configuration may make flowaudit do. Each limit, when reached, is an
+/// ERROR naming the file and line (never an abort, a hang or a guess); real
+/// configurations stay far below them.
+/// Instances one `count` or `for_each` expands to.
+pub const MAX_INSTANCES: u64 = 1_000;
+/// Bytes one expression may produce (bounded before it is evaluated).
+pub const MAX_VALUE: u64 = 1 << 20;
+/// Bytes of all the variables and locals of one module.
+const MAX_SCOPE: u64 = 8 << 20;
+/// Bytes evaluation may allocate, in all, for one root module and its children.
+const MAX_WORK: u64 = 1 << 30;
+/// Local modules nested in one another.
+pub const MAX_MODULE_DEPTH: usize = 16;
+/// Local module calls made from one root module, all levels together.
+pub const MAX_MODULE_CALLS: usize = 1_000;
 
 /// A parsed file of the module.
 struct File {
     path: String,
     text: String,
     body: Body,
+    /// Where each block and line starts, built on first use.
+    index: std::cell::OnceCell<FileIndex>,
 }
 
-/// One resource or module block, with where it is.
-struct Item<'a> {
-    kind: String,
-    name: String,
-    body: &'a Body,
-    location: SourceLocation,
-    suppressions: Vec<Suppression>,
+/// The files of one module directory, parsed once however often it is called.
+struct Parsed {
+    files: Vec<File>,
+    /// Files that could not be read or parsed (reported by the first reading).
+    broken: Vec<Broken>,
 }
 
-/// A module directory: its files, its declarations, its evaluation context.
-struct Module<'a> {
-    prefix: String,
-    resources: Vec<Item<'a>>,
-    modules: Vec<Item<'a>>,
-    data: Vec<Item<'a>>,
-    locals: BTreeMap<String, Expression>,
-    ctx: Context<'static>,
+/// What the reading of one tree of modules shares.
+#[derive(Default)]
+pub struct Reading {
+    /// The local module directories read as children, which are not read again
+    /// as roots.
+    pub local_dirs: BTreeSet<PathBuf>,
+    parsed: BTreeMap<PathBuf, Rc<Parsed>>,
+    /// Module calls of the current root.
+    calls: usize,
+    /// Bytes evaluation has allocated for the current root (bounded, see [`bound`]).
+    work: Rc<Cell<u64>>,
 }
 
-/// Reads the module in `dir` from `files` (its `.tf` and `.tf.json` files).
-/// `inputs` are the values a parent passes to a local module; `prefix` is the
-/// address prefix (`module.net.`). `local_dirs` collects the local module
-/// directories read as children, so that they are not read again as roots.
-pub fn read_dir(
-    dir: &Path,
-    files: &[PathBuf],
-    inputs: &BTreeMap<String, Value>,
-    prefix: &str,
-    local_dirs: &mut BTreeSet<PathBuf>,
-    depth: usize,
-) -> Declared {
-    let mut declared = Declared::default();
-    let mut parsed = Vec::new();
+impl Reading {
+    /// Reads the root module in `dir` (its `.tf` and `.tf.json` `files`).
+    pub fn root(&mut self, dir: &Path, files: &[PathBuf]) -> Declared {
+        self.calls = 0;
+        self.work = Rc::new(Cell::new(0));
+        let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        read_dir(dir, files, &BTreeMap::new(), "", self, &[canonical])
+    }
+
+    fn parse(&mut self, dir: &Path, files: &[PathBuf]) -> (Rc<Parsed>, bool) {
+        let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        if let Some(p) = self.parsed.get(&key) {
+            return (Rc::clone(p), false);
+        }
+        let parsed = Rc::new(parse_files(files));
+        self.parsed.insert(key, Rc::clone(&parsed));
+        (parsed, true)
+    }
+}
+
+fn parse_files(files: &[PathBuf]) -> Parsed {
+    let mut out = Parsed {
+        files: Vec::new(),
+        broken: Vec::new(),
+    };
     for path in files {
-        declared.files += 1;
         let name = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
-                declared.broken.push(broken(&name, 1, 1, e.to_string()));
+                out.broken.push(broken(&name, 1, 1, e.to_string()));
                 continue;
             }
         };
@@ -90,16 +122,74 @@ pub fn read_dir(
             })
         };
         match body {
-            Ok(body) => parsed.push(File {
+            Ok(body) => out.files.push(File {
                 path: name,
                 text,
                 body,
+                index: std::cell::OnceCell::new(),
             }),
-            Err(b) => declared.broken.push(b),
+            Err(b) => out.broken.push(b),
         }
     }
-    let module = Module::new(&parsed, inputs, prefix);
-    module.declare(dir, &mut declared, local_dirs, depth);
+    out
+}
+
+/// One resource or module block, with where it is.
+struct Item<'a> {
+    kind: String,
+    name: String,
+    body: &'a Body,
+    location: SourceLocation,
+    suppressions: Vec<Suppression>,
+}
+
+/// What `count.index` or `each.key`/`each.value` are for one instance.
+type Binding = Option<(&'static str, Value)>;
+
+/// The instances of a block (suffix and binding each), unknown with why, or
+/// `Err`: a configuration flowaudit refuses to expand (an ERROR).
+type Instances = Result<Known<Vec<(String, Binding)>>, String>;
+
+/// A module directory: its files, its declarations, its values.
+struct Module<'a> {
+    prefix: String,
+    resources: Vec<Item<'a>>,
+    /// `aws_vpc.main` → its index in `resources`.
+    by_address: BTreeMap<String, usize>,
+    modules: Vec<Item<'a>>,
+    data: Vec<Item<'a>>,
+    locals: BTreeMap<String, Expression>,
+    vars: hcl::Map<String, Value>,
+    local_values: hcl::Map<String, Value>,
+    sizes: Sizes,
+    work: Rc<Cell<u64>>,
+    /// Evaluations refused by a limit, not yet reported.
+    refused: RefCell<BTreeSet<String>>,
+    /// Refusals while reading variables and locals, with where.
+    scope_errors: Vec<Broken>,
+}
+
+/// Reads the module in `dir` from `files` (its `.tf` and `.tf.json` files).
+/// `inputs` are the values a parent passes to a local module; `prefix` is the
+/// address prefix (`module.net.`); `chain` the canonical directories of the
+/// modules that led here, this one last.
+fn read_dir(
+    dir: &Path,
+    files: &[PathBuf],
+    inputs: &BTreeMap<String, Value>,
+    prefix: &str,
+    reading: &mut Reading,
+    chain: &[PathBuf],
+) -> Declared {
+    let (parsed, first) = reading.parse(dir, files);
+    let mut declared = Declared::default();
+    if first {
+        declared.files = files.len();
+        declared.broken.extend(parsed.broken.iter().cloned());
+    }
+    let module = Module::new(&parsed.files, inputs, prefix, Rc::clone(&reading.work));
+    declared.broken.extend(module.scope_errors.iter().cloned());
+    module.declare(dir, &mut declared, reading, chain);
     declared
 }
 
@@ -202,42 +292,113 @@ fn label(block: &Block, i: usize) -> String {
         .unwrap_or_default()
 }
 
-/// Where `kind "a" "b"` is declared in the file (HCL: the block's first line;
-/// JSON: the last label's key).
-fn locate(file: &File, keyword: &str, labels: &[&str]) -> (SourceLocation, Vec<Suppression>) {
-    let quoted: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
-    let mut offset = 0;
-    if file.path.ends_with(".json") {
-        let mut from = file.text.find(&format!("\"{keyword}\"")).unwrap_or(0);
-        for q in &quoted {
-            if let Some(i) = file.text[from..].find(q.as_str()) {
-                from += i;
-            }
+/// Where the blocks and lines of one file start.
+struct FileIndex {
+    blocks: BlockIndex,
+    lines: Lines,
+}
+
+/// Where the blocks of one file start, so that finding each of many thousand
+/// resources is a look-up, not a scan of the file.
+enum BlockIndex {
+    /// HCL: `keyword` and the quoted labels on a line → the line's first offset.
+    Hcl(HashMap<Vec<String>, usize>),
+    /// JSON: each quoted string → the offsets where it occurs, in order.
+    Json(HashMap<String, Vec<usize>>),
+}
+
+/// The `"…"` strings of `text` (backslash escapes kept as written), with offsets.
+fn quoted(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
         }
-        offset = from;
-    } else {
+        let start = i;
+        i += 1;
+        while i < bytes.len() && bytes[i] != b'"' {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        if let Some(inner) = text.get(start + 1..i.min(bytes.len())) {
+            out.push((start, inner));
+        }
+        i += 1;
+    }
+    out
+}
+
+impl BlockIndex {
+    fn build(file: &File) -> BlockIndex {
+        if file.path.ends_with(".json") {
+            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            for (at, s) in quoted(&file.text) {
+                map.entry(s.to_string()).or_default().push(at);
+            }
+            return BlockIndex::Json(map);
+        }
+        let mut map = HashMap::new();
         let mut at = 0;
         for line in file.text.split_inclusive('\n') {
             let t = line.trim_start();
-            if t.starts_with(keyword) && quoted.iter().all(|q| line.contains(q.as_str())) {
-                offset = at + (line.len() - t.len());
-                break;
+            let keyword: String = t.chars().take_while(char::is_ascii_alphabetic).collect();
+            if !keyword.is_empty() {
+                let mut key = vec![keyword];
+                key.extend(quoted(t).into_iter().map(|(_, s)| s.to_string()));
+                map.entry(key).or_insert(at + (line.len() - t.len()));
             }
             at += line.len();
         }
+        BlockIndex::Hcl(map)
     }
-    let (line, column) = line_col(&file.text, offset);
+
+    /// The offset of `keyword "a" "b"` (0 when it cannot be found).
+    fn find(&self, keyword: &str, labels: &[&str]) -> usize {
+        match self {
+            BlockIndex::Hcl(map) => {
+                let mut key = vec![keyword.to_string()];
+                key.extend(labels.iter().map(|l| l.to_string()));
+                map.get(&key).copied().unwrap_or(0)
+            }
+            BlockIndex::Json(map) => {
+                let first_after = |s: &str, from: usize| {
+                    let list = map.get(s)?;
+                    list.get(list.partition_point(|at| *at < from)).copied()
+                };
+                let mut from = first_after(keyword, 0).unwrap_or(0);
+                for l in labels {
+                    if let Some(at) = first_after(l, from) {
+                        from = at;
+                    }
+                }
+                from
+            }
+        }
+    }
+}
+
+/// Where `kind "a" "b"` is declared in the file (HCL: the block's first line;
+/// JSON: the last label's key).
+fn locate(file: &File, keyword: &str, labels: &[&str]) -> (SourceLocation, Vec<Suppression>) {
+    let index = file.index.get_or_init(|| FileIndex {
+        blocks: BlockIndex::build(file),
+        lines: Lines::new(&file.text),
+    });
+    let offset = index.blocks.find(keyword, labels);
+    let (line, column) = index.lines.line_col(&file.text, offset);
     (
         SourceLocation {
             file: file.path.clone(),
             line,
             column,
         },
-        suppressions(&file.text, line),
+        index.lines.suppressions(&file.text, line),
     )
 }
 
-fn functions(ctx: &mut Context<'static>) {
+fn functions(ctx: &mut Context) {
     fn jsonencode(args: FuncArgs) -> Result<Value, String> {
         let v = args.into_values().into_iter().next().unwrap_or(Value::Null);
         serde_json::to_string(&v)
@@ -272,16 +433,28 @@ fn functions(ctx: &mut Context<'static>) {
 }
 
 impl<'a> Module<'a> {
-    fn new(files: &'a [File], inputs: &BTreeMap<String, Value>, prefix: &str) -> Module<'a> {
+    fn new(
+        files: &'a [File],
+        inputs: &BTreeMap<String, Value>,
+        prefix: &str,
+        work: Rc<Cell<u64>>,
+    ) -> Module<'a> {
         let mut module = Module {
             prefix: prefix.to_string(),
             resources: Vec::new(),
+            by_address: BTreeMap::new(),
             modules: Vec::new(),
             data: Vec::new(),
             locals: BTreeMap::new(),
-            ctx: Context::new(),
+            vars: hcl::Map::new(),
+            local_values: hcl::Map::new(),
+            sizes: Sizes::default(),
+            work,
+            refused: RefCell::new(BTreeSet::new()),
+            scope_errors: Vec::new(),
         };
-        let mut vars = hcl::Map::new();
+        let mut defaults = Vec::new();
+        let mut locals_at = BTreeMap::new();
         for file in files {
             for block in file.body.blocks() {
                 let kind = block.identifier.as_str();
@@ -289,20 +462,21 @@ impl<'a> Module<'a> {
                     "variable" => {
                         let name = label(block, 0);
                         if let Some(v) = inputs.get(&name) {
-                            vars.insert(name, v.clone());
+                            module.vars.insert(name, v.clone());
                         } else if let Some(default) = block
                             .body
                             .attributes()
                             .find(|a| a.key.as_str() == "default")
                         {
-                            if let Ok(v) = default.expr.evaluate(&Context::new()) {
-                                vars.insert(name, v);
-                            }
+                            let (at, _) = locate(file, kind, &[&name]);
+                            defaults.push((name, default.expr.clone(), at));
                         }
                     }
                     "locals" => {
+                        let (at, _) = locate(file, kind, &[]);
                         for a in block.body.attributes() {
                             module.locals.insert(a.key.to_string(), a.expr.clone());
+                            locals_at.insert(a.key.to_string(), at.clone());
                         }
                     }
                     "resource" | "module" | "data" => {
@@ -325,7 +499,13 @@ impl<'a> Module<'a> {
                             suppressions: sups,
                         };
                         match kind {
-                            "resource" => module.resources.push(item),
+                            "resource" => {
+                                module
+                                    .by_address
+                                    .entry(format!("{t}.{n}"))
+                                    .or_insert(module.resources.len());
+                                module.resources.push(item);
+                            }
                             "module" => module.modules.push(item),
                             _ => module.data.push(item),
                         }
@@ -334,29 +514,173 @@ impl<'a> Module<'a> {
                 }
             }
         }
-        functions(&mut module.ctx);
-        module.ctx.declare_var("var", Value::Object(vars));
-        // Locals may use each other: evaluate until nothing more resolves.
-        let mut locals = hcl::Map::new();
-        for _ in 0..module.locals.len().max(1) {
-            let mut progress = false;
-            for (name, expr) in &module.locals {
-                if locals.contains_key(name) {
-                    continue;
-                }
-                if let Ok(v) = expr.evaluate(&module.ctx) {
-                    locals.insert(name.clone(), v);
-                    progress = true;
-                }
+        // Defaults are constants: evaluated without any variable in scope.
+        for (name, expr, at) in defaults {
+            if let Ok(v) = module.evaluate(&expr, &None) {
+                module.vars.insert(name, v);
             }
-            module
-                .ctx
-                .declare_var("local", Value::Object(locals.clone()));
-            if !progress {
-                break;
-            }
+            module.drain_refused(&at);
         }
         module
+            .sizes
+            .declare("var", &Value::Object(module.vars.clone()));
+        if module.sizes.total() > MAX_SCOPE {
+            let at = files.first().map(|f| locate(f, "variable", &[]).0);
+            module.scope_errors.push(Broken {
+                location: at.unwrap_or_else(|| broken("-", 1, 1, String::new()).location),
+                message: format!(
+                    "the module's variables hold more than {MAX_SCOPE} bytes, above flowaudit's limit; they are not used"
+                ),
+            });
+            module.vars.clear();
+            module.sizes = Sizes::default();
+        }
+        module.resolve_locals(&locals_at);
+        module
+    }
+
+    /// Evaluates the locals in the order they use each other (an explicit stack:
+    /// a chain of thousands of locals cannot overflow it). A local in a cycle, or
+    /// one that reads what is not known, stays undefined.
+    fn resolve_locals(&mut self, locals_at: &BTreeMap<String, SourceLocation>) {
+        let none = Sizes::default();
+        let deps: BTreeMap<String, Vec<String>> = self
+            .locals
+            .iter()
+            .map(|(name, expr)| {
+                let (_, refs) = bound(expr, &none, &none);
+                let uses = refs
+                    .into_iter()
+                    .filter(|(root, _)| root == "local")
+                    .filter_map(|(_, attr)| attr)
+                    .collect();
+                (name.clone(), uses)
+            })
+            .collect();
+        let mut done: BTreeSet<String> = BTreeSet::new();
+        let mut visiting: BTreeSet<String> = BTreeSet::new();
+        let mut order = Vec::new();
+        for start in self.locals.keys() {
+            let mut stack = vec![(start.clone(), false)];
+            while let Some((name, expanded)) = stack.pop() {
+                if done.contains(&name) {
+                    continue;
+                }
+                if expanded {
+                    visiting.remove(&name);
+                    done.insert(name.clone());
+                    order.push(name);
+                    continue;
+                }
+                if !visiting.insert(name.clone()) {
+                    continue; // a cycle
+                }
+                stack.push((name.clone(), true));
+                for d in deps.get(&name).into_iter().flatten() {
+                    if self.locals.contains_key(d) && !done.contains(d) && !visiting.contains(d) {
+                        stack.push((d.clone(), false));
+                    }
+                }
+            }
+        }
+        self.sizes.declare("local", &Value::Object(hcl::Map::new()));
+        for name in order {
+            let Some(expr) = self.locals.get(&name).cloned() else {
+                continue;
+            };
+            if let Ok(v) = self.evaluate(&expr, &None) {
+                if self.sizes.total().saturating_add(size(&v)) > MAX_SCOPE {
+                    self.refused.borrow_mut().insert(format!(
+                        "local.{name} would take the module's variables and locals past {MAX_SCOPE} bytes, above flowaudit's limit; it is not evaluated"
+                    ));
+                } else {
+                    self.sizes.add("local", &name, &v);
+                    self.local_values.insert(name.clone(), v);
+                }
+            }
+            if let Some(at) = locals_at.get(&name) {
+                self.drain_refused(&at.clone());
+            }
+        }
+    }
+
+    /// Moves the refusals not yet reported into `scope_errors`, at `at`.
+    fn drain_refused(&mut self, at: &SourceLocation) {
+        let refused = std::mem::take(&mut *self.refused.borrow_mut());
+        self.scope_errors
+            .extend(refused.into_iter().map(|message| Broken {
+                location: at.clone(),
+                message,
+            }));
+    }
+
+    /// The refusals not yet reported, as ERRORs at `at`.
+    fn take_refused(&self, at: &SourceLocation, out: &mut Declared) {
+        let refused = std::mem::take(&mut *self.refused.borrow_mut());
+        out.broken.extend(refused.into_iter().map(|message| Broken {
+            location: at.clone(),
+            message,
+        }));
+    }
+
+    /// Evaluates `expr` with the module's variables and locals and `binding`,
+    /// within the limits: what it can allocate is bounded first, and refused
+    /// (recorded for an ERROR) above [`MAX_VALUE`] or past the root's budget.
+    /// Only the variables it reads are put in its context.
+    fn evaluate(&self, expr: &Expression, binding: &Binding) -> Result<Value, String> {
+        let mut inner = Sizes::default();
+        if let Some((name, value)) = binding {
+            inner.declare(name, value);
+        }
+        let (cost, refs) = bound(expr, &self.sizes, &inner);
+        if cost > MAX_VALUE {
+            let why = format!(
+                "`{}` could build a value of up to {cost} bytes, above flowaudit's limit of {MAX_VALUE}; it is not evaluated",
+                short(expr)
+            );
+            self.refused.borrow_mut().insert(why.clone());
+            return Err(why);
+        }
+        let spent = self.work.get().saturating_add(cost);
+        if spent > MAX_WORK {
+            let why = format!(
+                "evaluating this configuration would allocate more than {MAX_WORK} bytes, flowaudit's limit; `{}` is not evaluated",
+                short(expr)
+            );
+            self.refused.borrow_mut().insert(why.clone());
+            return Err(why);
+        }
+        self.work.set(spent);
+        let mut ctx = Context::new();
+        functions(&mut ctx);
+        let mut picked: BTreeMap<&str, hcl::Map<String, Value>> = BTreeMap::new();
+        for (root, attr) in &refs {
+            let source = match root.as_str() {
+                "var" => &self.vars,
+                "local" => &self.local_values,
+                name => {
+                    if let Some((bound_name, value)) = binding {
+                        if name == *bound_name {
+                            ctx.declare_var(*bound_name, value.clone());
+                        }
+                    }
+                    continue;
+                }
+            };
+            let entry = picked.entry(root.as_str()).or_default();
+            match attr {
+                Some(a) => {
+                    if let Some(v) = source.get(a) {
+                        entry.insert(a.clone(), v.clone());
+                    }
+                }
+                None => entry.extend(source.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            }
+        }
+        for (root, values) in picked {
+            ctx.declare_var(root, Value::Object(values));
+        }
+        expr.evaluate(&ctx).map_err(|e| e.to_string())
     }
 
     fn attr(&self, body: &Body, key: &str) -> Option<Expression> {
@@ -366,110 +690,119 @@ impl<'a> Module<'a> {
     }
 
     /// Evaluates `expr`; the error is the reason it is not known before apply.
-    fn eval(&self, expr: &Expression, ctx: &Context) -> Known<Value> {
-        match expr.evaluate(ctx) {
+    fn eval(&self, expr: &Expression, binding: &Binding) -> Known<Value> {
+        match self.evaluate(expr, binding) {
             Ok(v) => Known::Yes(v),
             Err(e) => Known::Unknown(format!(
                 "`{}` is not known before apply ({})",
                 short(expr),
-                first_line(&e.to_string())
+                first_line(&e)
             )),
         }
     }
 
-    /// The instances of a resource: `[]` for the plain one, indexes or keys.
-    fn instances(&self, body: &Body) -> Known<Vec<(String, Context<'static>)>> {
+    /// The instances of a resource or module: `[]` for the plain one, indexes or
+    /// keys. `Err` is a configuration flowaudit refuses to expand (an ERROR).
+    fn instances(&self, body: &Body, depth: usize) -> Instances {
         if let Some(count) = self.attr(body, "count") {
-            return match self.eval(&count, &self.ctx) {
-                Known::Yes(Value::Number(n)) => {
-                    let n = n.as_u64().unwrap_or(0);
-                    Known::Yes(
+            return match self.eval(&count, &None) {
+                Known::Yes(Value::Number(n)) => match n.as_u64() {
+                    Some(n) if n > MAX_INSTANCES => Err(format!(
+                        "count = {n} is more instances than flowaudit expands ({MAX_INSTANCES})"
+                    )),
+                    Some(n) => Ok(Known::Yes(
                         (0..n)
                             .map(|i| {
-                                let mut ctx = self.ctx.clone();
                                 let mut obj = hcl::Map::new();
                                 obj.insert("index".to_string(), Value::from(i));
-                                ctx.declare_var("count", Value::Object(obj));
-                                (format!("[{i}]"), ctx)
+                                (format!("[{i}]"), Some(("count", Value::Object(obj))))
                             })
                             .collect(),
-                    )
-                }
-                Known::Yes(Value::Bool(b)) => Known::Yes(if b {
-                    vec![(String::new(), self.ctx.clone())]
+                    )),
+                    None => Err(format!("count = {n} is not a whole number of instances")),
+                },
+                Known::Yes(Value::Bool(b)) => Ok(Known::Yes(if b {
+                    vec![(String::new(), None)]
                 } else {
                     vec![]
-                }),
-                Known::Yes(other) => Known::Unknown(format!("count = {other} is not a number")),
-                Known::Unknown(why) => Known::Unknown(why),
+                })),
+                Known::Yes(other) => Err(format!("count = {other} is not a number")),
+                Known::Unknown(why) => Ok(Known::Unknown(why)),
             };
         }
         if let Some(for_each) = self.attr(body, "for_each") {
             if let Some(target) = resource_ref(&for_each) {
                 // for_each over another resource: its instance keys.
-                return match self.resource_keys(&target) {
-                    Some(keys) => {
-                        Known::Yes(keys.into_iter().map(|k| (k, self.ctx.clone())).collect())
-                    }
+                if depth > 8 {
+                    return Err(format!(
+                        "for_each over {target} leads through more than 8 resources (a loop?)"
+                    ));
+                }
+                return Ok(match self.resource_keys(&target, depth + 1)? {
+                    Some(keys) => Known::Yes(keys.into_iter().map(|k| (k, None)).collect()),
                     None => Known::Unknown(format!(
                         "for_each over {target}, whose instances are not known"
                     )),
-                };
+                });
             }
-            return match self.eval(&for_each, &self.ctx) {
-                Known::Yes(Value::Object(map)) => Known::Yes(
-                    map.into_iter()
-                        .map(|(k, v)| (format!("[{k:?}]"), self.each(Value::String(k), v)))
-                        .collect(),
-                ),
-                Known::Yes(Value::Array(items)) => Known::Yes(
-                    items
-                        .into_iter()
-                        .filter_map(|v| match v {
-                            Value::String(s) => Some((
-                                format!("[{s:?}]"),
-                                self.each(Value::String(s.clone()), Value::String(s)),
-                            )),
-                            _ => None,
-                        })
-                        .collect(),
-                ),
-                Known::Yes(other) => {
-                    Known::Unknown(format!("for_each = {other} is not a map or set"))
+            let too_many = |n: usize| {
+                Err(format!(
+                    "for_each holds {n} instances, more than flowaudit expands ({MAX_INSTANCES})"
+                ))
+            };
+            return match self.eval(&for_each, &None) {
+                Known::Yes(Value::Object(map)) if map.len() as u64 > MAX_INSTANCES => {
+                    too_many(map.len())
                 }
-                Known::Unknown(why) => Known::Unknown(why),
+                Known::Yes(Value::Object(map)) => Ok(Known::Yes(
+                    map.into_iter()
+                        .map(|(k, v)| (format!("[{k:?}]"), each(Value::String(k), v)))
+                        .collect(),
+                )),
+                Known::Yes(Value::Array(items)) if items.len() as u64 > MAX_INSTANCES => {
+                    too_many(items.len())
+                }
+                Known::Yes(Value::Array(items)) => items
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok((
+                            format!("[{s:?}]"),
+                            each(Value::String(s.clone()), Value::String(s)),
+                        )),
+                        other => Err(format!(
+                            "for_each holds {other}, which is not a string (Terraform refuses it)"
+                        )),
+                    })
+                    .collect::<Result<Vec<_>, String>>()
+                    .map(Known::Yes),
+                Known::Yes(other) => Err(format!("for_each = {other} is not a map or set")),
+                Known::Unknown(why) => Ok(Known::Unknown(why)),
             };
         }
-        Known::Yes(vec![(String::new(), self.ctx.clone())])
-    }
-
-    fn each(&self, key: Value, value: Value) -> Context<'static> {
-        let mut ctx = self.ctx.clone();
-        let mut obj = hcl::Map::new();
-        obj.insert("key".to_string(), key);
-        obj.insert("value".to_string(), value);
-        ctx.declare_var("each", Value::Object(obj));
-        ctx
+        Ok(Known::Yes(vec![(String::new(), None)]))
     }
 
     /// The instance suffixes of resource `address` (`aws_vpc.main`), if known.
-    fn resource_keys(&self, address: &str) -> Option<Vec<String>> {
-        let item = self
-            .resources
-            .iter()
-            .find(|r| format!("{}.{}", r.kind, r.name) == address)?;
-        match self.instances(item.body) {
+    fn resource_keys(&self, address: &str, depth: usize) -> Result<Option<Vec<String>>, String> {
+        let Some(item) = self
+            .by_address
+            .get(address)
+            .and_then(|i| self.resources.get(*i))
+        else {
+            return Ok(None);
+        };
+        Ok(match self.instances(item.body, depth)? {
             Known::Yes(list) => Some(list.into_iter().map(|(k, _)| k).collect()),
             Known::Unknown(_) => None,
-        }
+        })
     }
 
     /// Follows `expr` to the resource it refers to: `(address, index)`, where
-    /// the index is `Some` for `x[…]` and resolved with `ctx` when it can be.
+    /// the index is `Some` for `x[…]` and resolved with the binding `ctx` when it can be.
     fn follow(
         &self,
         expr: &Expression,
-        ctx: &Context,
+        ctx: &Binding,
         depth: usize,
     ) -> Option<(String, Option<Known<String>>)> {
         if depth > 8 {
@@ -511,7 +844,7 @@ impl<'a> Module<'a> {
             kind if kind.starts_with("aws_") => {
                 let name = attr(0)?;
                 let index = match ops.get(1) {
-                    Some(TraversalOperator::Index(ix)) => Some(match ix.evaluate(ctx) {
+                    Some(TraversalOperator::Index(ix)) => Some(match self.evaluate(ix, ctx) {
                         Ok(Value::Number(n)) => Known::Yes(format!("[{n}]")),
                         Ok(Value::String(s)) => Known::Yes(format!("[{s:?}]")),
                         Ok(other) => Known::Unknown(format!("index {other}")),
@@ -535,31 +868,33 @@ impl<'a> Module<'a> {
     }
 
     /// Declares everything this module holds.
-    fn declare(
-        &self,
-        dir: &Path,
-        out: &mut Declared,
-        local_dirs: &mut BTreeSet<PathBuf>,
-        depth: usize,
-    ) {
+    fn declare(&self, dir: &Path, out: &mut Declared, reading: &mut Reading, chain: &[PathBuf]) {
         let p = &self.prefix;
         for r in &self.resources {
             let base = format!("{}.{}", r.kind, r.name);
-            let instances = self.instances(r.body);
-            let list: Vec<(String, Known<bool>, Context<'static>)> = match &instances {
+            let instances = match self.instances(r.body, 0) {
+                Ok(instances) => instances,
+                Err(why) => {
+                    self.take_refused(&r.location, out);
+                    out.broken.push(Broken {
+                        location: r.location.clone(),
+                        message: format!("{p}{base}: {why}"),
+                    });
+                    continue;
+                }
+            };
+            let list: Vec<(String, Known<bool>, Binding)> = match &instances {
                 Known::Yes(list) => list
                     .iter()
                     .map(|(k, c)| (k.clone(), Known::Yes(true), c.clone()))
                     .collect(),
-                Known::Unknown(why) => {
-                    vec![(String::new(), Known::Unknown(why.clone()), self.ctx.clone())]
-                }
+                Known::Unknown(why) => vec![(String::new(), Known::Unknown(why.clone()), None)],
             };
             if let Known::Yes(list) = &instances {
                 if list.is_empty() && r.kind == "aws_flow_log" {
                     // count = 0: declared, but it will not exist.
                     out.flow_logs
-                        .push(self.flow_log(r, &base, "", Known::Yes(false), &self.ctx));
+                        .push(self.flow_log(r, &base, "", Known::Yes(false), &None));
                 }
             }
             for (key, exists, ctx) in list {
@@ -600,21 +935,23 @@ impl<'a> Module<'a> {
                     _ => {}
                 }
             }
+            self.take_refused(&r.location, out);
         }
         for m in &self.modules {
-            self.declare_module(m, dir, out, local_dirs, depth);
+            self.declare_module(m, dir, out, reading, chain);
+            self.take_refused(&m.location, out);
         }
     }
 
-    fn name_tag(&self, body: &Body, ctx: &Context) -> Option<String> {
+    fn name_tag(&self, body: &Body, ctx: &Binding) -> Option<String> {
         let tags = self.attr(body, "tags")?;
-        match tags.evaluate(ctx) {
+        match self.evaluate(&tags, ctx) {
             Ok(Value::Object(map)) => map.get("Name").and_then(|v| v.as_str()).map(str::to_string),
             _ => None,
         }
     }
 
-    fn trust(&self, body: &Body, ctx: &Context) -> Known<bool> {
+    fn trust(&self, body: &Body, ctx: &Binding) -> Known<bool> {
         let Some(policy) = self.attr(body, "assume_role_policy") else {
             return Known::Unknown("no assume_role_policy".into());
         };
@@ -659,12 +996,12 @@ impl<'a> Module<'a> {
         let trusts = d.body.blocks().filter(|b| b.identifier.as_str() == "statement").any(|s| {
             let allow = self
                 .attr(&s.body, "effect")
-                .map(|e| matches!(e.evaluate(&self.ctx), Ok(Value::String(x)) if x == "Allow"))
+                .map(|e| matches!(self.evaluate(&e, &None), Ok(Value::String(x)) if x == "Allow"))
                 .unwrap_or(true);
             allow
                 && s.body.blocks().filter(|b| b.identifier.as_str() == "principals").any(|p| {
-                    let ty = self.attr(&p.body, "type").and_then(|e| e.evaluate(&self.ctx).ok());
-                    let ids = self.attr(&p.body, "identifiers").and_then(|e| e.evaluate(&self.ctx).ok());
+                    let ty = self.attr(&p.body, "type").and_then(|e| self.evaluate(&e, &None).ok());
+                    let ids = self.attr(&p.body, "identifiers").and_then(|e| self.evaluate(&e, &None).ok());
                     matches!(ty, Some(Value::String(t)) if t == "Service")
                         && matches!(ids, Some(Value::Array(list)) if list.iter().any(|v| v.as_str() == Some("vpc-flow-logs.amazonaws.com")))
                 })
@@ -678,7 +1015,7 @@ impl<'a> Module<'a> {
         base: &str,
         key: &str,
         exists: Known<bool>,
-        ctx: &Context,
+        ctx: &Binding,
     ) -> FlowLog {
         let p = &self.prefix;
         let target = if let Some(vpc) = self.attr(r.body, "vpc_id") {
@@ -707,7 +1044,7 @@ impl<'a> Module<'a> {
         };
         let dest_type = self
             .attr(r.body, "log_destination_type")
-            .and_then(|e| e.evaluate(ctx).ok())
+            .and_then(|e| self.evaluate(&e, ctx).ok())
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_else(|| "cloud-watch-logs".into());
         let destination_expr = self
@@ -759,7 +1096,7 @@ impl<'a> Module<'a> {
         }
     }
 
-    fn vpc_target(&self, r: &Item, vpc: &Expression, key: &str, ctx: &Context) -> Target {
+    fn vpc_target(&self, r: &Item, vpc: &Expression, key: &str, ctx: &Binding) -> Target {
         let p = &self.prefix;
         // each.value.id over for_each = aws_vpc.x
         if let Expression::Traversal(t) = vpc {
@@ -775,13 +1112,14 @@ impl<'a> Module<'a> {
                 Target::Vpcs(vec![format!("{p}{address}")])
             }
             Some((address, index)) if address.starts_with("aws_vpc.") => match index {
-                None => match self.resource_keys(&address) {
-                    Some(keys) => Target::Vpcs(
+                None => match self.resource_keys(&address, 0) {
+                    Err(why) => Target::Unknown(why),
+                    Ok(Some(keys)) => Target::Vpcs(
                         keys.into_iter()
                             .map(|k| format!("{p}{address}{k}"))
                             .collect(),
                     ),
-                    None => Target::Vpcs(vec![format!("{p}{address}")]),
+                    Ok(None) => Target::Vpcs(vec![format!("{p}{address}")]),
                 },
                 Some(Known::Yes(ix)) if ix == "*" => {
                     Target::Vpcs(vec![format!("{p}{address}{key}")])
@@ -803,23 +1141,30 @@ impl<'a> Module<'a> {
         m: &Item,
         dir: &Path,
         out: &mut Declared,
-        local_dirs: &mut BTreeSet<PathBuf>,
-        depth: usize,
+        reading: &mut Reading,
+        chain: &[PathBuf],
     ) {
         let address = format!("{}module.{}", self.prefix, m.name);
         let source = self
             .attr(m.body, "source")
-            .and_then(|e| e.evaluate(&self.ctx).ok())
+            .and_then(|e| self.evaluate(&e, &None).ok())
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let exists = match self.instances(m.body) {
-            Known::Yes(list) => Known::Yes(!list.is_empty()),
-            Known::Unknown(why) => Known::Unknown(why),
+        let refuse = |out: &mut Declared, why: String| {
+            out.broken.push(Broken {
+                location: m.location.clone(),
+                message: format!("{address}: {why}"),
+            })
+        };
+        let exists = match self.instances(m.body, 0) {
+            Ok(Known::Yes(list)) => Known::Yes(!list.is_empty()),
+            Ok(Known::Unknown(why)) => Known::Unknown(why),
+            Err(why) => return refuse(out, why),
         };
         if exists == Known::Yes(false) {
             return;
         }
-        let input = |key: &str| self.attr(m.body, key).map(|e| self.eval(&e, &self.ctx));
+        let input = |key: &str| self.attr(m.body, key).map(|e| self.eval(&e, &None));
         if source.starts_with("./") || source.starts_with("../") {
             let child = dir.join(&source);
             let Ok(canonical) = child.canonicalize() else {
@@ -830,24 +1175,42 @@ impl<'a> Module<'a> {
                 ));
                 return;
             };
-            if depth > 10 {
-                return;
+            if chain.contains(&canonical) {
+                return refuse(
+                    out,
+                    format!("source = {source:?} includes a module that is already being read (a module that includes itself); Terraform refuses it"),
+                );
             }
-            local_dirs.insert(canonical);
+            if chain.len() >= MAX_MODULE_DEPTH {
+                return refuse(
+                    out,
+                    format!("local modules nest deeper than {MAX_MODULE_DEPTH} levels, flowaudit's limit"),
+                );
+            }
+            reading.calls += 1;
+            if reading.calls > MAX_MODULE_CALLS {
+                return refuse(
+                    out,
+                    format!("more than {MAX_MODULE_CALLS} local module calls from one root module, flowaudit's limit"),
+                );
+            }
+            reading.local_dirs.insert(canonical.clone());
             let mut inputs = BTreeMap::new();
             for a in m.body.attributes() {
-                if let Ok(v) = a.expr.evaluate(&self.ctx) {
+                if let Ok(v) = self.evaluate(&a.expr, &None) {
                     inputs.insert(a.key.to_string(), v);
                 }
             }
             let files = crate::tf_files(&child);
+            let mut inner = chain.to_vec();
+            inner.push(canonical);
             out.extend(read_dir(
                 &child,
                 &files,
                 &inputs,
                 &format!("{address}."),
-                local_dirs,
-                depth + 1,
+                reading,
+                &inner,
             ));
             return;
         }
@@ -940,6 +1303,14 @@ impl<'a> Module<'a> {
             format!("module source `{source}` is not present locally; run `terraform init` and point flowaudit at the downloaded module, or check the plan JSON (`terraform show -json`)"),
         ));
     }
+}
+
+/// `each.key` and `each.value` for one instance.
+fn each(key: Value, value: Value) -> Binding {
+    let mut obj = hcl::Map::new();
+    obj.insert("key".to_string(), key);
+    obj.insert("value".to_string(), value);
+    Some(("each", Value::Object(obj)))
 }
 
 /// A module that cannot be looked into: its VPCs, if any, are unknown.

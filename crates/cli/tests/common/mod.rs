@@ -107,26 +107,65 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// Starts moto on a port the kernel picks (`-p 0`) and reads the port from
+    /// its own startup line, so two servers started at once can never share a
+    /// port (choosing a free port first and passing it left a window in which
+    /// another server took it; CI once seeded a server that had already gone).
     pub fn start() -> Moto {
+        use std::io::BufRead;
         let server = required_env("FLOWAUDIT_MOTO_SERVER");
-        let port = free_port();
-        let child = Command::new(&server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let mut child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("could not start moto server {server}: {e}"));
-        let moto = Moto {
+        let stderr = child
+            .stderr
+            .take()
+            .unwrap_or_else(|| panic!("moto server {server}: no stderr"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads the startup lines, reports the port, then keeps draining moto's
+        // request log so that the pipe never fills.
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let mut sent = false;
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if !sent {
+                    if let Some(port) = line
+                        .split("Running on http://127.0.0.1:")
+                        .nth(1)
+                        .and_then(|rest| rest.trim().parse::<u16>().ok())
+                    {
+                        sent = true;
+                        let _ = tx.send(Ok(port));
+                    } else {
+                        seen.push(line);
+                    }
+                }
+            }
+            if !sent {
+                let _ = tx.send(Err(seen.join("\n")));
+            }
+        });
+        let mut moto = Moto {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url: String::new(),
         };
+        let port = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(Ok(port)) => port,
+            Ok(Err(printed)) => panic!("moto server {server} ended before it listened:\n{printed}"),
+            Err(_) => panic!("moto server {server} did not say where it listens within 60 s"),
+        };
+        moto.url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "moto server did not start on port {port} within 30 s"
+                "moto server did not accept connections on port {port} within 30 s"
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
         moto
     }

@@ -1,7 +1,8 @@
-//! Which files `flowaudit iac` reads: every file under the paths given,
-//! directories recursively (hidden directories and `node_modules` skipped).
+//! Which files a command reads (`iac` its templates, `analyze` its flow-log
+//! files): every file under the paths given, directories recursively, less the
+//! directories the caller leaves out.
 //!
-//! A repository under review is untrusted: a link may point back up the tree
+//! A tree under review is untrusted: a link may point back up the tree
 //! (`self -> .`), at the same file twice, or at `/dev/zero`, and a file named
 //! `x.yaml` may be a FIFO. Each directory and each file is therefore taken once
 //! by its identity (device and inode), so loops end and nothing is counted
@@ -11,8 +12,6 @@
 use std::collections::HashSet;
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
-
-use crate::PathError;
 
 /// What the walk found.
 #[derive(Debug, Default)]
@@ -47,13 +46,21 @@ fn identity(path: &Path, meta: &Metadata) -> Identity {
     }
 }
 
+#[cfg(test)]
 fn name(p: &Path) -> &str {
     p.file_name().and_then(|n| n.to_str()).unwrap_or_default()
 }
 
 /// Walks `paths`; `wanted` says which names are inputs (a non-regular file
-/// with such a name is reported in `skipped`, others are ignored).
-pub fn walk(paths: &[PathBuf], wanted: impl Fn(&Path) -> bool) -> Result<Walked, PathError> {
+/// with such a name is reported in `skipped`, others are ignored); `descend`
+/// which directories found inside are walked (a path given is always walked).
+/// `Err` names a path given that does not exist or a directory that cannot be
+/// listed.
+pub fn walk(
+    paths: &[PathBuf],
+    wanted: impl Fn(&Path) -> bool,
+    descend: impl Fn(&Path) -> bool,
+) -> Result<Walked, String> {
     let mut out = Walked::default();
     let mut dirs_seen = HashSet::new();
     let mut files_seen = HashSet::new();
@@ -76,23 +83,22 @@ pub fn walk(paths: &[PathBuf], wanted: impl Fn(&Path) -> bool) -> Result<Walked,
     };
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| {
-            PathError(if e.kind() == std::io::ErrorKind::NotFound {
+            if e.kind() == std::io::ErrorKind::NotFound {
                 format!("{}: no such file or directory", p.display())
             } else {
                 format!("{}: {e}", p.display())
-            })
+            }
         })?;
         take(p.clone(), meta, &mut stack, &mut out);
         while let Some(dir) = stack.pop() {
-            let entries = std::fs::read_dir(&dir)
-                .map_err(|e| PathError(format!("{}: {e}", dir.display())))?;
+            let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             for e in entries.filter_map(Result::ok) {
                 let path = e.path();
                 // Follows links: a link to a directory is walked once, a loop
                 // ends at a directory already seen.
                 match std::fs::metadata(&path) {
                     Ok(meta) if meta.is_dir() => {
-                        if !name(&path).starts_with('.') && name(&path) != "node_modules" {
+                        if descend(&path) {
                             take(path, meta, &mut stack, &mut out);
                         }
                     }
@@ -136,7 +142,7 @@ mod tests {
             .status()
             .unwrap_or_else(|e| panic!("mkfifo: {e}"));
         assert!(made.success());
-        let walked = walk(&[root.to_path_buf()], yaml).unwrap_or_else(|e| panic!("{e}"));
+        let walked = walk(&[root.to_path_buf()], yaml, |_| true).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(walked.files.len(), 1, "{walked:?}");
         let skipped: Vec<&str> = walked.skipped.iter().map(|(p, _)| name(p)).collect();
         assert_eq!(skipped, ["dangling.yaml", "fifo.yaml", "zero.yaml"]);
