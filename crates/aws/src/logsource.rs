@@ -17,6 +17,32 @@ use crate::s3::{bucket_region, s3_client};
 /// Objects fetched at once.
 const FETCH_CONCURRENCY: usize = 8;
 
+/// The largest S3 object read into memory (objects are held whole while they
+/// are read, up to [`FETCH_CONCURRENCY`] at once). AWS delivers flow-log files
+/// of a few MB to tens of MB; a larger object is an ERROR naming it, with how to
+/// read it from a local copy (local files are streamed).
+const MAX_OBJECT_BYTES: usize = 256 << 20;
+
+/// The body of an object, chunk by chunk, refused once it passes `cap` bytes
+/// (whatever its Content-Length said).
+async fn read_capped(
+    mut body: aws_sdk_s3::primitives::ByteStream,
+    cap: usize,
+) -> Result<Vec<u8>, String> {
+    let mut data = Vec::new();
+    while let Some(chunk) = body.try_next().await.map_err(|e| e.to_string())? {
+        if data.len() + chunk.len() > cap {
+            return Err(format!(
+                "the object is larger than {} MiB, more than flowaudit reads from S3 into memory; \
+                 copy it (aws s3 cp) and run flowaudit analyze on the local file, which is streamed",
+                cap >> 20
+            ));
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(data)
+}
+
 /// Where flow logs are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Remote {
@@ -199,14 +225,11 @@ async fn s3_objects(
                 let name = format!("s3://{bucket}/{key}");
                 let got = client.get_object().bucket(bucket).key(&key).send().await;
                 let body = match got {
-                    Ok(out) => out.body.collect().await.map_err(|e| e.to_string()),
+                    Ok(out) => read_capped(out.body, MAX_OBJECT_BYTES).await,
                     Err(e) => Err(format!("s3:GetObject: {}", reason(&e))),
                 };
                 match body {
-                    Ok(data) => Input::Bytes {
-                        name,
-                        data: data.into_bytes().to_vec(),
-                    },
+                    Ok(data) => Input::Bytes { name, data },
                     Err(reason) => Input::Failed { name, reason },
                 }
             }
@@ -388,6 +411,25 @@ async fn log_group(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An object is read whole up to the cap and refused, named, past it.
+    #[test]
+    fn objects_past_the_cap_are_refused() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = |n: usize| aws_sdk_s3::primitives::ByteStream::from(vec![7u8; n]);
+        let cap = 3 << 20;
+        let whole = rt.block_on(read_capped(body(cap), cap));
+        assert_eq!(whole.map(|d| d.len()), Ok(cap));
+        let refused = rt.block_on(read_capped(body(cap + 1), cap));
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.contains("larger than 3 MiB") && e.contains("aws s3 cp")),
+            "{refused:?}"
+        );
+    }
 
     #[test]
     fn days_from_both_s3_layouts() {

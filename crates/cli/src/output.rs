@@ -23,16 +23,13 @@ pub fn emit(report: &Report, args: &ReportArgs) -> Result<ExitCode> {
         }
     }
     if args.output.is_empty() {
-        write_stdout(&present::render(
-            report,
-            args.format.format(),
-            use_color(args),
-        ))?;
+        let (format, color) = (args.format.format(), use_color(args));
+        write_stdout_with(|out| present::write(report, format, color, out))?;
     }
     for spec in &args.output {
         let format = spec.format.unwrap_or(args.format).format();
         let color = matches!(args.color, ColorArg::Always) && format == Format::Table;
-        write_file(&spec.path, &present::render(report, format, color))?;
+        write_file_with(&spec.path, |out| present::write(report, format, color, out))?;
         tracing::info!(
             "wrote the {} report to {}",
             format.name(),
@@ -89,8 +86,14 @@ fn use_color(args: &ReportArgs) -> bool {
 
 /// Writes text to standard output; a closed pipe is not an error worth a panic.
 pub fn write_stdout(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    write_stdout_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Writes to standard output (buffered) with `write`; a closed pipe ends it
+/// quietly.
+pub fn write_stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(e).context("could not write to standard output"),
@@ -103,9 +106,25 @@ pub fn write_stdout(text: &str) -> Result<()> {
 /// reader never sees half a report; anything else that exists (`/dev/null`, a
 /// FIFO, a terminal) is written in place, never replaced.
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
+    write_file_with(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// [`write_file`] with what `write` writes (buffered), so that a large report
+/// is never held whole in memory.
+pub fn write_file_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() {
-            return std::fs::write(path, text)
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)
+                .with_context(|| format!("could not write {}", path.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            return write(&mut out)
+                .and_then(|()| out.flush())
                 .with_context(|| format!("could not write {}", path.display()));
         }
     }
@@ -113,7 +132,7 @@ pub fn write_file(path: &Path, text: &str) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".flowaudit-")
         .suffix(".tmp")
         .tempfile_in(dir)
@@ -123,8 +142,16 @@ pub fn write_file(path: &Path, text: &str) -> Result<()> {
                 path.display()
             )
         })?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_data())
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp);
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("could not write {}", out.get_ref().path().display()))?;
+    let tmp = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("could not write {}", path.display()))?;
+    tmp.as_file()
+        .sync_data()
         .with_context(|| format!("could not write {}", tmp.path().display()))?;
     tmp.persist(path)
         .map_err(|e| e.error)

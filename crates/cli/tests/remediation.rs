@@ -239,3 +239,39 @@ fn explain_shows_plans_of_failures() {
     let (_, stdout, _) = run(&["explain", "vpc-flow-logs-enabled"]);
     assert!(!stdout.contains("Failures ("));
 }
+
+/// A plan that would name an identifier AWS cannot have (a VPC id of the wrong
+/// alphabet, as a hand-edited or forged inventory might hold) is not offered:
+/// the result says which value, and no command anywhere carries it.
+#[test]
+fn a_plan_with_an_invalid_identifier_is_refused_and_named() {
+    let inventory = common::repo_root().join("crates/core/src/demo/inventory.json");
+    let text = std::fs::read_to_string(&inventory).unwrap_or_else(|e| panic!("{e}"));
+    let path = inventory.display().to_string();
+    let (_, stdout, stderr) = run(&["check", "--inventory", &path, "--format", "json"]);
+    let report = parse_json(&stdout);
+    let planned = common::results(&report)
+        .iter()
+        .find(|r| r["check_id"] == "vpc-flow-logs-enabled" && !r["remediation"].is_null())
+        .unwrap_or_else(|| panic!("the demo has a planned FAIL: {stderr}"));
+    let vpc = planned["vpc_id"].as_str().unwrap_or_default().to_string();
+    let forged = format!("{}Z", &vpc[..vpc.len() - 1]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let edited = dir.path().join("inventory.json");
+    std::fs::write(&edited, text.replace(&vpc, &forged)).unwrap_or_else(|e| panic!("{e}"));
+    let edited = edited.display().to_string();
+    let (code, stdout, stderr) = run(&["check", "--inventory", &edited, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let r = common::vpc_result(&report, "vpc-flow-logs-enabled", &forged);
+    assert_eq!(r["status"], "FAIL");
+    assert!(r["remediation"].is_null(), "{r:#}");
+    let want = format!("No fix plan is offered: \"{forged}\" is not a valid VPC id.");
+    assert!(
+        r["message"].as_str().is_some_and(|m| m.ends_with(&want)),
+        "{r:#}"
+    );
+    // Nothing exported names it.
+    let (_, script, _) = run(&["remediation", "--inventory", &edited, "--format", "sh"]);
+    assert!(!script.contains(&forged), "{script}");
+}

@@ -122,11 +122,13 @@ impl FromStr for Severity {
     }
 }
 
-/// One control of one compliance framework that a check maps to.
+/// One control of one compliance framework that a check maps to. The names
+/// come from the checks' static metadata and are borrowed, not copied into each
+/// of hundreds of thousands of results (a report read back owns them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComplianceRef {
-    pub framework: String,
-    pub control: String,
+    pub framework: std::borrow::Cow<'static, str>,
+    pub control: std::borrow::Cow<'static, str>,
 }
 
 /// The result of one check on one resource.

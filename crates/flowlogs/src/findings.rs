@@ -267,7 +267,7 @@ fn finding(
     resource: &str,
     message: String,
     evidence: serde_json::Value,
-    mapping: &[(&str, &str)],
+    mapping: &[(&'static str, &'static str)],
 ) -> CheckResult {
     CheckResult {
         check_id: check.to_string(),
@@ -284,8 +284,8 @@ fn finding(
         compliance: mapping
             .iter()
             .map(|(framework, control)| ComplianceRef {
-                framework: framework.to_string(),
-                control: control.to_string(),
+                framework: (*framework).into(),
+                control: (*control).into(),
             })
             .collect(),
         priority: None,

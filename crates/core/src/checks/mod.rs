@@ -67,8 +67,8 @@ impl CheckMeta {
         self.compliance
             .iter()
             .map(|(framework, control)| ComplianceRef {
-                framework: (*framework).to_string(),
-                control: (*control).to_string(),
+                framework: (*framework).into(),
+                control: (*control).into(),
             })
             .collect()
     }

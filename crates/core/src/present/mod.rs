@@ -64,10 +64,28 @@ impl Format {
     }
 }
 
+/// Writes `report` in `format` to `out`. JSON is serialised straight into
+/// `out` (a 50,000-VPC report is hundreds of MB: never held as a string too);
+/// the other formats are rendered, then written.
+pub fn write(
+    report: &Report,
+    format: Format,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
+            out.write_all(b"\n")
+        }
+        other => out.write_all(render(report, other, color).as_bytes()),
+    }
+}
+
 /// Renders `report` in `format`; `color` only affects the table.
 pub fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
-        Format::Table => match crate::escape::terminal::shown(report) {
+        Format::Table => match table::for_terminal(report) {
             Ok(safe) => table::render(&safe, color),
             Err(e) => format!("error: the report could not be prepared for the terminal: {e}\n"),
         },

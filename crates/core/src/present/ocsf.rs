@@ -62,7 +62,7 @@ pub fn compliance_status(s: Status) -> (u32, &'static str) {
 fn standards(r: &CheckResult) -> Vec<&str> {
     let mut seen: Vec<&str> = Vec::new();
     for c in &r.compliance {
-        if !seen.contains(&c.framework.as_str()) {
+        if !seen.contains(&&*c.framework) {
             seen.push(&c.framework);
         }
     }
@@ -132,7 +132,7 @@ fn event(report: &Report, r: &CheckResult) -> Value {
             "product": { "name": report.tool.name, "vendor_name": "flowaudit" },
         },
         "compliance": {
-            "control": r.compliance.first().map(|c| c.control.as_str()).unwrap_or_default(),
+            "control": r.compliance.first().map(|c| &*c.control).unwrap_or_default(),
             "standards": standards(r),
             "requirements": super::finding::requirements(r),
             "status_id": compliance_id,

@@ -14,14 +14,27 @@ use super::{
 };
 use crate::escape::shell::command;
 
-/// Adds a plan to every FAIL result that has one.
+/// Adds a plan to every FAIL result that has one. A plan that names an
+/// identifier invalid for its type is not offered; the result's message says
+/// which value (see [`super::validate`]).
 pub fn attach_plans(
     results: &mut [CheckResult],
     inventory: &Inventory,
     options: &RemediationOptions,
 ) {
     for result in results.iter_mut().filter(|r| r.status == Status::Fail) {
-        result.remediation = plan_for(result, inventory, options);
+        result.remediation = match plan_for(result, inventory, options) {
+            Some(plan) => match super::validate::check(&plan) {
+                Ok(()) => Some(plan),
+                Err(why) => {
+                    result
+                        .message
+                        .push_str(&format!(" No fix plan is offered: {why}."));
+                    None
+                }
+            },
+            None => None,
+        };
     }
 }
 

@@ -15,6 +15,7 @@ pub mod guardrails;
 mod render;
 pub mod script;
 pub mod terraform;
+mod validate;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
