@@ -164,15 +164,18 @@ fn convert_flow_log(f: &aws_sdk_ec2::types::FlowLog) -> Option<FlowLog> {
     ) {
         return None;
     }
-    let traffic_type = match f.traffic_type().map(|t| t.as_str()) {
-        Some("ACCEPT") => TrafficType::Accept,
-        Some("REJECT") => TrafficType::Reject,
-        _ => TrafficType::All,
-    };
-    let destination_type = match f.log_destination_type().map(|t| t.as_str()) {
-        Some("s3") => DestinationType::S3,
-        Some("kinesis-data-firehose") => DestinationType::KinesisDataFirehose,
-        _ => DestinationType::CloudWatchLogs,
+    // Kept as AWS says them: a value flowaudit does not know, or none at all,
+    // is `Other` and fails the checks that depend on it (never ALL or CloudWatch
+    // Logs by default).
+    let traffic_type = TrafficType::from(
+        f.traffic_type()
+            .map_or_else(|| "(none)".to_string(), |t| t.as_str().to_string()),
+    );
+    let destination_type = match (f.log_destination_type(), f.log_group_name()) {
+        (Some(t), _) => DestinationType::from(t.as_str().to_string()),
+        // Flow logs from before S3 delivery existed name only their group.
+        (None, Some(_)) => DestinationType::CloudWatchLogs,
+        (None, None) => DestinationType::Other("(none)".to_string()),
     };
     Some(FlowLog {
         flow_log_id,

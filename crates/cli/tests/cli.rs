@@ -184,8 +184,8 @@ fn bad_inventories_exit_2_with_clear_errors() {
         ("{\"schema\": \"flowaudit.inventory/v2\"}", "unsupported inventory schema `flowaudit.inventory/v2`"),
         ("{\"accounts\": []}", "missing `schema` field"),
         (
-            "{\"schema\": \"flowaudit.inventory/v1\",\n \"collected_at\": \"2026-01-01T00:00:00Z\",\n \"accounts\": [{\"account_id\": \"1\", \"regions\": [{\"region\": \"x\", \"vpcs\": [{\"vpc_id\": \"vpc-1\"}]}]}]}",
-            ":3:90: at `accounts[0].regions[0].vpcs[0]`: missing field `owner_id`",
+            "{\"schema\": \"flowaudit.inventory/v1\",\n \"collected_at\": \"2026-01-01T00:00:00Z\",\n \"accounts\": [{\"account_id\": \"1\", \"regions\": [{\"region\": \"x\", \"vpcs\": [{\"owner_id\": \"1\"}]}]}]}",
+            ":3:88: at `accounts[0].regions[0].vpcs[0]`: missing field `vpc_id`",
         ),
         (
             "{\"schema\": \"flowaudit.inventory/v1\", \"collected_at\": \"yesterday\", \"accounts\": []}",
@@ -460,4 +460,72 @@ fn permissions_is_a_valid_read_only_policy() {
         .nth(1)
         .unwrap_or_default()
         .starts_with(w))));
+}
+
+/// Values flowaudit does not know fail closed and are named: a traffic type
+/// (never read as ALL), a destination type (never read as CloudWatch Logs), a
+/// flow-log status; a VPC without OwnerId is judged, not skipped as shared.
+#[test]
+fn unknown_values_fail_closed_and_are_named() {
+    let mut inventory = parse_json(&readable_demo_inventory());
+    let regions = inventory["accounts"][0]["regions"]
+        .as_array_mut()
+        .unwrap_or_else(|| panic!("no regions"));
+    for region in regions.iter_mut() {
+        for f in region["flow_logs"].as_array_mut().into_iter().flatten() {
+            match f["flow_log_id"].as_str().unwrap_or_default() {
+                "fl-0f1e2d3c4b5a60001" => f["traffic_type"] = "EVERYTHING-NEW".into(),
+                "fl-0f1e2d3c4b5a60002" => f["destination_type"] = "kafka".into(),
+                "fl-01234abcd5678e103" => f["flow_log_status"] = "SUSPENDED".into(),
+                _ => {}
+            }
+        }
+        for v in region["vpcs"].as_array_mut().into_iter().flatten() {
+            if v["vpc_id"] == "vpc-0a1b2c3d4e5f60004" {
+                if let Some(map) = v.as_object_mut() {
+                    map.remove("owner_id");
+                }
+            }
+        }
+    }
+    let (_dir, path) = inventory_file(&inventory.to_string());
+    let (code, stdout, stderr) = run(&["check", "--inventory", &path, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let r = common::vpc_result(
+        &report,
+        "vpc-flow-logs-capture-rejects",
+        "vpc-0a1b2c3d4e5f60001",
+    );
+    assert_eq!(r["status"], "FAIL", "{r:#}");
+    assert!(
+        r["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"EVERYTHING-NEW\"")),
+        "{r:#}"
+    );
+    let kafka: Vec<&serde_json::Value> = common::results(&report)
+        .iter()
+        .filter(|r| r["resource_id"] == "fl-0f1e2d3c4b5a60002")
+        .collect();
+    assert!(!kafka.is_empty());
+    for r in &kafka {
+        assert!(
+            r["status"] == "ERROR" || r["status"] == "FAIL",
+            "a flow log delivering to \"kafka\" is never passed: {r:#}"
+        );
+    }
+    assert!(kafka.iter().any(|r| r["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("\"kafka\""))));
+    let r = common::vpc_result(&report, "vpc-flow-logs-enabled", "vpc-07aa11bb22cc30103");
+    assert_eq!(r["status"], "FAIL", "{r:#}");
+    assert!(
+        r["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("SUSPENDED")),
+        "{r:#}"
+    );
+    let r = common::vpc_result(&report, "vpc-flow-logs-enabled", "vpc-0a1b2c3d4e5f60004");
+    assert_eq!(r["status"], "FAIL", "judged, not skipped as shared: {r:#}");
 }

@@ -177,7 +177,7 @@ impl<'a> RegionCtx<'a> {
                 account: account.to_string(),
             };
         }
-        match flow_log.destination_type {
+        match &flow_log.destination_type {
             DestinationType::CloudWatchLogs => match flow_log.cloudwatch_log_group() {
                 Some(name) => Destination::LogGroup {
                     group: self.log_group(&name),
@@ -193,6 +193,7 @@ impl<'a> RegionCtx<'a> {
                 None => Destination::Unnamed,
             },
             DestinationType::KinesisDataFirehose => Destination::Firehose,
+            DestinationType::Other(kind) => Destination::Unknown { kind: kind.clone() },
         }
     }
 
@@ -245,6 +246,8 @@ pub enum Destination<'a> {
     Firehose,
     /// The flow log names no destination that can be resolved.
     Unnamed,
+    /// A destination type flowaudit does not know (kept as it came).
+    Unknown { kind: String },
 }
 
 impl Destination<'_> {
@@ -256,6 +259,9 @@ impl Destination<'_> {
             Destination::Foreign { account } => format!("a destination in account {account}"),
             Destination::Firehose => "a Kinesis Data Firehose stream".to_string(),
             Destination::Unnamed => "no resolvable destination".to_string(),
+            Destination::Unknown { kind } => {
+                format!("a destination of type {kind:?}, which flowaudit does not know")
+            }
         }
     }
 }
@@ -332,6 +338,12 @@ impl Destination<'_> {
     /// inspects (Firehose, unresolvable).
     pub fn facts_or_outcome(&self, evidence: &Value) -> Option<Result<DestinationFacts, Outcome>> {
         let what = self.describe();
+        if let Destination::Unknown { .. } = self {
+            return Some(Err(Outcome::error(
+                format!("{what}: it cannot be checked"),
+                evidence.clone(),
+            )));
+        }
         if let Destination::Foreign { account } = self {
             return Some(Err(Outcome::skipped(
                 format!(
@@ -376,7 +388,10 @@ fn destination_key(account_id: &str, flow_log: &FlowLog) -> Option<String> {
 }
 
 fn skip_reason(settings: &Settings, account_id: &str, vpc: &Vpc) -> Option<String> {
-    if vpc.owner_id != account_id {
+    // A VPC without an OwnerId is judged as the account's own: a missing owner
+    // is no evidence that it is shared, and skipping it would turn "unknown"
+    // into SKIPPED.
+    if !vpc.owner_id.is_empty() && vpc.owner_id != account_id {
         return Some(format!(
             "shared VPC owned by account {}; its flow logs are the owner's to audit",
             vpc.owner_id

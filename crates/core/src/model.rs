@@ -116,7 +116,9 @@ pub struct RegionInventory {
 pub struct Vpc {
     pub vpc_id: String,
     /// The account that owns the VPC. A VPC shared with the scanned account by
-    /// another account (AWS RAM) has a different owner.
+    /// another account (AWS RAM) has a different owner. Empty when AWS (or the
+    /// inventory) gave none: the VPC is then judged as the account's own.
+    #[serde(default)]
     pub owner_id: String,
     #[serde(default)]
     pub cidr_blocks: Vec<String>,
@@ -197,43 +199,84 @@ impl FlowLogResourceType {
     }
 }
 
-/// Which traffic a flow log captures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+/// Which traffic a flow log captures. A value flowaudit does not know (one AWS
+/// adds later, or a hand-edited inventory holds) is kept as `Other` with its
+/// text: no check counts it as capturing anything, and the result names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum TrafficType {
     Accept,
     Reject,
     All,
+    Other(String),
 }
 
 impl TrafficType {
-    /// The name AWS uses.
-    pub fn as_str(self) -> &'static str {
+    /// The name AWS uses (or the unknown text, as it came).
+    pub fn as_str(&self) -> &str {
         match self {
             TrafficType::Accept => "ACCEPT",
             TrafficType::Reject => "REJECT",
             TrafficType::All => "ALL",
+            TrafficType::Other(text) => text,
         }
     }
 }
 
-/// Where a flow log delivers its records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+impl From<String> for TrafficType {
+    fn from(text: String) -> Self {
+        match text.as_str() {
+            "ACCEPT" => TrafficType::Accept,
+            "REJECT" => TrafficType::Reject,
+            "ALL" => TrafficType::All,
+            _ => TrafficType::Other(text),
+        }
+    }
+}
+
+impl From<TrafficType> for String {
+    fn from(t: TrafficType) -> String {
+        t.as_str().to_string()
+    }
+}
+
+/// Where a flow log delivers its records; an unknown type is kept as `Other`
+/// with its text (no check guesses where such a flow log delivers).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum DestinationType {
     CloudWatchLogs,
     S3,
     KinesisDataFirehose,
+    Other(String),
 }
 
 impl DestinationType {
-    /// The name AWS uses.
-    pub fn as_str(self) -> &'static str {
+    /// The name AWS uses (or the unknown text, as it came).
+    pub fn as_str(&self) -> &str {
         match self {
             DestinationType::CloudWatchLogs => "cloud-watch-logs",
             DestinationType::S3 => "s3",
             DestinationType::KinesisDataFirehose => "kinesis-data-firehose",
+            DestinationType::Other(text) => text,
         }
+    }
+}
+
+impl From<String> for DestinationType {
+    fn from(text: String) -> Self {
+        match text.as_str() {
+            "cloud-watch-logs" => DestinationType::CloudWatchLogs,
+            "s3" => DestinationType::S3,
+            "kinesis-data-firehose" => DestinationType::KinesisDataFirehose,
+            _ => DestinationType::Other(text),
+        }
+    }
+}
+
+impl From<DestinationType> for String {
+    fn from(t: DestinationType) -> String {
+        t.as_str().to_string()
     }
 }
 

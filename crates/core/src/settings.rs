@@ -16,12 +16,13 @@ pub enum RequiredTrafficType {
 
 impl RequiredTrafficType {
     /// Whether a flow log capturing `traffic` satisfies the requirement.
-    pub fn accepts(self, traffic: TrafficType) -> bool {
+    /// An unknown traffic type (`Other`) never does.
+    pub fn accepts(self, traffic: &TrafficType) -> bool {
         match self {
             RequiredTrafficType::Reject => {
                 matches!(traffic, TrafficType::Reject | TrafficType::All)
             }
-            RequiredTrafficType::All => traffic == TrafficType::All,
+            RequiredTrafficType::All => *traffic == TrafficType::All,
         }
     }
 

@@ -154,16 +154,13 @@ fn apply_suppressions(r: &mut CheckResult, vpc: &Vpc, declared: &Declared) {
     }
 }
 
-/// Whether a declared traffic type satisfies the requirement.
+/// Whether a declared traffic type satisfies the requirement (one the cloud
+/// model does not know never does, as in the cloud check).
 fn accepts(settings: &Settings, traffic: &str) -> bool {
     use flowaudit_core::model::TrafficType;
-    let t = match traffic {
-        "ACCEPT" => TrafficType::Accept,
-        "REJECT" => TrafficType::Reject,
-        "ALL" => TrafficType::All,
-        _ => return false,
-    };
-    settings.required_traffic_type.accepts(t)
+    settings
+        .required_traffic_type
+        .accepts(&TrafficType::from(traffic.to_string()))
 }
 
 fn evaluate_vpc(declared: &Declared, vpc: &Vpc, settings: &Settings) -> Vec<CheckResult> {

@@ -48,6 +48,14 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
+    if let DestinationType::Other(kind) = &flow_log.destination_type {
+        return Some(Outcome::error(
+            format!(
+                "whether a delivery role is needed cannot be judged: the destination type {kind:?} is not one flowaudit knows"
+            ),
+            json!({ "flow_log": flow_log_evidence(flow_log) }),
+        ));
+    }
     if flow_log.destination_type != DestinationType::CloudWatchLogs {
         return None;
     }

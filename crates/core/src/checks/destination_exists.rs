@@ -52,6 +52,10 @@ fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Optio
             "Kinesis Data Firehose destinations are not inspected",
             evidence,
         ),
+        (Destination::Unknown { .. }, _) => Outcome::error(
+            format!("{what}: whether it exists cannot be checked"),
+            evidence,
+        ),
         (Destination::Unnamed, _) => {
             Outcome::fail("flow log names no resolvable destination", evidence)
         }

@@ -37,6 +37,7 @@ pub const CHECK: Check = Check {
 };
 
 fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
+    use crate::model::TrafficType;
     let required = ctx.settings.required_traffic_type;
     let evidence = json!({
         "required_traffic_type": required.describe(),
@@ -49,7 +50,7 @@ fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
             evidence,
         );
     }
-    if let Some(ok) = active.iter().find(|f| required.accepts(f.traffic_type)) {
+    if let Some(ok) = active.iter().find(|f| required.accepts(&f.traffic_type)) {
         return Outcome::pass(
             format!(
                 "flow log {} captures {} traffic",
@@ -61,7 +62,13 @@ fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
     }
     let seen: Vec<String> = active
         .iter()
-        .map(|f| format!("{} captures {}", f.flow_log_id, f.traffic_type.as_str()))
+        .map(|f| match &f.traffic_type {
+            TrafficType::Other(text) => format!(
+                "{} captures {text:?}, a traffic type flowaudit does not know",
+                f.flow_log_id
+            ),
+            known => format!("{} captures {}", f.flow_log_id, known.as_str()),
+        })
         .collect();
     Outcome::fail(
         format!(
@@ -101,6 +108,20 @@ mod tests {
         let r = only(&with_traffic(TrafficType::Accept), ID);
         assert_eq!(r.status, Status::Fail);
         assert!(r.message.contains("fl-1 captures ACCEPT"), "{}", r.message);
+    }
+
+    /// A traffic type flowaudit does not know fails, named; it is never read
+    /// as ALL.
+    #[test]
+    fn an_unknown_traffic_type_fails_and_is_named() {
+        let r = only(&with_traffic(TrafficType::from("SOME".to_string())), ID);
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.message
+                .contains("fl-1 captures \"SOME\", a traffic type flowaudit does not know"),
+            "{}",
+            r.message
+        );
     }
 
     #[test]

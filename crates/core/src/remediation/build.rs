@@ -73,16 +73,16 @@ pub fn plan_for(
     let (title, actions) = match (result.check_id.as_str(), flow_log) {
         ("vpc-flow-logs-enabled", _) => (
             format!("Create a VPC-level flow log for {vpc_id}"),
-            scope.new_flow_log(vpc_id, options.traffic_type),
+            scope.new_flow_log(vpc_id, options.traffic_type.clone()),
         ),
         ("vpc-flow-logs-delivering", _) => (
             format!("Repair the delivery of {vpc_id}'s flow logs"),
             scope.repair_delivery(vpc_id),
         ),
         ("vpc-flow-logs-capture-rejects", _) => {
-            let traffic = match options.traffic_type {
+            let traffic = match &options.traffic_type {
                 TrafficType::Accept => TrafficType::All,
-                other => other,
+                other => other.clone(),
             };
             let mut actions = scope.new_flow_log(vpc_id, traffic);
             actions.extend(
@@ -106,7 +106,8 @@ pub fn plan_for(
             scope.repair_role(vpc_id, f),
         ),
         ("flow-log-destination-shared", Some(f)) => {
-            let mut actions = scope.new_flow_log(vpc_id, f.traffic_type.max(options.traffic_type));
+            let mut actions =
+                scope.new_flow_log(vpc_id, broader(&f.traffic_type, &options.traffic_type));
             actions.push(scope.delete(f));
             (format!("Give {vpc_id} a log group of its own"), actions)
         }
@@ -123,6 +124,16 @@ pub fn plan_for(
         Some(vpc_id),
         actions,
     ))
+}
+
+/// The traffic a replacement flow log captures: the broader of the one it
+/// replaces and the configured one. A traffic type flowaudit does not know is
+/// not carried over into a command.
+fn broader(old: &TrafficType, configured: &TrafficType) -> TrafficType {
+    match old {
+        TrafficType::Other(_) => configured.clone(),
+        known => known.clone().max(configured.clone()),
+    }
 }
 
 impl Scope<'_> {
@@ -249,7 +260,7 @@ impl Scope<'_> {
     }
 
     fn recreate_destination(&self, f: &FlowLog) -> Vec<Action> {
-        match (f.destination_type, f.cloudwatch_log_group()) {
+        match (&f.destination_type, f.cloudwatch_log_group()) {
             (DestinationType::CloudWatchLogs, Some(group)) => vec![self.create_group(&group)],
             _ => {
                 let bucket = f
@@ -375,7 +386,7 @@ impl Scope<'_> {
         if f.deliver_logs_permission_arn.is_none() {
             // A flow log's role cannot be changed: replace the flow log.
             let mut actions =
-                self.new_flow_log(vpc_id, f.traffic_type.max(self.options.traffic_type));
+                self.new_flow_log(vpc_id, broader(&f.traffic_type, &self.options.traffic_type));
             actions.push(self.delete(f));
             return actions;
         }
