@@ -253,6 +253,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
         toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
     config.path = Some(path.to_path_buf());
     let mut exceptions = Vec::with_capacity(config.exceptions.len());
+    // Line starts, found once: each exception's line is a search, not a count
+    // from the top of the file (40,000 exceptions took 94 s that way).
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     for (i, entry) in config.exceptions.iter().enumerate() {
         let span = entry.span();
         let at = |message: String| located(path, text, Some(span.clone()), &message);
@@ -272,7 +277,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
                 e.expires
             ))
         })?;
-        let (line, _) = line_col(text, span.start);
+        let line = starts.partition_point(|s| *s <= span.start);
         let exception = Exception {
             check: e.check.clone(),
             resource: e.resource.clone(),
