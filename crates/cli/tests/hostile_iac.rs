@@ -300,3 +300,38 @@ fn many_resources_and_locals_in_one_file_are_linear() {
         .unwrap_or_else(|| panic!("no result for aws_vpc.v"));
     assert_eq!(r["vpc_name"], "named");
 }
+
+/// A retention that is not a whole, non-negative number of days is an ERROR at
+/// the log group, never read as "never expires".
+#[test]
+fn a_retention_that_is_not_whole_days_is_an_error() {
+    for days in ["-1", "1.5", "99999999999"] {
+        let tf = format!(
+            "resource \"aws_vpc\" \"v\" {{}}\n\nresource \"aws_cloudwatch_log_group\" \"g\" {{\n  name              = \"/aws/vpc-flow-logs/v\"\n  retention_in_days = {days}\n}}\n"
+        );
+        let case = format!("retention_in_days = {days}");
+        let report = iac(&case, &[("main.tf", tf)]);
+        assert_error_at(
+            &case,
+            &report,
+            &format!("retention_in_days = {days}"),
+            "main.tf",
+            3,
+        );
+    }
+}
+
+/// A circular condition is an invalid template: an ERROR at the resource that
+/// uses it, besides its SKIPPED results.
+#[test]
+fn a_circular_condition_is_an_error() {
+    let t = "AWSTemplateFormatVersion: '2010-09-09'\nConditions:\n  A: !Condition B\n  B: !Not [!Condition A]\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Condition: A\n    Properties:\n      CidrBlock: 10.0.0.0/16\n".to_string();
+    let report = iac("circular condition", &[("template.yaml", t)]);
+    assert_error_at(
+        "circular condition",
+        &report,
+        "is circular",
+        "template.yaml",
+        6,
+    );
+}

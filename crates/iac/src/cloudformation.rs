@@ -278,6 +278,9 @@ struct Template<'a> {
     truths: RefCell<BTreeMap<String, Known<bool>>>,
     /// The conditions being evaluated, to find cycles.
     active: RefCell<BTreeSet<String>>,
+    /// What makes the template invalid (a circular or too deep condition): each
+    /// an ERROR of the resource that met it, not only an unknown.
+    invalid: RefCell<BTreeSet<String>>,
 }
 
 impl<'a> Template<'a> {
@@ -296,6 +299,7 @@ impl<'a> Template<'a> {
                 .unwrap_or_default(),
             truths: RefCell::new(BTreeMap::new()),
             active: RefCell::new(BTreeSet::new()),
+            invalid: RefCell::new(BTreeSet::new()),
         }
     }
 
@@ -332,12 +336,16 @@ impl<'a> Template<'a> {
             return Known::Unknown(format!("condition {name} is not defined"));
         };
         if depth >= MAX_NESTING {
-            return Known::Unknown(format!(
-                "condition {name} is reached through more than {MAX_NESTING} levels of conditions"
-            ));
+            let why = format!(
+                "condition {name} is reached through more than {MAX_NESTING} levels of conditions, flowaudit's limit"
+            );
+            self.invalid.borrow_mut().insert(why.clone());
+            return Known::Unknown(why);
         }
         if !self.active.borrow_mut().insert(name.to_string()) {
-            return Known::Unknown(format!("condition {name} is circular"));
+            let why = format!("condition {name} is circular (CloudFormation refuses it)");
+            self.invalid.borrow_mut().insert(why.clone());
+            return Known::Unknown(why);
         }
         let known = self.truth(c, depth + 1);
         self.active.borrow_mut().remove(name);
@@ -423,6 +431,7 @@ impl<'a> Template<'a> {
                 line,
                 column,
             };
+            let at = location.clone();
             let r = &node.value;
             let mut sups = lines.suppressions(self.text, line);
             for s in r["Metadata"]["flowaudit"]["ignore"]
@@ -564,6 +573,11 @@ impl<'a> Template<'a> {
                 }),
                 _ => {}
             }
+            let invalid = std::mem::take(&mut *self.invalid.borrow_mut());
+            out.broken.extend(invalid.into_iter().map(|message| Broken {
+                location: at.clone(),
+                message: format!("{id}: {message}"),
+            }));
         }
         out
     }

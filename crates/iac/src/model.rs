@@ -21,6 +21,21 @@ impl<T> Known<T> {
     }
 }
 
+/// A declared retention in days, given as whole days if it is one: 0 means
+/// never expires (as AWS reads it). A negative, fractional or out-of-range number
+/// is `Err` naming it (never read as "never expires").
+pub fn retention_days(whole: Option<u64>, shown: &str) -> Result<Option<u32>, String> {
+    match whole {
+        None => Err(format!(
+            "retention_in_days = {shown} is not a whole, non-negative number of days"
+        )),
+        Some(0) => Ok(None),
+        Some(d) => u32::try_from(d)
+            .map(Some)
+            .map_err(|_| format!("retention_in_days = {shown} is out of range")),
+    }
+}
+
 /// `# flowaudit:ignore <check-id> reason="..."` next to a resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {

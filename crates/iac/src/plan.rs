@@ -204,7 +204,12 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
                 location: at(&i.address),
                 retention_days: match &v["retention_in_days"] {
                     Value::Null => Known::Yes(None),
-                    Value::Number(n) => Known::Yes(n.as_u64().filter(|d| *d > 0).map(|d| d as u32)),
+                    Value::Number(n) => {
+                        match crate::model::retention_days(n.as_u64(), &n.to_string()) {
+                            Ok(days) => Known::Yes(days),
+                            Err(why) => Known::Unknown(why),
+                        }
+                    }
                     other => Known::Unknown(format!("retention_in_days = {other}")),
                 },
             }),

@@ -683,6 +683,18 @@ impl<'a> Module<'a> {
         expr.evaluate(&ctx).map_err(|e| e.to_string())
     }
 
+    /// A declared retention: an invalid number is an ERROR (recorded with the
+    /// refusals, reported at the resource) and unknown for the checks.
+    fn days(&self, whole: Option<u64>, shown: &str) -> Known<Option<u32>> {
+        match crate::model::retention_days(whole, shown) {
+            Ok(days) => Known::Yes(days),
+            Err(why) => {
+                self.refused.borrow_mut().insert(why.clone());
+                Known::Unknown(why)
+            }
+        }
+    }
+
     fn attr(&self, body: &Body, key: &str) -> Option<Expression> {
         body.attributes()
             .find(|a| a.key.as_str() == key)
@@ -917,7 +929,7 @@ impl<'a> Module<'a> {
                             None => Known::Yes(None),
                             Some(e) => match self.eval(&e, &ctx) {
                                 Known::Yes(Value::Number(n)) => {
-                                    Known::Yes(n.as_u64().filter(|d| *d > 0).map(|d| d as u32))
+                                    self.days(n.as_u64(), &n.to_string())
                                 }
                                 Known::Yes(Value::Null) => Known::Yes(None),
                                 Known::Yes(other) => {
@@ -1260,9 +1272,7 @@ impl<'a> Module<'a> {
                     location: m.location.clone(),
                     retention_days: match input("flow_log_cloudwatch_log_group_retention_in_days") {
                         None | Some(Known::Yes(Value::Null)) => Known::Yes(None),
-                        Some(Known::Yes(Value::Number(n))) => {
-                            Known::Yes(n.as_u64().filter(|d| *d > 0).map(|d| d as u32))
-                        }
+                        Some(Known::Yes(Value::Number(n))) => self.days(n.as_u64(), &n.to_string()),
                         Some(Known::Yes(other)) => Known::Unknown(format!("retention {other}")),
                         Some(Known::Unknown(why)) => Known::Unknown(why),
                     },
