@@ -177,13 +177,12 @@ fn checks(args: CatalogArgs) -> Result<ExitCode> {
 }
 
 fn explain(args: ExplainArgs) -> Result<ExitCode> {
-    if flowaudit_core::checks::find(&args.id).is_none() {
-        let known: Vec<&str> = flowaudit_core::checks::REGISTRY
-            .iter()
-            .map(|c| c.meta.id)
+    if flowaudit_core::checks::meta(&args.id).is_none() {
+        let known: Vec<&str> = flowaudit_core::checks::catalog()
+            .map(|m| m.id.as_str())
             .collect();
         anyhow::bail!(
-            "unknown check `{}`; known checks: {}",
+            "unknown check `{}`; known checks and findings: {}",
             args.id,
             known.join(", ")
         );

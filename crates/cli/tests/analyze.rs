@@ -103,6 +103,62 @@ fn analyze_reports_findings_and_exits_by_them() {
     assert!(stderr.contains("--format-fields"), "{stderr}");
 }
 
+/// A flow-log finding's id is a catalog id like a check's: `explain` describes
+/// it, `[[exception]]` accepts it, and SARIF has a rule for it.
+#[test]
+fn a_finding_id_works_in_explain_exceptions_and_sarif() {
+    let (code, stdout, stderr) = run(&["explain", "flowlog-port-scan"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("flowlog-port-scan — "), "{stdout}");
+    assert!(
+        stdout.contains("T1046 Network Service Discovery"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Automatic fix"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    generate(dir.path(), &[]);
+    let path = dir.path().to_str().unwrap_or_default();
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(
+        &config,
+        "[[exception]]\ncheck = \"flowlog-port-scan\"\nresource = \"*\"\nreason = \"authorised scanner\"\nowner = \"secops\"\nexpires = 2099-12-31\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = config.to_str().unwrap_or_default();
+    let (code, stdout, stderr) = run(&["analyze", path, "--config", config, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let scans: Vec<&serde_json::Value> = common::results(&report)
+        .iter()
+        .filter(|r| r["check_id"] == "flowlog-port-scan")
+        .collect();
+    assert!(!scans.is_empty());
+    assert!(scans.iter().all(|r| r["status"] == "EXCEPTED"), "{scans:?}");
+
+    let (_, stdout, stderr) = run(&["analyze", path, "--format", "sarif"]);
+    let sarif = parse_json(&stdout);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let index = rules
+        .iter()
+        .position(|r| r["id"] == "flowlog-port-scan")
+        .unwrap_or_else(|| panic!("no SARIF rule for flowlog-port-scan: {stderr}"));
+    assert_eq!(
+        rules[index]["shortDescription"]["text"],
+        flowaudit_core::findings::PORT_SCAN.title
+    );
+    let results = sarif["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "flowlog-port-scan" && r["ruleIndex"] == index));
+}
+
 #[test]
 fn analyze_writes_security_group_suggestions_and_takes_thresholds_from_the_config() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -78,7 +78,11 @@ fn demo_exits_1_and_shows_every_check_passing_and_failing() {
             .or_default()
             .insert(r["status"].as_str().unwrap_or_default().to_string());
     }
-    assert_eq!(seen.len(), 8, "{seen:?}");
+    assert_eq!(
+        seen.len(),
+        flowaudit_core::checks::REGISTRY.len(),
+        "{seen:?}"
+    );
     for (check, statuses) in &seen {
         assert!(
             statuses.contains("PASS") && statuses.contains("FAIL"),
@@ -127,7 +131,10 @@ fn checks_and_explain() {
     insta::assert_snapshot!("checks", stdout);
     let (code, stdout, _) = run(&["checks", "--format", "json"]);
     assert_eq!(code, 0);
-    assert_eq!(parse_json(&stdout).as_array().map(Vec::len), Some(8));
+    assert_eq!(
+        parse_json(&stdout).as_array().map(Vec::len),
+        Some(flowaudit_core::checks::catalog().count())
+    );
 
     let (code, stdout, _) = run(&["explain", "vpc-flow-logs-enabled"]);
     assert_eq!(code, 0);
@@ -147,7 +154,7 @@ fn checks_and_explain() {
     assert!(stdout.is_empty());
     assert!(
         stderr.starts_with(
-            "error: unknown check `no-such-check`; known checks: vpc-flow-logs-enabled"
+            "error: unknown check `no-such-check`; known checks and findings: vpc-flow-logs-enabled"
         ),
         "{stderr}"
     );

@@ -35,7 +35,10 @@ mod tests {
                 .insert(r.status);
         }
         for check in REGISTRY {
-            let statuses = seen.get(check.meta.id).cloned().unwrap_or_default();
+            let statuses = seen
+                .get(check.meta.id.as_str())
+                .cloned()
+                .unwrap_or_default();
             assert!(
                 statuses.contains(&Status::Pass),
                 "{}: {statuses:?}",

@@ -52,7 +52,7 @@ pub enum InvalidException {
     NoReason,
     #[error("needs a resource selector: `resource`, `vpc` or `tags` (with optional `account` and `region`)")]
     NoSelector,
-    #[error("`check = \"{0}\"` matches no check (see `flowaudit checks`)")]
+    #[error("`check = \"{0}\"` matches no check or flow-log finding (see `flowaudit checks`)")]
     UnknownCheck(String),
     #[error("`{field}` is empty")]
     Empty { field: &'static str },
@@ -79,10 +79,7 @@ impl Exception {
             return Err(InvalidException::NoSelector);
         }
         let check = WildMatch::new(&self.check);
-        if !crate::checks::REGISTRY
-            .iter()
-            .any(|c| check.matches(c.meta.id))
-        {
+        if !crate::checks::catalog().any(|m| check.matches(m.id.as_str())) {
             return Err(InvalidException::UnknownCheck(self.check.clone()));
         }
         Ok(())

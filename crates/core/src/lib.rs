@@ -6,11 +6,13 @@
 pub mod arn;
 pub mod checks;
 pub mod context;
+pub mod declared;
 pub mod demo;
 pub mod diff;
 pub mod engine;
 pub mod escape;
 pub mod exceptions;
+pub mod findings;
 pub mod load;
 pub mod model;
 pub mod policy;

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use flowaudit_core::report::{CheckResult, ComplianceRef, Severity, Status};
+use flowaudit_core::checks::CheckMeta;
+use flowaudit_core::findings;
+use flowaudit_core::report::{CheckResult, Status};
 use serde_json::json;
 
 use crate::detect::{is_public, Analysis, Thresholds};
@@ -25,13 +27,11 @@ impl Analysis {
             let (ports, approximate) = s.distinct();
             if ports >= t.scan_ports as u64 && share >= t.scan_reject_share {
                 out.push(finding(
-                    "flowlog-port-scan",
-                    Severity::High,
+                    &findings::PORT_SCAN,
                     "address",
                     &src.to_string(),
                     format!("{src} probed {}{ports} ports on {dst}; {:.0}% of {} flows rejected", about(approximate), share * 100.0, s.flows),
                     json!({ "source": src, "destination": dst, "distinct_ports": ports, "approximate": approximate, "flows": s.flows, "rejected": s.rejected }),
-                    &[("MITRE ATT&CK", "T1046 Network Service Discovery")],
                 ));
             }
         }
@@ -41,26 +41,22 @@ impl Analysis {
             let (hosts, approximate) = w.distinct();
             if hosts >= t.sweep_hosts as u64 && (is_public(src) || refused) {
                 out.push(finding(
-                    "flowlog-host-sweep",
-                    Severity::High,
+                    &findings::HOST_SWEEP,
                     "address",
                     &src.to_string(),
                     format!("{src} reached {}{hosts} hosts on port {port} ({} flows rejected)", about(approximate), w.rejected),
                     json!({ "source": src, "port": port, "distinct_hosts": hosts, "approximate": approximate, "rejected": w.rejected }),
-                    &[("MITRE ATT&CK", "T1046 Network Service Discovery")],
                 ));
             }
         }
         for ((dst, port), (sources, bytes)) in &self.exposed {
             let (public, approximate) = sources.distinct();
             out.push(finding(
-                "flowlog-exposed-admin-port",
-                Severity::Critical,
+                    &findings::EXPOSED_ADMIN_PORT,
                 "address",
                 &dst.to_string(),
                 format!("{dst} accepted {} flows on port {port} from {}{public} public address(es)", sources.flows, about(approximate)),
                 json!({ "destination": dst, "port": port, "flows": sources.flows, "bytes": bytes, "public_sources": public, "approximate": approximate, "examples": sources.members.iter().take(5).collect::<Vec<_>>() }),
-                &[("MITRE ATT&CK", "T1133 External Remote Services")],
             ));
         }
         self.lateral_findings(t, &mut out);
@@ -75,13 +71,11 @@ impl Analysis {
         }
         for (src, (bytes, hour)) in heavy {
             out.push(finding(
-                "flowlog-exfiltration",
-                Severity::High,
+                    &findings::EXFILTRATION,
                 "address",
                 &src.to_string(),
                 format!("{src} sent {} MiB to public addresses in one hour (from {} UTC)", bytes >> 20, hour_label(hour * 3600)),
                 json!({ "source": src, "bytes": bytes, "hour_start": hour * 3600, "threshold_bytes": t.exfil_bytes_per_hour }),
-                &[("MITRE ATT&CK", "T1048 Exfiltration Over Alternative Protocol")],
             ));
         }
         let mut top: Vec<(&IpAddr, &u64)> = self.rejected_by_source.iter().collect();
@@ -92,13 +86,11 @@ impl Analysis {
             .take(t.top_rejected)
         {
             out.push(finding(
-                "flowlog-rejected-hotspot",
-                Severity::Info,
+                &findings::REJECTED_HOTSPOT,
                 "address",
                 &src.to_string(),
                 format!("{src} had {n} rejected flows"),
                 json!({ "source": src, "rejected": n }),
-                &[("MITRE ATT&CK", "T1595 Active Scanning")],
             ));
         }
         self.health_findings(t, &mut out);
@@ -147,8 +139,7 @@ impl Analysis {
                 .map(|(dst, port, _)| format!("{dst}:{port}"))
                 .collect();
             out.push(finding(
-                "flowlog-lateral-movement",
-                Severity::High,
+                    &findings::LATERAL_MOVEMENT,
                 "address",
                 &src.to_string(),
                 format!(
@@ -166,7 +157,6 @@ impl Analysis {
                         "last_seen": p.last, "flows": p.flows, "bytes": p.bytes,
                     })).collect::<Vec<_>>(),
                 }),
-                &[("MITRE ATT&CK", "T1021 Remote Services")],
             ));
         }
     }
@@ -197,8 +187,7 @@ impl Analysis {
             let hours = hour - from;
             if hours >= i64::from(t.gap_hours.max(1)) {
                 out.push(finding(
-                    "flowlog-delivery-gap",
-                    Severity::Medium,
+                    &findings::DELIVERY_GAP,
                     "time-range",
                     &format!("{}/{}", hour_label(from * 3600), hour_label(hour * 3600)),
                     format!(
@@ -207,7 +196,6 @@ impl Analysis {
                         total / span as u64
                     ),
                     json!({ "from": from * 3600, "to": hour * 3600, "hours": hours, "records_per_hour": total / span as u64 }),
-                    &[("MITRE ATT&CK", "T1562.008 Impair Defenses: Disable or Modify Cloud Logs"), ("CIS AWS Foundations Benchmark v3.0.0", "3.7")],
                 ));
             }
         }
@@ -219,8 +207,7 @@ impl Analysis {
         for (eni, i) in &self.interfaces {
             if i.skipdata > 0 {
                 out.push(finding(
-                    "flowlog-skipdata",
-                    Severity::Medium,
+                    &findings::SKIPDATA,
                     "network-interface",
                     eni,
                     format!(
@@ -228,7 +215,6 @@ impl Analysis {
                         i.skipdata
                     ),
                     json!({ "interface": eni, "skipdata": i.skipdata }),
-                    &[("CIS AWS Foundations Benchmark v3.0.0", "3.7")],
                 ));
             }
             // Flow logs write a record (NODATA when idle) every aggregation
@@ -242,8 +228,7 @@ impl Analysis {
             let gap = newest - i.last;
             if gap >= (i64::from(t.silent_hours) * 3600).max(pace.saturating_mul(20)) {
                 out.push(finding(
-                    "flowlog-interface-silent",
-                    Severity::Medium,
+                    &findings::INTERFACE_SILENT,
                     "network-interface",
                     eni,
                     format!(
@@ -253,26 +238,25 @@ impl Analysis {
                         i.records
                     ),
                     json!({ "interface": eni, "last_record": i.last, "newest_record": newest, "silent_seconds": gap, "records": i.records }),
-                    &[("MITRE ATT&CK", "T1562.008 Impair Defenses: Disable or Modify Cloud Logs"), ("CIS AWS Foundations Benchmark v3.0.0", "3.7")],
                 ));
             }
         }
     }
 }
 
+/// One finding as a FAIL result; its severity and compliance mapping come from
+/// its registry entry ([`flowaudit_core::findings`]).
 fn finding(
-    check: &str,
-    severity: Severity,
+    meta: &CheckMeta,
     resource_type: &str,
     resource: &str,
     message: String,
     evidence: serde_json::Value,
-    mapping: &[(&'static str, &'static str)],
 ) -> CheckResult {
     CheckResult {
-        check_id: check.to_string(),
+        check_id: meta.id.to_string(),
         status: Status::Fail,
-        severity,
+        severity: meta.severity,
         account_id: "-".into(),
         region: "-".into(),
         resource_type: resource_type.into(),
@@ -281,13 +265,7 @@ fn finding(
         vpc_name: None,
         message,
         evidence,
-        compliance: mapping
-            .iter()
-            .map(|(framework, control)| ComplianceRef {
-                framework: (*framework).into(),
-                control: (*control).into(),
-            })
-            .collect(),
+        compliance: meta.compliance_refs(),
         priority: None,
         exception: None,
         remediation: None,

@@ -15,7 +15,7 @@ pub mod suggest;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use flowaudit_core::report::{CheckResult, Severity, SourceLocation, Status};
+use flowaudit_core::report::{CheckResult, SourceLocation, Status};
 
 pub use detect::{Analysis, Thresholds};
 pub use parquet::quiet_reader_panics;
@@ -128,9 +128,9 @@ pub fn analyze(inputs: impl Iterator<Item = Input> + Send, options: &Options) ->
 
 fn input_error(file: &str, line: usize, message: String) -> CheckResult {
     CheckResult {
-        check_id: "flowlog-input".into(),
+        check_id: flowaudit_core::findings::INPUT.id.to_string(),
         status: Status::Error,
-        severity: Severity::Medium,
+        severity: flowaudit_core::findings::INPUT.severity,
         account_id: "-".into(),
         region: "-".into(),
         resource_type: "file".into(),

@@ -12,11 +12,10 @@ use serde_json::{json, Map, Value};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use crate::model::{
-    trusts_flow_logs, Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Suppression,
-    Target, Vpc,
-};
 use crate::source::Lines;
+use flowaudit_core::declared::{
+    Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Suppression, Target, Vpc,
+};
 
 /// A YAML node with where it starts.
 #[derive(Debug, Clone)]
@@ -560,12 +559,10 @@ impl<'a> Template<'a> {
                 "AWS::IAM::Role" => out.roles.push(Role {
                     address: id.clone(),
                     location,
-                    trusts_flow_logs: match &props["AssumeRolePolicyDocument"] {
-                        Value::Object(_) => {
-                            Known::Yes(trusts_flow_logs(&props["AssumeRolePolicyDocument"]))
-                        }
+                    trust_policy: match &props["AssumeRolePolicyDocument"] {
+                        doc @ Value::Object(_) => Known::Yes(doc.clone()),
                         Value::String(s) => match serde_json::from_str::<Value>(s) {
-                            Ok(doc) => Known::Yes(trusts_flow_logs(&doc)),
+                            Ok(doc) => Known::Yes(doc),
                             Err(_) => Known::Unknown("the trust policy is not JSON".into()),
                         },
                         _ => Known::Unknown("no AssumeRolePolicyDocument".into()),

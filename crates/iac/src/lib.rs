@@ -6,7 +6,6 @@
 mod bound;
 pub mod checks;
 pub mod cloudformation;
-pub mod model;
 pub mod plan;
 mod source;
 pub mod terraform;
@@ -14,8 +13,8 @@ pub mod terraform;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use flowaudit_core::declared::{Broken, Declared};
 use flowaudit_core::report::SourceLocation;
-use model::{Broken, Declared};
 
 /// Why the paths cannot be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +154,7 @@ pub fn evaluate(
         .flat_map(|u| checks::evaluate(u, settings))
         .collect();
     let file = |r: &flowaudit_core::CheckResult| r.location.as_ref().map(|l| l.file.clone());
-    let order = |id: &str| checks::IAC_CHECKS.iter().position(|c| *c == id);
+    let order = |id: &str| checks::check_order(id);
     results.sort_by(|a, b| {
         (file(a), &a.resource_id, order(&a.check_id)).cmp(&(
             file(b),

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use flowaudit_core::report::SourceLocation;
 use serde_json::Value;
 
-use crate::model::{
-    trusts_flow_logs, Declared, Destination, FlowLog, Known, LogGroup, Role, Target, Vpc,
-};
 use crate::source::line_col;
+use flowaudit_core::declared::{
+    Declared, Destination, FlowLog, Known, LogGroup, Role, Target, Vpc,
+};
 
 /// Whether a JSON document is a Terraform plan.
 pub fn is_plan(value: &Value) -> bool {
@@ -205,7 +205,7 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
                 retention_days: match &v["retention_in_days"] {
                     Value::Null => Known::Yes(None),
                     Value::Number(n) => {
-                        match crate::model::retention_days(n.as_u64(), &n.to_string()) {
+                        match flowaudit_core::declared::retention_days(n.as_u64(), &n.to_string()) {
                             Ok(days) => Known::Yes(days),
                             Err(why) => Known::Unknown(why),
                         }
@@ -216,11 +216,11 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
             "aws_iam_role" => out.roles.push(Role {
                 address: i.base.clone(),
                 location: at(&i.address),
-                trusts_flow_logs: match v["assume_role_policy"]
+                trust_policy: match v["assume_role_policy"]
                     .as_str()
                     .map(serde_json::from_str::<Value>)
                 {
-                    Some(Ok(doc)) => Known::Yes(trusts_flow_logs(&doc)),
+                    Some(Ok(doc)) => Known::Yes(doc),
                     Some(Err(e)) => Known::Unknown(format!("the trust policy is not JSON: {e}")),
                     None => Known::Unknown("assume_role_policy is not known before apply".into()),
                 },

@@ -1,6 +1,6 @@
 //! Positions in source text, and inline suppressions.
 
-use crate::model::Suppression;
+use flowaudit_core::declared::Suppression;
 
 /// 1-based line and column (in characters) of byte `offset`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

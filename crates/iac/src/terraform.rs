@@ -21,10 +21,10 @@ use hcl::expr::{Expression, TraversalOperator};
 use hcl::{Block, Body, Value};
 
 use crate::bound::{bound, size, Sizes};
-use crate::model::{
+use crate::source::Lines;
+use flowaudit_core::declared::{
     Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Suppression, Target, Vpc,
 };
-use crate::source::Lines;
 
 /// The VPC module from the Terraform registry that is understood by its inputs.
 const VPC_MODULE: &str = "terraform-aws-modules/vpc/aws";
@@ -686,7 +686,7 @@ impl<'a> Module<'a> {
     /// A declared retention: an invalid number is an ERROR (recorded with the
     /// refusals, reported at the resource) and unknown for the checks.
     fn days(&self, whole: Option<u64>, shown: &str) -> Known<Option<u32>> {
-        match crate::model::retention_days(whole, shown) {
+        match flowaudit_core::declared::retention_days(whole, shown) {
             Ok(days) => Known::Yes(days),
             Err(why) => {
                 self.refused.borrow_mut().insert(why.clone());
@@ -942,7 +942,7 @@ impl<'a> Module<'a> {
                     "aws_iam_role" => out.roles.push(Role {
                         address: format!("{p}{base}"),
                         location: r.location.clone(),
-                        trusts_flow_logs: self.trust(r.body, &ctx),
+                        trust_policy: self.trust(r.body, &ctx),
                     }),
                     _ => {}
                 }
@@ -963,7 +963,7 @@ impl<'a> Module<'a> {
         }
     }
 
-    fn trust(&self, body: &Body, ctx: &Binding) -> Known<bool> {
+    fn trust(&self, body: &Body, ctx: &Binding) -> Known<serde_json::Value> {
         let Some(policy) = self.attr(body, "assume_role_policy") else {
             return Known::Unknown("no assume_role_policy".into());
         };
@@ -985,7 +985,7 @@ impl<'a> Module<'a> {
         match self.eval(&policy, ctx) {
             Known::Yes(Value::String(text)) => {
                 match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(doc) => Known::Yes(crate::model::trusts_flow_logs(&doc)),
+                    Ok(doc) => Known::Yes(doc),
                     Err(e) => Known::Unknown(format!("the trust policy is not JSON: {e}")),
                 }
             }
@@ -994,8 +994,10 @@ impl<'a> Module<'a> {
         }
     }
 
-    /// `data "aws_iam_policy_document"` with `principals { type = "Service" … }`.
-    fn policy_document(&self, name: &str) -> Known<bool> {
+    /// `data "aws_iam_policy_document"`, as the IAM JSON it renders (judged by
+    /// the same policy evaluator as a role read from AWS).
+    fn policy_document(&self, name: &str) -> Known<serde_json::Value> {
+        use serde_json::{json, Map, Value as Json};
         let Some(d) = self
             .data
             .iter()
@@ -1005,20 +1007,90 @@ impl<'a> Module<'a> {
                 "data.aws_iam_policy_document.{name} is not declared here"
             ));
         };
-        let trusts = d.body.blocks().filter(|b| b.identifier.as_str() == "statement").any(|s| {
-            let allow = self
-                .attr(&s.body, "effect")
-                .map(|e| matches!(self.evaluate(&e, &None), Ok(Value::String(x)) if x == "Allow"))
-                .unwrap_or(true);
-            allow
-                && s.body.blocks().filter(|b| b.identifier.as_str() == "principals").any(|p| {
-                    let ty = self.attr(&p.body, "type").and_then(|e| self.evaluate(&e, &None).ok());
-                    let ids = self.attr(&p.body, "identifiers").and_then(|e| self.evaluate(&e, &None).ok());
-                    matches!(ty, Some(Value::String(t)) if t == "Service")
-                        && matches!(ids, Some(Value::Array(list)) if list.iter().any(|v| v.as_str() == Some("vpc-flow-logs.amazonaws.com")))
+        let value = |body: &Body, attr: &str| -> Result<Option<Json>, String> {
+            let Some(e) = self.attr(body, attr) else {
+                return Ok(None);
+            };
+            self.evaluate(&e, &None)
+                .ok()
+                .and_then(|v| serde_json::to_value(v).ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    format!("data.aws_iam_policy_document.{name}: {attr} is not known before apply")
                 })
-        });
-        Known::Yes(trusts)
+        };
+        let mut statements = Vec::new();
+        for s in d
+            .body
+            .blocks()
+            .filter(|b| b.identifier.as_str() == "statement")
+        {
+            let mut st = Map::new();
+            for (attr, key) in [
+                ("effect", "Effect"),
+                ("actions", "Action"),
+                ("not_actions", "NotAction"),
+            ] {
+                match value(&s.body, attr) {
+                    Ok(Some(v)) => {
+                        st.insert(key.into(), v);
+                    }
+                    Ok(None) => {}
+                    Err(why) => return Known::Unknown(why),
+                }
+            }
+            st.entry("Effect").or_insert_with(|| json!("Allow"));
+            let mut principal = Map::new();
+            for p in s
+                .body
+                .blocks()
+                .filter(|b| b.identifier.as_str() == "principals")
+            {
+                let (ty, ids) = match (value(&p.body, "type"), value(&p.body, "identifiers")) {
+                    (Ok(Some(Json::String(ty))), Ok(Some(ids))) => (ty, ids),
+                    (Err(why), _) | (_, Err(why)) => return Known::Unknown(why),
+                    _ => {
+                        return Known::Unknown(format!(
+                            "data.aws_iam_policy_document.{name}: a principals block has no type or identifiers"
+                        ))
+                    }
+                };
+                let list = principal.entry(ty).or_insert_with(|| json!([]));
+                match (list, ids) {
+                    (Json::Array(list), Json::Array(ids)) => list.extend(ids),
+                    (Json::Array(list), one) => list.push(one),
+                    _ => {}
+                }
+            }
+            if !principal.is_empty() {
+                st.insert("Principal".into(), Json::Object(principal));
+            }
+            let mut condition = Map::new();
+            for c in s
+                .body
+                .blocks()
+                .filter(|b| b.identifier.as_str() == "condition")
+            {
+                match (value(&c.body, "test"), value(&c.body, "variable"), value(&c.body, "values")) {
+                    (Ok(Some(Json::String(test))), Ok(Some(Json::String(variable))), Ok(Some(values))) => {
+                        if let Json::Object(keys) = condition.entry(test).or_insert_with(|| json!({})) {
+                            keys.insert(variable, values);
+                        }
+                    }
+                    (Err(why), _, _) | (_, Err(why), _) | (_, _, Err(why)) => return Known::Unknown(why),
+                    _ => {
+                        return Known::Unknown(format!(
+                            "data.aws_iam_policy_document.{name}: a condition block has no test, variable or values"
+                        ))
+                    }
+                }
+            }
+            if !condition.is_empty() {
+                st.insert("Condition".into(), Json::Object(condition));
+            }
+            statements.push(Json::Object(st));
+        }
+        Known::Yes(json!({ "Version": "2012-10-17", "Statement": statements }))
     }
 
     fn flow_log(
@@ -1282,7 +1354,7 @@ impl<'a> Module<'a> {
                 out.roles.push(Role {
                     address: role.clone(),
                     location: m.location.clone(),
-                    trusts_flow_logs: Known::Yes(true),
+                    trust_policy: Known::Yes(module_role_trust()),
                 });
             }
             out.flow_logs.push(FlowLog {
@@ -1357,4 +1429,17 @@ fn short(expr: &Expression) -> String {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or_default()
+}
+
+/// The trust policy of the delivery role the registry's VPC module creates: the
+/// flow-logs service may assume it.
+fn module_role_trust() -> serde_json::Value {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": flowaudit_core::checks::delivery_role::FLOW_LOGS_SERVICE },
+            "Action": "sts:AssumeRole",
+        }],
+    })
 }

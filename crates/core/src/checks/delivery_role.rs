@@ -2,20 +2,27 @@
 
 use serde_json::json;
 
-use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
 use crate::arn;
 use crate::context::{flow_log_evidence, RegionCtx, VpcCtx};
+use crate::declared::{DeclaredVpc, Known, Verdict};
 use crate::model::{DestinationType, FlowLog};
 use crate::policy;
+use crate::remediation::{Action, Planner};
 use crate::report::Severity;
+use crate::report::Status;
+use crate::settings::Settings;
 
 /// The service principal that delivers flow logs.
 pub const FLOW_LOGS_SERVICE: &str = "vpc-flow-logs.amazonaws.com";
 /// Actions the delivery role must be allowed.
 pub const REQUIRED_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
 
+/// This check's id.
+pub const ID: CheckId = CheckId::new("flow-log-delivery-role");
+
 pub static META: CheckMeta = CheckMeta {
-    id: "flow-log-delivery-role",
+    id: ID,
     title: "Flow-log delivery roles are sound",
     severity: Severity::Medium,
     scope: Scope::FlowLog,
@@ -45,7 +52,104 @@ logs:PutLogEvents, logs:DescribeLogStreams on the flow-log groups only.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::FlowLog(evaluate),
+    predeploy: Predeploy::Vpc(predeploy),
+    fix: Fix::Plan(plan),
 };
+
+fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
+    let f = p.flow_log?;
+    Some((
+        format!("Repair the delivery role of {}", f.flow_log_id),
+        p.repair_role(p.vpc_id, f),
+    ))
+}
+
+/// The one reading of a trust policy, in the cloud and before deployment: what
+/// is wrong with it for flow-log delivery (nothing: empty), and whether it has a
+/// source condition.
+fn trust_problems(document: Option<&serde_json::Value>) -> (Vec<String>, bool) {
+    match document.map(|doc| policy::trust(doc, FLOW_LOGS_SERVICE)) {
+        None => (vec!["has no trust policy".to_string()], false),
+        Some(t) if !t.trusts_service => {
+            (vec![format!("does not trust {FLOW_LOGS_SERVICE}")], false)
+        }
+        Some(t) if t.trusts_anyone => (
+            vec!["trust policy lets any principal assume it".to_string()],
+            t.has_source_condition,
+        ),
+        Some(t) => (Vec::new(), t.has_source_condition),
+    }
+}
+
+fn predeploy(d: &DeclaredVpc<'_>, _settings: &Settings) -> Verdict {
+    let f = match d.relied_on() {
+        Ok(f) => f,
+        Err(skipped) => return skipped,
+    };
+    let address = match &f.role {
+        None => {
+            return Verdict::new(
+                Status::Skipped,
+                &f.location,
+                format!(
+                    "flow log {} needs no delivery role here, or its role is not declared in these files",
+                    f.address
+                ),
+            )
+        }
+        Some(Known::Unknown(why)) => {
+            return Verdict::new(
+                Status::Skipped,
+                &f.location,
+                format!(
+                    "the delivery role of {} is not known before apply: {why}",
+                    f.address
+                ),
+            )
+        }
+        Some(Known::Yes(address)) => address,
+    };
+    let Some(role) = d.declared.roles.iter().find(|r| &r.address == address) else {
+        return Verdict::new(
+            Status::Skipped,
+            &f.location,
+            format!("role {address} is not declared in these files"),
+        );
+    };
+    match &role.trust_policy {
+        Known::Unknown(why) => Verdict::new(
+            Status::Skipped,
+            &role.location,
+            format!(
+                "the trust policy of {} is not known before apply: {why}",
+                role.address
+            ),
+        ),
+        Known::Yes(document) => match trust_problems(Some(document)) {
+            (problems, _) if !problems.is_empty() => Verdict::new(
+                Status::Fail,
+                &role.location,
+                format!("role {} {}", role.address, problems.join("; ")),
+            ),
+            (_, true) => Verdict::new(
+                Status::Pass,
+                &role.location,
+                format!(
+                    "role {} trusts {FLOW_LOGS_SERVICE} with a source condition",
+                    role.address
+                ),
+            ),
+            (_, false) => Verdict::new(
+                Status::Pass,
+                &role.location,
+                format!(
+                    "role {} trusts {FLOW_LOGS_SERVICE}; warning: no aws:SourceAccount or aws:SourceArn condition (confused-deputy risk)",
+                    role.address
+                ),
+            ),
+        },
+    }
+}
 
 fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
     if let DestinationType::Other(kind) = &flow_log.destination_type {
@@ -90,10 +194,6 @@ fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Optio
             evidence,
         ));
     }
-    let trust = role
-        .trust_policy
-        .as_ref()
-        .map(|doc| policy::trust(doc, FLOW_LOGS_SERVICE));
     let documents: Vec<&serde_json::Value> = role
         .permission_policies
         .iter()
@@ -111,17 +211,7 @@ fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Optio
         .collect::<Vec<_>>());
     evidence["missing_actions"] = json!(missing);
 
-    let mut problems = Vec::new();
-    match &trust {
-        None => problems.push("has no trust policy".to_string()),
-        Some(t) if !t.trusts_service => {
-            problems.push(format!("does not trust {FLOW_LOGS_SERVICE}"))
-        }
-        Some(t) if t.trusts_anyone => {
-            problems.push("trust policy lets any principal assume it".to_string())
-        }
-        Some(_) => {}
-    }
+    let (mut problems, source_condition) = trust_problems(role.trust_policy.as_ref());
     if !missing.is_empty() {
         problems.push(format!("does not allow {}", missing.join(", ")));
     }
@@ -131,7 +221,7 @@ fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Optio
             evidence,
         ));
     }
-    let message = if trust.is_some_and(|t| t.has_source_condition) {
+    let message = if source_condition {
         format!(
             "role {role_arn} trusts {FLOW_LOGS_SERVICE} with a source condition and may write logs"
         )

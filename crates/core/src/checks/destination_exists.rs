@@ -3,13 +3,17 @@
 
 use serde_json::json;
 
-use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
 use crate::context::{flow_log_evidence, Destination, Known, RegionCtx, VpcCtx};
 use crate::model::FlowLog;
+use crate::remediation::{Action, Planner};
 use crate::report::Severity;
 
+/// This check's id.
+pub const ID: CheckId = CheckId::new("flow-log-destination-exists");
+
 pub static META: CheckMeta = CheckMeta {
-    id: "flow-log-destination-exists",
+    id: ID,
     title: "Flow-log destinations exist",
     severity: Severity::High,
     scope: Scope::FlowLog,
@@ -37,7 +41,17 @@ orphaned flow log and create one that points at an existing destination.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::FlowLog(evaluate),
+    predeploy: Predeploy::CloudOnly("Whether a destination exists is known only in the account; a template that names a log group it does not declare gets a SKIPPED flow-log-retention result saying so."),
+    fix: Fix::Plan(plan),
 };
+
+fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
+    let f = p.flow_log?;
+    Some((
+        format!("Recreate the destination of {}", f.flow_log_id),
+        p.recreate_destination(f),
+    ))
+}
 
 fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
     let destination = ctx.destination(flow_log);

@@ -2,13 +2,17 @@
 
 use serde_json::json;
 
-use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
 use crate::context::{flow_log_evidence, RegionCtx, VpcCtx};
 use crate::model::FlowLog;
+use crate::remediation::{broader, Action, Planner};
 use crate::report::Severity;
 
+/// This check's id.
+pub const ID: CheckId = CheckId::new("flow-log-destination-shared");
+
 pub static META: CheckMeta = CheckMeta {
-    id: "flow-log-destination-shared",
+    id: ID,
     title: "Each log group receives the flow logs of one VPC",
     severity: Severity::Info,
     scope: Scope::FlowLog,
@@ -33,7 +37,18 @@ delete the flow log that writes into the shared group.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::FlowLog(evaluate),
+    predeploy: Predeploy::CloudOnly(
+        "Sharing is judged across every VPC of a region, which a set of templates does not show.",
+    ),
+    fix: Fix::Plan(plan),
 };
+
+fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
+    let f = p.flow_log?;
+    let mut actions = p.new_flow_log(p.vpc_id, broader(&f.traffic_type, &p.options.traffic_type));
+    actions.push(p.delete(f));
+    Some((format!("Give {} a log group of its own", p.vpc_id), actions))
+}
 
 fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
     let group = flow_log.cloudwatch_log_group()?;

@@ -2,12 +2,20 @@
 
 use serde_json::json;
 
-use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
 use crate::context::{RegionCtx, VpcCtx};
+use crate::declared::{DeclaredVpc, Known, Verdict};
+use crate::model::TrafficType;
+use crate::remediation::{Action, Planner};
 use crate::report::Severity;
+use crate::report::Status;
+use crate::settings::Settings;
+
+/// This check's id.
+pub const ID: CheckId = CheckId::new("vpc-flow-logs-capture-rejects");
 
 pub static META: CheckMeta = CheckMeta {
-    id: "vpc-flow-logs-capture-rejects",
+    id: ID,
     title: "VPC flow logs capture rejected traffic",
     severity: Severity::Medium,
     scope: Scope::Vpc,
@@ -34,7 +42,71 @@ vpc-flow-logs-enabled), for shared VPCs, and for VPCs skipped by option.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::Vpc(evaluate),
+    predeploy: Predeploy::Vpc(predeploy),
+    fix: Fix::Plan(plan),
 };
+
+fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
+    let traffic = match &p.options.traffic_type {
+        TrafficType::Accept => TrafficType::All,
+        other => other.clone(),
+    };
+    let mut actions = p.new_flow_log(p.vpc_id, traffic);
+    actions.extend(
+        p.vpc_flow_logs(p.vpc_id)
+            .filter(|f| f.is_active() && f.traffic_type == TrafficType::Accept)
+            .map(|f| p.delete(f)),
+    );
+    Some((format!("Capture rejected traffic of {}", p.vpc_id), actions))
+}
+
+fn predeploy(d: &DeclaredVpc<'_>, settings: &Settings) -> Verdict {
+    let first = match d.relied_on() {
+        Ok(f) => f,
+        Err(skipped) => return skipped,
+    };
+    let accepts = |t: &str| {
+        settings
+            .required_traffic_type
+            .accepts(&TrafficType::from(t.to_string()))
+    };
+    if let Some((f, t)) = d.certain.iter().find_map(|f| match &f.traffic {
+        Known::Yes(t) if accepts(t) => Some((f, t)),
+        _ => None,
+    }) {
+        return Verdict::new(
+            Status::Pass,
+            &f.location,
+            format!("flow log {} captures {t} traffic", f.address),
+        );
+    }
+    if let Some((f, why)) = d.certain.iter().find_map(|f| match &f.traffic {
+        Known::Unknown(why) => Some((f, why)),
+        Known::Yes(_) => None,
+    }) {
+        return Verdict::new(
+            Status::Skipped,
+            &f.location,
+            format!(
+                "the traffic type of {} is not known before apply: {why}",
+                f.address
+            ),
+        );
+    }
+    let t = match &first.traffic {
+        Known::Yes(t) => t.as_str(),
+        Known::Unknown(_) => "",
+    };
+    Verdict::new(
+        Status::Fail,
+        &first.location,
+        format!(
+            "flow log {} captures {t} only; {} is required",
+            first.address,
+            settings.required_traffic_type.describe()
+        ),
+    )
+}
 
 fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
     use crate::model::TrafficType;

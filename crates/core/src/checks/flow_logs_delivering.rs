@@ -2,12 +2,16 @@
 
 use serde_json::json;
 
-use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
 use crate::context::{RegionCtx, VpcCtx};
+use crate::remediation::{Action, Planner};
 use crate::report::Severity;
 
+/// This check's id.
+pub const ID: CheckId = CheckId::new("vpc-flow-logs-delivering");
+
 pub static META: CheckMeta = CheckMeta {
-    id: "vpc-flow-logs-delivering",
+    id: ID,
     title: "VPC flow logs are delivering",
     severity: Severity::High,
     scope: Scope::Vpc,
@@ -36,7 +40,16 @@ logs:PutLogEvents). Then check that DeliverLogsStatus returns to SUCCESS.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::Vpc(evaluate),
+    predeploy: Predeploy::CloudOnly("Delivery status exists only once AWS runs the flow log."),
+    fix: Fix::Plan(plan),
 };
+
+fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
+    Some((
+        format!("Repair the delivery of {}'s flow logs", p.vpc_id),
+        p.repair_delivery(p.vpc_id),
+    ))
+}
 
 fn evaluate(_ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
     let evidence = json!({ "flow_logs": vpc.flow_log_evidence() });

@@ -2,13 +2,20 @@
 
 use serde_json::json;
 
-use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
 use crate::context::{RegionCtx, VpcCtx};
+use crate::declared::{DeclaredVpc, Known, Target, Verdict};
 use crate::model::FlowLogResourceType;
+use crate::remediation::{Action, Planner};
 use crate::report::Severity;
+use crate::report::Status;
+use crate::settings::Settings;
+
+/// This check's id.
+pub const ID: CheckId = CheckId::new("vpc-flow-logs-enabled");
 
 pub static META: CheckMeta = CheckMeta {
-    id: "vpc-flow-logs-enabled",
+    id: ID,
     title: "VPC flow logging is enabled in every VPC",
     severity: Severity::Medium,
     scope: Scope::Vpc,
@@ -56,7 +63,65 @@ aws:SourceAccount) and that may write to that group, then `aws ec2 create-flow-l
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::Vpc(evaluate),
+    predeploy: Predeploy::Vpc(predeploy),
+    fix: Fix::Plan(plan),
 };
+
+fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
+    Some((
+        format!("Create a VPC-level flow log for {}", p.vpc_id),
+        p.new_flow_log(p.vpc_id, p.options.traffic_type.clone()),
+    ))
+}
+
+fn predeploy(d: &DeclaredVpc<'_>, _settings: &Settings) -> Verdict {
+    let here = &d.vpc.location;
+    if let Some(f) = d.certain.first() {
+        return Verdict::new(
+            Status::Pass,
+            here,
+            format!("VPC-level flow log {} is declared", f.address),
+        );
+    }
+    if let Some(f) = d.flow_logs.first() {
+        let why = match &f.exists {
+            Known::Unknown(why) => why.as_str(),
+            Known::Yes(_) => "",
+        };
+        return Verdict::new(
+            Status::Skipped,
+            here,
+            format!("flow log {} may not be created: {why}", f.address),
+        );
+    }
+    if let Some(why) = d.unknown_targets.first() {
+        return Verdict::new(
+            Status::Skipped,
+            here,
+            format!("a flow log's target cannot be resolved statically: {why}"),
+        );
+    }
+    let partial: Vec<String> = d
+        .declared
+        .flow_logs
+        .iter()
+        .filter_map(|f| match &f.target {
+            Target::NotVpc(what) if f.exists != Known::Yes(false) => {
+                Some(format!("{} on {what}", f.address))
+            }
+            _ => None,
+        })
+        .collect();
+    let message = if partial.is_empty() {
+        "no VPC-level flow log is declared for this VPC".to_string()
+    } else {
+        format!(
+            "no VPC-level flow log is declared for this VPC (subnet or interface flow logs only cover part of it: {})",
+            partial.join(", ")
+        )
+    };
+    Verdict::new(Status::Fail, here, message)
+}
 
 fn evaluate(_ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
     let evidence = json!({ "flow_logs": vpc.flow_log_evidence() });

@@ -3,13 +3,17 @@
 use chrono::Duration;
 use serde_json::json;
 
-use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
 use crate::context::{flow_log_evidence, Destination, RegionCtx, VpcCtx};
 use crate::model::FlowLog;
+use crate::remediation::{Action, Planner};
 use crate::report::Severity;
 
+/// This check's id.
+pub const ID: CheckId = CheckId::new("flow-log-recent-delivery");
+
 pub static META: CheckMeta = CheckMeta {
-    id: "flow-log-recent-delivery",
+    id: ID,
     title: "Flow-log records arrived recently",
     severity: Severity::Low,
     scope: Scope::FlowLog,
@@ -37,7 +41,17 @@ PutObject). `flowaudit analyze` reads the records themselves.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::FlowLog(evaluate),
+    predeploy: Predeploy::CloudOnly("Records arrive only after the flow log is deployed."),
+    fix: Fix::Plan(plan),
 };
+
+fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
+    let f = p.flow_log?;
+    Some((
+        format!("Find out why {} delivers nothing", f.flow_log_id),
+        vec![p.investigate_delivery(f)],
+    ))
+}
 
 fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
     let max_hours = ctx.settings.max_delivery_age_hours;

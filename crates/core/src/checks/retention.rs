@@ -2,13 +2,20 @@
 
 use serde_json::json;
 
-use super::{Check, CheckMeta, Eval, Outcome, Scope};
+use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
 use crate::context::{flow_log_evidence, Destination, RegionCtx, VpcCtx};
+use crate::declared::{self, DeclaredVpc, Known, Verdict};
 use crate::model::FlowLog;
+use crate::remediation::{Action, Planner};
 use crate::report::Severity;
+use crate::report::Status;
+use crate::settings::Settings;
+
+/// This check's id.
+pub const ID: CheckId = CheckId::new("flow-log-retention");
 
 pub static META: CheckMeta = CheckMeta {
-    id: "flow-log-retention",
+    id: ID,
     title: "Flow-log data is retained long enough",
     severity: Severity::Low,
     scope: Scope::FlowLog,
@@ -40,7 +47,85 @@ or raise the expiration of the bucket's lifecycle rule for the flow-log prefix."
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::FlowLog(evaluate),
+    predeploy: Predeploy::Vpc(predeploy),
+    fix: Fix::Plan(plan),
 };
+
+fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
+    let f = p.flow_log?;
+    Some((
+        format!("Keep the flow-log data of {} long enough", f.flow_log_id),
+        p.retention(f),
+    ))
+}
+
+/// The one rule, in the cloud and before deployment: data kept for `expiry`
+/// days (`None`: never expires) is enough when it reaches `min`.
+fn judge(what: &str, setting: &str, expiry: Option<u32>, min: u32) -> (Status, String) {
+    match expiry {
+        None => (Status::Pass, format!("{what} never expires flow-log data")),
+        Some(days) if days >= min => (
+            Status::Pass,
+            format!("{what} keeps flow-log data {days} days (minimum {min})"),
+        ),
+        Some(days) => (
+            Status::Fail,
+            format!("{what} {setting} is {days} days, below the minimum of {min}"),
+        ),
+    }
+}
+
+fn predeploy(d: &DeclaredVpc<'_>, settings: &Settings) -> Verdict {
+    let f = match d.relied_on() {
+        Ok(f) => f,
+        Err(skipped) => return skipped,
+    };
+    let address = match &f.destination {
+        declared::Destination::LogGroup(address) => address,
+        declared::Destination::Elsewhere(what) => {
+            return Verdict::new(
+                Status::Skipped,
+                &f.location,
+                format!(
+                    "flow log {} delivers to {what}, not declared here; its retention is checked by `flowaudit scan`",
+                    f.address
+                ),
+            )
+        }
+        declared::Destination::Unknown(why) => {
+            return Verdict::new(
+                Status::Skipped,
+                &f.location,
+                format!(
+                    "the destination of {} is not known before apply: {why}",
+                    f.address
+                ),
+            )
+        }
+    };
+    let Some(group) = d.declared.log_groups.iter().find(|g| &g.address == address) else {
+        return Verdict::new(
+            Status::Skipped,
+            &f.location,
+            format!("log group {address} is not declared in these files"),
+        );
+    };
+    match &group.retention_days {
+        Known::Yes(expiry) => {
+            let what = format!("log group {}", group.address);
+            let (status, message) = judge(&what, "retention", *expiry, settings.min_retention_days);
+            Verdict::new(status, &group.location, message)
+        }
+        Known::Unknown(why) => Verdict::new(
+            Status::Skipped,
+            &group.location,
+            format!(
+                "the retention of {} is not known before apply: {why}",
+                group.address
+            ),
+        ),
+    }
+}
 
 fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
     let min = ctx.settings.min_retention_days;
@@ -60,18 +145,8 @@ fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Optio
         Err(outcome) => return Some(outcome),
     };
     evidence["expiry_days"] = json!(facts.expiry_days);
-    let outcome = match facts.expiry_days {
-        None => Outcome::pass(format!("{what} never expires flow-log data"), evidence),
-        Some(days) if days >= min => Outcome::pass(
-            format!("{what} keeps flow-log data {days} days (minimum {min})"),
-            evidence,
-        ),
-        Some(days) => Outcome::fail(
-            format!("{what} {setting} is {days} days, below the minimum of {min}"),
-            evidence,
-        ),
-    };
-    Some(outcome)
+    let (status, message) = judge(&what, setting, facts.expiry_days, min);
+    Some(Outcome::new(status, message, evidence))
 }
 
 #[cfg(test)]

@@ -2,19 +2,45 @@
 
 use std::fmt::Write as _;
 
-use crate::checks::{CheckMeta, REGISTRY};
+use crate::checks::{catalog, CheckMeta, Fix, Predeploy, REGISTRY};
+
+/// Whether and how a check or finding is judged before deployment, and its
+/// automatic fix, in words (from the registries, never written twice).
+pub fn predeploy_and_fix(m: &CheckMeta) -> (String, String) {
+    match crate::checks::find(m.id.as_str()) {
+        Some(check) => (
+            match check.predeploy {
+                Predeploy::Vpc(_) => {
+                    "Judged by `flowaudit iac` on each declared VPC, with the same rule as in the \
+cloud; SKIPPED where a value is known only at apply time."
+                        .to_string()
+                }
+                Predeploy::CloudOnly(why) => format!("Cloud only. {why}"),
+            },
+            match check.fix {
+                Fix::Plan(_) => "A fix plan comes with each FAIL (`flowaudit fix`, `flowaudit \
+remediation`), with its backout."
+                    .to_string(),
+                Fix::Manual(why) => format!("No automatic fix. {why}"),
+            },
+        ),
+        None => (
+            "Not applicable: judged on flow-log records by `flowaudit analyze`.".to_string(),
+            crate::findings::no_fix_reason().to_string(),
+        ),
+    }
+}
 
 /// The catalog as a table: id, severity, scope, title.
 pub fn render_list() -> String {
-    let width = REGISTRY.iter().map(|c| c.meta.id.len()).max().unwrap_or(0);
+    let width = catalog().map(|m| m.id.as_str().len()).max().unwrap_or(0);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{:<width$}  {:<8}  {:<8}  TITLE",
         "ID", "SEVERITY", "SCOPE"
     );
-    for check in REGISTRY {
-        let m = check.meta;
+    for m in catalog() {
         let _ = writeln!(
             out,
             "{:<width$}  {:<8}  {:<8}  {}",
@@ -26,21 +52,23 @@ pub fn render_list() -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} checks. `flowaudit explain ID` tells more about one.",
-        REGISTRY.len()
+        "\n{} checks and {} flow-log findings. `flowaudit explain ID` tells more about one.",
+        REGISTRY.len(),
+        crate::findings::REGISTRY.len()
     );
     out
 }
 
 /// The catalog as JSON (for tools).
 pub fn render_list_json() -> String {
-    let list: Vec<serde_json::Value> = REGISTRY.iter().map(|c| meta_json(c.meta)).collect();
+    let list: Vec<serde_json::Value> = catalog().map(meta_json).collect();
     let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
     text.push('\n');
     text
 }
 
 fn meta_json(m: &CheckMeta) -> serde_json::Value {
+    let (predeploy, fix) = predeploy_and_fix(m);
     serde_json::json!({
         "id": m.id,
         "title": m.title,
@@ -51,6 +79,8 @@ fn meta_json(m: &CheckMeta) -> serde_json::Value {
         "fails_when": m.fails_when,
         "other_statuses": m.other_statuses,
         "remediation": m.remediation,
+        "before_deployment": predeploy,
+        "automatic_fix": fix,
         "compliance": m.compliance_refs(),
         "equivalents": m.equivalents.iter().map(|(tool, id)| serde_json::json!({"tool": tool, "id": id})).collect::<Vec<_>>(),
     })
@@ -58,14 +88,15 @@ fn meta_json(m: &CheckMeta) -> serde_json::Value {
 
 /// One check explained; `None` for an unknown id.
 pub fn render_explain(id: &str) -> Option<String> {
-    let m = crate::checks::find(id)?.meta;
+    let m = crate::checks::meta(id)?;
+    let (predeploy, fix) = predeploy_and_fix(m);
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", m.id, m.title);
     let _ = writeln!(
         out,
-        "Severity: {}    Scope: one result per {}",
+        "Severity: {}    Scope: {}",
         m.severity,
-        m.scope.as_str()
+        m.scope.describe()
     );
     for (heading, text) in [
         ("Why it matters", m.rationale),
@@ -73,6 +104,8 @@ pub fn render_explain(id: &str) -> Option<String> {
         ("Fails when", m.fails_when),
         ("Other statuses", m.other_statuses),
         ("Remediation", m.remediation),
+        ("Before deployment", &predeploy),
+        ("Automatic fix", &fix),
     ] {
         let _ = writeln!(out, "\n{heading}\n{}", indent(text));
     }
@@ -91,7 +124,7 @@ pub fn render_explain(id: &str) -> Option<String> {
 
 /// The check's explanation as JSON.
 pub fn render_explain_json(id: &str) -> Option<String> {
-    let m = crate::checks::find(id)?.meta;
+    let m = crate::checks::meta(id)?;
     let mut text = serde_json::to_string_pretty(&meta_json(m)).unwrap_or_default();
     text.push('\n');
     Some(text)

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::checks::REGISTRY;
+use crate::checks::catalog;
 use crate::report::{CheckResult, Report, Status};
 
 /// XML text: the one XML escaping function (control characters shown).
@@ -32,7 +32,7 @@ pub fn render(report: &Report) -> String {
         report.collected_at.format("%Y-%m-%dT%H:%M:%S")
     );
     // Suites in catalog order, then any check the catalog does not know.
-    let mut ids: Vec<&str> = REGISTRY.iter().map(|c| c.meta.id).collect();
+    let mut ids: Vec<&str> = catalog().map(|m| m.id.as_str()).collect();
     for r in &report.results {
         if !ids.contains(&r.check_id.as_str()) {
             ids.push(&r.check_id);

@@ -5,6 +5,7 @@ pub mod asff;
 pub mod catalog;
 pub mod csv;
 pub mod diff;
+pub mod docs;
 pub mod finding;
 pub mod html;
 pub mod json;

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::finding::{finding_uid, remediation_text, resource_arn};
-use crate::checks::REGISTRY;
+use crate::checks::catalog;
 use crate::report::{Report, Severity, Status};
 
 /// SARIF `level` of a check's severity.
@@ -29,10 +29,8 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 fn rules() -> Vec<Value> {
-    REGISTRY
-        .iter()
-        .map(|c| {
-            let m = c.meta;
+    catalog()
+        .map(|m| {
             let help = format!(
                 "{}\n\nPasses when: {}\nFails when: {}\n\nRemediation: {}",
                 m.rationale, m.passes_when, m.fails_when, m.remediation
@@ -81,7 +79,7 @@ fn location(r: &crate::report::CheckResult, name: &str) -> Value {
 
 /// The report as a SARIF 2.1.0 log, pretty JSON ending in a newline.
 pub fn render(report: &Report) -> String {
-    let index = |id: &str| REGISTRY.iter().position(|c| c.meta.id == id);
+    let index = |id: &str| catalog().position(|m| m.id == *id);
     let results: Vec<Value> = report
         .results
         .iter()

@@ -2,6 +2,7 @@
 
 use crate::arn;
 use crate::checks::delivery_role::{FLOW_LOGS_SERVICE, REQUIRED_ACTIONS};
+use crate::checks::{self, Fix};
 use crate::model::{
     AccountInventory, DestinationType, FlowLog, Inventory, RegionInventory, TrafficType,
 };
@@ -38,15 +39,20 @@ pub fn attach_plans(
     }
 }
 
-/// What the plan builders look up.
-struct Scope<'a> {
-    account: &'a AccountInventory,
-    region: &'a RegionInventory,
-    options: &'a RemediationOptions,
+/// What a check's plan builder ([`crate::checks::Fix::Plan`]) looks up: the
+/// failing result's account, region, VPC and flow log, and the options.
+pub struct Planner<'a> {
+    pub(crate) account: &'a AccountInventory,
+    pub(crate) region: &'a RegionInventory,
+    pub options: &'a RemediationOptions,
+    pub vpc_id: &'a str,
+    /// The failing flow log, for a flow-log-level check.
+    pub flow_log: Option<&'a FlowLog>,
 }
 
-/// The plan that fixes one FAIL result; `None` for other statuses or when the
-/// resource is not in the inventory.
+/// The plan that fixes one FAIL result, as its check builds it; `None` for
+/// other statuses, for a check with no automatic fix, or when the resource is
+/// not in the inventory.
 pub fn plan_for(
     result: &CheckResult,
     inventory: &Inventory,
@@ -55,68 +61,26 @@ pub fn plan_for(
     if result.status != Status::Fail {
         return None;
     }
+    let Fix::Plan(build) = checks::find(&result.check_id)?.fix else {
+        return None;
+    };
     let account = inventory
         .accounts
         .iter()
         .find(|a| a.account_id == result.account_id)?;
     let region = account.regions.iter().find(|r| r.region == result.region)?;
-    let scope = Scope {
+    let vpc_id = result.vpc_id.as_deref()?;
+    let planner = Planner {
         account,
         region,
         options,
+        vpc_id,
+        flow_log: region
+            .flow_logs
+            .iter()
+            .find(|f| f.flow_log_id == result.resource_id),
     };
-    let vpc_id = result.vpc_id.as_deref()?;
-    let flow_log = region
-        .flow_logs
-        .iter()
-        .find(|f| f.flow_log_id == result.resource_id);
-    let (title, actions) = match (result.check_id.as_str(), flow_log) {
-        ("vpc-flow-logs-enabled", _) => (
-            format!("Create a VPC-level flow log for {vpc_id}"),
-            scope.new_flow_log(vpc_id, options.traffic_type.clone()),
-        ),
-        ("vpc-flow-logs-delivering", _) => (
-            format!("Repair the delivery of {vpc_id}'s flow logs"),
-            scope.repair_delivery(vpc_id),
-        ),
-        ("vpc-flow-logs-capture-rejects", _) => {
-            let traffic = match &options.traffic_type {
-                TrafficType::Accept => TrafficType::All,
-                other => other.clone(),
-            };
-            let mut actions = scope.new_flow_log(vpc_id, traffic);
-            actions.extend(
-                scope
-                    .vpc_flow_logs(vpc_id)
-                    .filter(|f| f.is_active() && f.traffic_type == TrafficType::Accept)
-                    .map(|f| scope.delete(f)),
-            );
-            (format!("Capture rejected traffic of {vpc_id}"), actions)
-        }
-        ("flow-log-destination-exists", Some(f)) => (
-            format!("Recreate the destination of {}", f.flow_log_id),
-            scope.recreate_destination(f),
-        ),
-        ("flow-log-retention", Some(f)) => (
-            format!("Keep the flow-log data of {} long enough", f.flow_log_id),
-            scope.retention(f),
-        ),
-        ("flow-log-delivery-role", Some(f)) => (
-            format!("Repair the delivery role of {}", f.flow_log_id),
-            scope.repair_role(vpc_id, f),
-        ),
-        ("flow-log-destination-shared", Some(f)) => {
-            let mut actions =
-                scope.new_flow_log(vpc_id, broader(&f.traffic_type, &options.traffic_type));
-            actions.push(scope.delete(f));
-            (format!("Give {vpc_id} a log group of its own"), actions)
-        }
-        ("flow-log-recent-delivery", Some(f)) => (
-            format!("Find out why {} delivers nothing", f.flow_log_id),
-            vec![scope.investigate_delivery(f)],
-        ),
-        _ => return None,
-    };
+    let (title, actions) = build(&planner)?;
     Some(Plan::new(
         title,
         &account.account_id,
@@ -129,15 +93,18 @@ pub fn plan_for(
 /// The traffic a replacement flow log captures: the broader of the one it
 /// replaces and the configured one. A traffic type flowaudit does not know is
 /// not carried over into a command.
-fn broader(old: &TrafficType, configured: &TrafficType) -> TrafficType {
+pub(crate) fn broader(old: &TrafficType, configured: &TrafficType) -> TrafficType {
     match old {
         TrafficType::Other(_) => configured.clone(),
         known => known.clone().max(configured.clone()),
     }
 }
 
-impl Scope<'_> {
-    fn vpc_flow_logs<'s>(&'s self, vpc_id: &'s str) -> impl Iterator<Item = &'s FlowLog> + 's {
+impl Planner<'_> {
+    pub(crate) fn vpc_flow_logs<'s>(
+        &'s self,
+        vpc_id: &'s str,
+    ) -> impl Iterator<Item = &'s FlowLog> + 's {
         self.region
             .flow_logs
             .iter()
@@ -167,7 +134,7 @@ impl Scope<'_> {
 
     /// Log group + delivery role (unless a sound one exists) + flow log, or a flow
     /// log into the chosen bucket.
-    fn new_flow_log(&self, vpc_id: &str, traffic_type: TrafficType) -> Vec<Action> {
+    pub(crate) fn new_flow_log(&self, vpc_id: &str, traffic_type: TrafficType) -> Vec<Action> {
         let account_id = self.account.account_id.clone();
         let region = self.region.region.clone();
         let mut actions = Vec::new();
@@ -215,7 +182,7 @@ impl Scope<'_> {
     }
 
     /// Deletes a flow log the plan replaces; the backout recreates it as it was.
-    fn delete(&self, f: &FlowLog) -> Action {
+    pub(crate) fn delete(&self, f: &FlowLog) -> Action {
         Action::DeleteFlowLog {
             region: self.region.region.clone(),
             flow_log_id: f.flow_log_id.clone(),
@@ -223,7 +190,7 @@ impl Scope<'_> {
         }
     }
 
-    fn repair_delivery(&self, vpc_id: &str) -> Vec<Action> {
+    pub(crate) fn repair_delivery(&self, vpc_id: &str) -> Vec<Action> {
         let mut actions = Vec::new();
         for f in self.vpc_flow_logs(vpc_id).filter(|f| f.delivery_failed()) {
             let before = actions.len();
@@ -259,7 +226,7 @@ impl Scope<'_> {
         }
     }
 
-    fn recreate_destination(&self, f: &FlowLog) -> Vec<Action> {
+    pub(crate) fn recreate_destination(&self, f: &FlowLog) -> Vec<Action> {
         match (&f.destination_type, f.cloudwatch_log_group()) {
             (DestinationType::CloudWatchLogs, Some(group)) => vec![self.create_group(&group)],
             _ => {
@@ -284,7 +251,7 @@ impl Scope<'_> {
         }
     }
 
-    fn retention(&self, f: &FlowLog) -> Vec<Action> {
+    pub(crate) fn retention(&self, f: &FlowLog) -> Vec<Action> {
         match f.cloudwatch_log_group() {
             Some(group) => {
                 let previous_days = self
@@ -382,7 +349,7 @@ impl Scope<'_> {
         actions
     }
 
-    fn repair_role(&self, vpc_id: &str, f: &FlowLog) -> Vec<Action> {
+    pub(crate) fn repair_role(&self, vpc_id: &str, f: &FlowLog) -> Vec<Action> {
         if f.deliver_logs_permission_arn.is_none() {
             // A flow log's role cannot be changed: replace the flow log.
             let mut actions =
@@ -398,7 +365,7 @@ impl Scope<'_> {
         }
     }
 
-    fn investigate_delivery(&self, f: &FlowLog) -> Action {
+    pub(crate) fn investigate_delivery(&self, f: &FlowLog) -> Action {
         let region = &self.region.region;
         let mut commands = vec![command([
             "aws",

@@ -22,7 +22,8 @@ use serde_json::{json, Value};
 
 use crate::model::TrafficType;
 
-pub use build::{attach_plans, plan_for};
+pub(crate) use build::broader;
+pub use build::{attach_plans, plan_for, Planner};
 pub use render::{cli as render_cli, words as render_words};
 
 /// The tag every resource flowaudit creates carries.

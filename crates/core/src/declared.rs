@@ -1,9 +1,13 @@
-//! What the templates declare, as far as the checks need it, whatever the source
+//! What templates declare, as far as the checks need it, whatever the source
 //! language: VPCs, flow logs, log groups and delivery roles, each with where it is
 //! declared and whether it will exist. Anything that cannot be known statically is
-//! `Unknown` with the reason, never guessed.
+//! `Unknown` with the reason, never guessed. The IaC crate fills it; each check's
+//! pre-deployment evaluation ([`PredeployEval`]) judges one declared VPC from it.
 
-use flowaudit_core::report::SourceLocation;
+use serde_json::{json, Value};
+
+use crate::report::{SourceLocation, Status};
+use crate::settings::Settings;
 
 /// A fact, or why it cannot be known before apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +109,9 @@ pub struct LogGroup {
 pub struct Role {
     pub address: String,
     pub location: SourceLocation,
-    pub trusts_flow_logs: Known<bool>,
+    /// The trust policy document, as IAM JSON (judged by [`crate::policy`], as
+    /// in the cloud).
+    pub trust_policy: Known<Value>,
 }
 
 /// A file that could not be read or parsed.
@@ -137,21 +143,94 @@ impl Declared {
     }
 }
 
-/// Whether an IAM trust policy document lets VPC Flow Logs assume the role.
-pub fn trusts_flow_logs(policy: &serde_json::Value) -> bool {
-    let statements = match &policy["Statement"] {
-        serde_json::Value::Array(list) => list.clone(),
-        one @ serde_json::Value::Object(_) => vec![one.clone()],
-        _ => Vec::new(),
-    };
-    statements.iter().any(|s| {
-        let allow = s["Effect"].as_str() == Some("Allow");
-        let service = &s["Principal"]["Service"];
-        let names: Vec<&str> = match service {
-            serde_json::Value::String(one) => vec![one.as_str()],
-            serde_json::Value::Array(list) => list.iter().filter_map(|v| v.as_str()).collect(),
-            _ => Vec::new(),
-        };
-        allow && names.contains(&"vpc-flow-logs.amazonaws.com")
-    })
+/// A pre-deployment verdict on one declared VPC, and where in the files it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub status: Status,
+    pub message: String,
+    pub at: SourceLocation,
+}
+
+impl Verdict {
+    pub fn new(status: Status, at: &SourceLocation, message: impl Into<String>) -> Verdict {
+        Verdict {
+            status,
+            message: message.into(),
+            at: at.clone(),
+        }
+    }
+}
+
+/// A check's evaluation of one declared VPC.
+pub type PredeployEval = fn(&DeclaredVpc<'_>, &Settings) -> Verdict;
+
+/// One declared VPC with the flow logs that may target it.
+pub struct DeclaredVpc<'a> {
+    pub declared: &'a Declared,
+    pub vpc: &'a Vpc,
+    /// Flow logs on this VPC that may exist.
+    pub flow_logs: Vec<&'a FlowLog>,
+    /// Those certain to exist.
+    pub certain: Vec<&'a FlowLog>,
+    /// Why the targets of other flow logs cannot be followed.
+    pub unknown_targets: Vec<&'a str>,
+}
+
+impl<'a> DeclaredVpc<'a> {
+    pub fn new(declared: &'a Declared, vpc: &'a Vpc) -> DeclaredVpc<'a> {
+        let flow_logs: Vec<&FlowLog> = declared
+            .flow_logs
+            .iter()
+            .filter(|f| matches!(&f.target, Target::Vpcs(v) if v.contains(&vpc.address)))
+            .filter(|f| f.exists != Known::Yes(false))
+            .collect();
+        let certain = flow_logs
+            .iter()
+            .copied()
+            .filter(|f| f.exists == Known::Yes(true))
+            .collect();
+        let unknown_targets = declared
+            .flow_logs
+            .iter()
+            .filter_map(|f| match &f.target {
+                Target::Unknown(why) if f.exists != Known::Yes(false) => Some(why.as_str()),
+                _ => None,
+            })
+            .collect();
+        DeclaredVpc {
+            declared,
+            vpc,
+            flow_logs,
+            certain,
+            unknown_targets,
+        }
+    }
+
+    /// The flow log the VPC relies on (the first certain to exist), or the
+    /// SKIPPED verdict of a check that needs one.
+    pub fn relied_on(&self) -> Result<&'a FlowLog, Verdict> {
+        self.certain.first().copied().ok_or_else(|| {
+            Verdict::new(
+                Status::Skipped,
+                &self.vpc.location,
+                "no flow log is certain to exist (reported by vpc-flow-logs-enabled)",
+            )
+        })
+    }
+
+    /// What every result on this VPC carries as evidence.
+    pub fn evidence(&self) -> Value {
+        json!({
+            "vpc": self.vpc.address,
+            "flow_logs": self.flow_logs.iter().map(|f| json!({
+                "address": f.address,
+                "file": f.location.file,
+                "line": f.location.line,
+                "traffic_type": match &f.traffic {
+                    Known::Yes(t) => json!(t),
+                    Known::Unknown(why) => json!({ "unknown": why }),
+                },
+            })).collect::<Vec<_>>(),
+        })
+    }
 }
