@@ -249,10 +249,11 @@ fn names_from_aws_never_become_code_or_forged_output() {
     assert!(template["Resources"].is_object(), "{cfn}");
     for group in ["/vpc/flow-logs", "/vpc/flow_logs"] {
         let planned = plans.iter().any(|p| {
-            p["cloudformation"]
-                .as_str()
-                .unwrap_or_default()
-                .contains(group)
+            p["actions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| a.to_string().contains(&format!("\"{group}\"")))
         });
         assert!(
             !planned || cfn.contains(group),

@@ -55,8 +55,8 @@ pub fn title(r: &CheckResult) -> &str {
 /// catalog's outline.
 pub fn remediation_text(r: &CheckResult) -> String {
     match &r.remediation {
-        Some(plan) if !plan.steps.is_empty() => {
-            format!("{}: {}", plan.title, plan.steps.join(" "))
+        Some(plan) if !plan.actions.is_empty() => {
+            format!("{}: {}", plan.title, plan.steps().join(" "))
         }
         _ => crate::checks::find(&r.check_id)
             .map(|c| c.meta.remediation.to_string())

@@ -128,17 +128,17 @@ fn details(i: usize, r: &CheckResult) -> String {
             out,
             "<p><strong>Remediation:</strong> {}</p><ol>{}</ol>",
             esc(&plan.title),
-            plan.steps
+            plan.steps()
                 .iter()
                 .map(|s| format!("<li>{}</li>", esc(s)))
                 .collect::<String>()
         );
         let panels = [
-            ("CLI", plan.cli.join("\n")),
-            ("Terraform", plan.terraform.clone()),
-            ("CloudFormation", plan.cloudformation.clone()),
-            ("Console", plan.console.join("\n")),
-            ("Backout", plan.backout.join("\n")),
+            ("CLI", plan.cli().join("\n")),
+            ("Terraform", plan.terraform()),
+            ("CloudFormation", plan.cloudformation()),
+            ("Console", plan.console().join("\n")),
+            ("Backout", plan.backout().join("\n")),
         ];
         out.push_str("<div role=\"tablist\" aria-label=\"Remediation formats\">");
         for (k, (name, _)) in panels.iter().enumerate() {

@@ -67,7 +67,7 @@ pub fn render(report: &Report) -> String {
                     let body = r
                         .remediation
                         .as_ref()
-                        .map(|p| format!("{}\n{}", p.title, p.cli.join("\n")))
+                        .map(|p| format!("{}\n{}", p.title, p.cli().join("\n")))
                         .unwrap_or_default();
                     let _ = writeln!(
                         out,

@@ -30,8 +30,8 @@ fn finding(out: &mut String, r: &CheckResult) {
         let _ = writeln!(out, "  *Why {}:* {}", p.level, cell(&p.reasons.join(", ")));
     }
     if let Some(plan) = &r.remediation {
-        if !plan.cli.is_empty() {
-            let _ = write!(out, "\n{}", code_block(&plan.cli.join("\n"), "sh", "  "));
+        if !plan.cli().is_empty() {
+            let _ = write!(out, "\n{}", code_block(&plan.cli().join("\n"), "sh", "  "));
         }
     }
     out.push('\n');

@@ -26,16 +26,17 @@ pub fn render(failures: &[CheckResult]) -> String {
             continue;
         };
         let _ = writeln!(out, "    Plan: {}", plan.title);
-        for (i, step) in plan.steps.iter().enumerate() {
+        for (i, step) in plan.steps().iter().enumerate() {
             let _ = writeln!(out, "      {}. {step}", i + 1);
         }
         let _ = writeln!(out, "    AWS CLI:");
-        for command in &plan.cli {
+        for command in &plan.cli() {
             let _ = writeln!(out, "      {command}");
         }
-        if !plan.backout.is_empty() {
+        let backout = plan.backout();
+        if !backout.is_empty() {
             let _ = writeln!(out, "    Backout:");
-            for command in &plan.backout {
+            for command in &backout {
                 let _ = writeln!(out, "      {command}");
             }
         }

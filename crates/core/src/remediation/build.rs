@@ -499,7 +499,7 @@ mod tests {
                 .as_ref()
                 .unwrap_or_else(|| panic!("no plan for {r:?}"));
             assert!(!plan.actions.is_empty());
-            assert_eq!(plan.steps.len(), plan.actions.len());
+            assert_eq!(plan.steps().len(), plan.actions.len());
             assert_eq!(plan.vpc_id, r.vpc_id);
         }
         assert!(report
@@ -517,7 +517,7 @@ mod tests {
             kinds(&plans[0]),
             ["create-log-group", "create-role", "create-flow-log"]
         );
-        let cli = plans[0].cli.join("\n");
+        let cli = plans[0].cli().join("\n");
         assert!(
             cli.contains("--log-group-name /aws/vpc-flow-logs/vpc-1"),
             "{cli}"
@@ -527,12 +527,12 @@ mod tests {
         assert!(cli.contains("aws:SourceAccount"));
         // The backout undoes it in reverse: flow log, role, group.
         assert!(
-            plans[0].backout[0].contains("delete-flow-logs"),
+            plans[0].backout()[0].contains("delete-flow-logs"),
             "{:?}",
-            plans[0].backout
+            plans[0].backout()
         );
         assert!(plans[0]
-            .backout
+            .backout()
             .last()
             .is_some_and(|b| b.contains("delete-log-group")));
     }
@@ -560,7 +560,7 @@ mod tests {
         };
         let plans = plans_of(&inv, options, "vpc-flow-logs-enabled");
         assert_eq!(kinds(&plans[0]), ["create-flow-log"]);
-        assert!(plans[0].cli[0]
+        assert!(plans[0].cli()[0]
             .contains("FileFormat=parquet,HiveCompatiblePartitions=true,PerHourPartition=true"));
     }
 
@@ -571,9 +571,9 @@ mod tests {
         let plans = plans_of(&inv, RemediationOptions::default(), "flow-log-retention");
         assert_eq!(kinds(&plans[0]), ["put-retention"]);
         assert!(
-            plans[0].backout[0].ends_with("--retention-in-days 14"),
+            plans[0].backout()[0].ends_with("--retention-in-days 14"),
             "{:?}",
-            plans[0].backout
+            plans[0].backout()
         );
     }
 
@@ -596,11 +596,11 @@ mod tests {
             }
         );
         assert!(
-            plans[0].cli[1].contains("--arg stem flow/AWSLogs/"),
+            plans[0].cli()[1].contains("--arg stem flow/AWSLogs/"),
             "{:?}",
-            plans[0].cli
+            plans[0].cli()
         );
-        assert!(plans[0].backout[0].contains("file://lifecycle-logs-bucket.json"));
+        assert!(plans[0].backout()[0].contains("file://lifecycle-logs-bucket.json"));
     }
 
     #[test]
@@ -617,8 +617,8 @@ mod tests {
         assert!(kinds(&plans[0]).contains(&"create-flow-log"));
         // The backout recreates the deleted flow log first.
         assert!(
-            plans[0].backout[0].contains("create-flow-logs")
-                && plans[0].backout[0].contains("--traffic-type ACCEPT")
+            plans[0].backout()[0].contains("create-flow-logs")
+                && plans[0].backout()[0].contains("--traffic-type ACCEPT")
         );
     }
 
@@ -640,7 +640,7 @@ mod tests {
         assert_eq!(kinds(&plans[0]), ["update-trust", "put-policy"]);
         assert!(
             plans[0]
-                .backout
+                .backout()
                 .iter()
                 .any(|b| b.contains("ec2.amazonaws.com")),
             "previous trust restored"
@@ -669,8 +669,14 @@ mod tests {
             "flow-log-destination-shared",
         );
         assert_eq!(plans.len(), 2);
-        assert!(plans[0].cli.join(" ").contains("/aws/vpc-flow-logs/vpc-1"));
-        assert!(plans[1].cli.join(" ").contains("/aws/vpc-flow-logs/vpc-2"));
+        assert!(plans[0]
+            .cli()
+            .join(" ")
+            .contains("/aws/vpc-flow-logs/vpc-1"));
+        assert!(plans[1]
+            .cli()
+            .join(" ")
+            .contains("/aws/vpc-flow-logs/vpc-2"));
         // Merged, both plans create the shared role once.
         let merged = crate::remediation::unique_actions(plans.iter());
         let roles = merged

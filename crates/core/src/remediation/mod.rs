@@ -163,30 +163,21 @@ pub enum Action {
     },
 }
 
-/// The fix for one FAIL result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The fix for one FAIL result: typed actions, rendered (steps, CLI, console,
+/// backout, Terraform, CloudFormation) only when shown. The JSON report carries
+/// the actions with their steps, CLI commands and backout; `flowaudit remediation`
+/// exports the Terraform and CloudFormation.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Plan {
     pub title: String,
     pub account_id: String,
     pub region: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub vpc_id: Option<String>,
     pub actions: Vec<Action>,
-    /// Steps in words.
-    pub steps: Vec<String>,
-    /// AWS CLI commands, in order.
-    pub cli: Vec<String>,
-    /// Console steps.
-    pub console: Vec<String>,
-    /// Commands that undo exactly this plan, in order.
-    pub backout: Vec<String>,
-    pub terraform: String,
-    /// A CloudFormation template (JSON).
-    pub cloudformation: String,
 }
 
 impl Plan {
-    /// Renders every form from the actions.
     pub fn new(
         title: String,
         account_id: &str,
@@ -195,18 +186,63 @@ impl Plan {
         actions: Vec<Action>,
     ) -> Plan {
         Plan {
-            steps: actions.iter().map(render::words).collect(),
-            cli: actions.iter().flat_map(render::cli).collect(),
-            console: actions.iter().flat_map(render::console).collect(),
-            backout: actions.iter().rev().flat_map(render::backout).collect(),
-            terraform: terraform::render(&actions),
-            cloudformation: cloudformation::render(&actions),
             title,
             account_id: account_id.to_string(),
             region: region.to_string(),
             vpc_id: vpc_id.map(str::to_string),
             actions,
         }
+    }
+
+    /// Steps in words, one per action.
+    pub fn steps(&self) -> Vec<String> {
+        self.actions.iter().map(render::words).collect()
+    }
+
+    /// AWS CLI commands, in order.
+    pub fn cli(&self) -> Vec<String> {
+        self.actions.iter().flat_map(render::cli).collect()
+    }
+
+    /// Console steps.
+    pub fn console(&self) -> Vec<String> {
+        self.actions.iter().flat_map(render::console).collect()
+    }
+
+    /// Commands that undo exactly this plan, in order.
+    pub fn backout(&self) -> Vec<String> {
+        self.actions
+            .iter()
+            .rev()
+            .flat_map(render::backout)
+            .collect()
+    }
+
+    pub fn terraform(&self) -> String {
+        terraform::render(&self.actions)
+    }
+
+    /// A CloudFormation template (JSON).
+    pub fn cloudformation(&self) -> String {
+        cloudformation::render(&self.actions)
+    }
+}
+
+impl Serialize for Plan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Plan", 8)?;
+        out.serialize_field("title", &self.title)?;
+        out.serialize_field("account_id", &self.account_id)?;
+        out.serialize_field("region", &self.region)?;
+        if let Some(vpc_id) = &self.vpc_id {
+            out.serialize_field("vpc_id", vpc_id)?;
+        }
+        out.serialize_field("actions", &self.actions)?;
+        out.serialize_field("steps", &self.steps())?;
+        out.serialize_field("cli", &self.cli())?;
+        out.serialize_field("backout", &self.backout())?;
+        out.end()
     }
 }
 
