@@ -9,6 +9,7 @@ use flowaudit_core::priority::PriorityOptions;
 use flowaudit_core::remediation::{NewDestination, RemediationOptions};
 use flowaudit_core::{build_report_with, Report, Source};
 use flowaudit_core::{RequiredTrafficType, Settings, Severity};
+use flowaudit_flowlogs::detect::Thresholds;
 use serde::Deserialize;
 
 use crate::config::{set, set_opt, Config};
@@ -221,28 +222,28 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FIELDS")]
     pub format_fields: Option<String>,
     /// Files read at once (default: the number of CPUs).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::THREADS))]
     pub threads: Option<u16>,
     /// Port scan: distinct destination ports from one source to one host.
-    #[arg(long, default_value_t = 25, value_name = "N")]
+    #[arg(long, default_value_t = Thresholds::default().scan_ports, value_name = "N")]
     pub scan_ports: usize,
     /// Host sweep: distinct hosts reached by one source on one port.
-    #[arg(long, default_value_t = 25, value_name = "N")]
+    #[arg(long, default_value_t = Thresholds::default().sweep_hosts, value_name = "N")]
     pub sweep_hosts: usize,
     /// Exfiltration: MiB sent by one internal host to public addresses in one hour.
-    #[arg(long, default_value_t = 1024, value_name = "MIB")]
+    #[arg(long, default_value_t = Thresholds::default().exfil_bytes_per_hour >> 20, value_name = "MIB")]
     pub exfil_mib_per_hour: u64,
     /// Lateral movement: the first hours of the data are the baseline; internal
     /// remote-access pairs first seen after it are reported.
-    #[arg(long, default_value_t = 24, value_name = "HOURS")]
+    #[arg(long, default_value_t = Thresholds::default().lateral_baseline_hours, value_name = "HOURS")]
     pub lateral_baseline_hours: u32,
     /// An interface whose records stop at least this many hours before the
     /// newest record (and well past its own pace) is reported as silent.
-    #[arg(long, default_value_t = 2, value_name = "HOURS")]
+    #[arg(long, default_value_t = Thresholds::default().silent_hours, value_name = "HOURS")]
     pub silent_hours: u32,
     /// Report this many consecutive clock hours without any record, inside the
     /// span read, as a delivery gap.
-    #[arg(long, default_value_t = 1, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = Thresholds::default().gap_hours, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(crate::limits::GAP_HOURS))]
     pub gap_hours: u32,
     /// Also write least-privilege ingress rules per network interface, from the
     /// accepted inbound traffic, to DIR/security-groups.json and
@@ -538,13 +539,13 @@ pub struct EvalArgs {
     #[arg(long, value_enum, default_value_t = TrafficArg::Reject)]
     pub required_traffic_type: TrafficArg,
     /// Minimum retention of flow-log data, in days.
-    #[arg(long, default_value_t = 365, value_name = "N")]
+    #[arg(long, default_value_t = Settings::default().min_retention_days, value_name = "N")]
     pub min_retention_days: u32,
     /// flow-log-recent-delivery fails when nothing arrived within N hours.
-    #[arg(long, default_value_t = 24, value_name = "N")]
+    #[arg(long, default_value_t = Settings::default().max_delivery_age_hours, value_name = "N")]
     pub max_delivery_age_hours: u32,
     /// flow-log-recent-delivery skips flow logs younger than N minutes.
-    #[arg(long, default_value_t = 60, value_name = "N")]
+    #[arg(long, default_value_t = Settings::default().delivery_grace_minutes, value_name = "N")]
     pub delivery_grace_minutes: u32,
     #[command(flatten)]
     pub fix: FixArgs,
@@ -576,10 +577,10 @@ pub struct FixArgs {
     #[arg(long, value_enum, default_value_t = FixTrafficArg::All)]
     pub fix_traffic_type: FixTrafficArg,
     /// Retention of new log groups, in days (rounded up to a value CloudWatch Logs accepts).
-    #[arg(long, default_value_t = 365, value_name = "N")]
+    #[arg(long, default_value_t = RemediationOptions::default().retention_days, value_name = "N")]
     pub fix_retention_days: u32,
     /// Name of the delivery role plans create or reuse.
-    #[arg(long, default_value = "flowaudit-vpc-flow-logs", value_name = "NAME")]
+    #[arg(long, default_value_t = RemediationOptions::default().role_name, value_name = "NAME")]
     pub fix_role_name: String,
 }
 

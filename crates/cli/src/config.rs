@@ -19,6 +19,7 @@ use serde::{Deserialize, Deserializer};
 use crate::args::{
     ColorArg, FixDestinationArg, FixTrafficArg, OutputSpec, ReportFormat, SeverityArg, TrafficArg,
 };
+use crate::limits;
 
 /// The file looked for in the working directory.
 pub const DEFAULT_FILE: &str = "flowaudit.toml";
@@ -63,13 +64,13 @@ pub struct ScanSection {
     pub endpoint_url_region: Option<BTreeMap<String, String>>,
     /// Region names, or `["all"]`.
     pub regions: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "range_u16::<1, 64, _>")]
+    #[serde(default, deserialize_with = "limits::concurrency")]
     pub concurrency: Option<u16>,
-    #[serde(default, deserialize_with = "range_u64::<1, 600, _>")]
+    #[serde(default, deserialize_with = "limits::call_timeout")]
     pub call_timeout: Option<u64>,
-    #[serde(default, deserialize_with = "range_u32::<1, 10, _>")]
+    #[serde(default, deserialize_with = "limits::max_attempts")]
     pub max_attempts: Option<u32>,
-    #[serde(default, deserialize_with = "range_i32::<5, 1000, _>")]
+    #[serde(default, deserialize_with = "limits::page_size")]
     pub page_size: Option<i32>,
     pub save_inventory: Option<PathBuf>,
     pub stats: Option<bool>,
@@ -78,9 +79,9 @@ pub struct ScanSection {
     pub org_role: Option<String>,
     pub accounts: Option<Vec<String>>,
     pub exclude_accounts: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "range_u16::<1, 64, _>")]
+    #[serde(default, deserialize_with = "limits::account_concurrency")]
     pub account_concurrency: Option<u16>,
-    #[serde(default, deserialize_with = "range_u64::<1, 86400, _>")]
+    #[serde(default, deserialize_with = "limits::timeout")]
     pub timeout: Option<u64>,
 }
 
@@ -134,14 +135,14 @@ pub struct PrioritySection {
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeSection {
     pub format_fields: Option<String>,
-    #[serde(default, deserialize_with = "range_u16::<1, 256, _>")]
+    #[serde(default, deserialize_with = "limits::threads")]
     pub threads: Option<u16>,
     pub scan_ports: Option<usize>,
     pub sweep_hosts: Option<usize>,
     pub exfil_mib_per_hour: Option<u64>,
     pub lateral_baseline_hours: Option<u32>,
     pub silent_hours: Option<u32>,
-    #[serde(default, deserialize_with = "range_u32::<1, 8760, _>")]
+    #[serde(default, deserialize_with = "limits::gap_hours")]
     pub gap_hours: Option<u32>,
     #[serde(default, deserialize_with = "share")]
     pub scan_reject_share: Option<f64>,
@@ -205,28 +206,6 @@ fn outputs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<OutputSpec>>, D
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
-
-macro_rules! ranged {
-    ($name:ident, $t:ty) => {
-        fn $name<'de, const LO: i64, const HI: i64, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<Option<$t>, D::Error> {
-            let v = <$t>::deserialize(d)?;
-            let wide = i64::try_from(v).unwrap_or(i64::MAX);
-            if (LO..=HI).contains(&wide) {
-                Ok(Some(v))
-            } else {
-                Err(serde::de::Error::custom(format!(
-                    "{v} is out of range: expected {LO} to {HI}"
-                )))
-            }
-        }
-    };
-}
-ranged!(range_u16, u16);
-ranged!(range_u32, u32);
-ranged!(range_u64, u64);
-ranged!(range_i32, i32);
 
 /// A config file error, as `file:line:column: message`.
 fn located(path: &Path, text: &str, span: Option<Range<usize>>, message: &str) -> anyhow::Error {

@@ -6,6 +6,7 @@ mod args;
 mod config;
 mod fix;
 mod history;
+mod limits;
 mod log;
 mod output;
 mod remediation;

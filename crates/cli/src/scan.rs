@@ -36,11 +36,11 @@ pub struct AwsArgs {
     #[arg(long, value_name = "REGION=URL", value_parser = parse_region_endpoint)]
     pub endpoint_url_region: Vec<(String, String)>,
     /// Timeout of one attempt of one AWS call, in seconds.
-    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(crate::limits::CALL_TIMEOUT))]
     pub call_timeout: u64,
     /// Attempts per AWS call, first included (throttling and transient errors are
     /// retried with backoff).
-    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10))]
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::MAX_ATTEMPTS))]
     pub max_attempts: u32,
 }
 
@@ -97,11 +97,11 @@ pub struct ConnArgs {
     )]
     pub regions: Vec<String>,
     /// Regions read at once.
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::CONCURRENCY))]
     pub concurrency: u16,
     /// Page size of list calls (default: each service's maximum). Small values are
     /// for testing pagination.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(5..=1000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(crate::limits::PAGE_SIZE))]
     pub page_size: Option<i32>,
 }
 
@@ -190,11 +190,11 @@ pub struct OrgArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', requires = "org")]
     pub exclude_accounts: Vec<String>,
     /// Regions of one account read at once (--concurrency bounds all of them).
-    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::ACCOUNT_CONCURRENCY))]
     pub account_concurrency: u16,
     /// Total time budget in seconds: the scan ends cleanly with what it read, and
     /// ERROR for what it did not.
-    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(crate::limits::TIMEOUT))]
     pub timeout: Option<u64>,
     /// Write the checkpoint (what has been read, per account and region) to FILE;
     /// default: a file under the user's data directory, removed after a complete scan.
