@@ -148,6 +148,27 @@ pub enum ScanError {
     Checkpoint(#[from] CheckpointError),
     #[error("stopped after {done} region scan(s) (FLOWAUDIT_SCAN_STOP_AFTER); the checkpoint holds what was read")]
     Stopped { done: usize },
+    /// Every region failed: nothing could be judged.
+    #[error("no region could be read ({tried} tried):\n{reasons}")]
+    Unreadable { tried: usize, reasons: String },
+}
+
+/// Refuses an inventory in which no region could be read (the run itself
+/// failed, exit 2, rather than a report of nothing but ERROR).
+pub fn ensure_readable(inventory: &flowaudit_core::Inventory) -> Result<(), ScanError> {
+    let regions: Vec<_> = inventory.accounts.iter().flat_map(|a| &a.regions).collect();
+    if !regions.is_empty() && regions.iter().all(|r| r.error.is_some()) {
+        let reasons: Vec<String> = regions
+            .iter()
+            .take(5)
+            .map(|r| format!("  {}: {}", r.region, r.error.as_deref().unwrap_or_default()))
+            .collect();
+        return Err(ScanError::Unreadable {
+            tried: regions.len(),
+            reasons: reasons.join("\n"),
+        });
+    }
+    Ok(())
 }
 
 /// Loads the configuration and identifies the account (`GetCallerIdentity`).

@@ -13,6 +13,7 @@ pub mod collect;
 mod ec2;
 mod errors;
 pub mod fix;
+pub mod fix_command;
 pub(crate) mod iam;
 pub mod journal;
 mod logs;

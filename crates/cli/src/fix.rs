@@ -1,21 +1,21 @@
 //! `flowaudit fix` and `flowaudit rollback`.
 
-use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use flowaudit_aws::fix::{self, FixError, Outcome};
+use flowaudit_aws::fix::Outcome;
+use flowaudit_aws::fix_command::{self, ApplyError};
 use flowaudit_aws::journal::{self, Journal};
 use flowaudit_core::escape::terminal::show;
-use flowaudit_core::remediation::{render_cli, unique_actions, Plan};
-use flowaudit_core::{Report, Source};
+use flowaudit_core::remediation::render_cli;
+use flowaudit_core::{Source, Status};
 
 use crate::args::EvalArgs;
 use crate::remediation::PlanFilter;
-use crate::scan::{ensure_readable, runtime, Bar, ConnArgs};
+use crate::scan::{runtime, Bar, ConnArgs};
 
 #[derive(Debug, Args)]
 pub struct FixCmdArgs {
@@ -49,21 +49,6 @@ pub struct RollbackArgs {
     pub conn: ConnArgs,
 }
 
-/// The failures selected for fixing: (check, resource) and their plans.
-fn selected<'r>(report: &'r Report, args: &FixCmdArgs) -> Vec<(&'r str, &'r str, &'r Plan)> {
-    plan_filter(args)
-        .select(report)
-        .into_iter()
-        .filter_map(|r| {
-            Some((
-                r.check_id.as_str(),
-                r.resource_id.as_str(),
-                r.remediation.as_ref()?,
-            ))
-        })
-        .collect()
-}
-
 fn plan_filter(args: &FixCmdArgs) -> PlanFilter<'_> {
     PlanFilter {
         checks: &args.checks,
@@ -74,26 +59,26 @@ fn plan_filter(args: &FixCmdArgs) -> PlanFilter<'_> {
 }
 
 pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
-    plan_filter(&args).validate()?;
+    let filter = plan_filter(&args);
+    filter.validate()?;
     let settings = args.eval.settings();
     let opts = args.conn.options(&settings)?;
     let rt = runtime()?;
+    let judge = |inventory: &flowaudit_core::Inventory| args.eval.report(inventory, &Source::Scan);
     let bar = Bar::new(!crate::log::quiet() && std::io::stderr().is_terminal());
-    let before = rt.block_on(flowaudit_aws::scan(opts.clone(), &bar));
+    let proposal = rt.block_on(fix_command::propose(opts.clone(), &bar, judge, |r| {
+        filter.matches(r)
+    }));
     bar.finish();
-    let before = before?;
-    ensure_readable(&before.inventory)?;
-    let report = args.eval.report(&before.inventory, &Source::Scan);
-    let chosen = selected(&report, &args);
-    if chosen.is_empty() {
+    let proposal = proposal?;
+    if proposal.chosen.is_empty() {
         println!("Nothing to fix: no FAIL result matches.");
         return Ok(ExitCode::SUCCESS);
     }
-    let plans: Vec<&Plan> = chosen.iter().map(|(_, _, p)| *p).collect();
-    let actions = unique_actions(plans.iter().copied());
+    let actions = &proposal.actions;
     println!(
         "Plan: {} failure(s), {} action(s)",
-        chosen.len(),
+        proposal.chosen.len(),
         actions.len()
     );
     for (i, action) in actions.iter().enumerate() {
@@ -110,23 +95,9 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
         println!("\nDry run: nothing was changed. Run again with --apply to make these changes.");
         return Ok(ExitCode::SUCCESS);
     }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            bail!(
-                "--apply changes AWS: add --yes to confirm when standard input is not a terminal"
-            );
-        }
-        print!("\nApply these {} action(s)? [y/N] ", actions.len());
-        std::io::stdout().flush().ok();
-        let mut answer = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .context("could not read the answer")?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("Nothing was changed.");
-            return Ok(ExitCode::SUCCESS);
-        }
+    if !args.yes && !confirm(actions.len())? {
+        println!("Nothing was changed.");
+        return Ok(ExitCode::SUCCESS);
     }
     let path = match &args.journal {
         Some(path) => path.clone(),
@@ -135,58 +106,66 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     let stop_after = std::env::var("FLOWAUDIT_FIX_STOP_AFTER")
         .ok()
         .and_then(|v| v.parse().ok());
-    let (ctx, account_id) = rt.block_on(flowaudit_aws::connect(opts.clone()))?;
-    let mut journal = Journal::create(&path, &account_id).map_err(anyhow::Error::msg)?;
-    eprintln!("journal: {}", journal.path().display());
-    let applied = rt.block_on(fix::apply(&ctx, &actions, &mut journal, stop_after));
-    let outcomes = match applied {
-        Ok(outcomes) => outcomes,
-        Err(e @ FixError::Interrupted(_)) | Err(e @ FixError::Failed(_)) => bail!(
+    let open_journal = |account_id: &str| {
+        let journal = Journal::create(&path, account_id)?;
+        eprintln!("journal: {}", journal.path().display());
+        Ok(journal)
+    };
+    let applied = rt.block_on(fix_command::apply(
+        opts,
+        &proposal,
+        open_journal,
+        stop_after,
+        judge,
+    ));
+    let (_, applied) = match applied {
+        Ok(done) => done,
+        Err(e @ (ApplyError::Stopped(_) | ApplyError::Rescan(_))) => bail!(
             "{e}\nWhat was changed so far is in {}; undo it with: flowaudit rollback {}",
             path.display(),
             path.display()
         ),
+        Err(e) => return Err(e.into()),
     };
     println!("\nApplied:");
-    for outcome in &outcomes {
+    for outcome in &applied.outcomes {
         match outcome {
             Outcome::Done(what) => println!("  done       {}", show(what)),
             Outcome::AlreadyDone(what) => println!("  unchanged  {}", show(what)),
             Outcome::LeftForYou(what) => println!("  left       {}", show(what)),
         }
     }
-
-    // Re-scan the regions touched and show before and after.
-    let regions: BTreeSet<String> = actions
-        .iter()
-        .filter_map(|a| a.region().map(str::to_string))
-        .collect();
-    let mut again = opts;
-    again.regions = Some(regions.into_iter().collect());
-    let after = rt.block_on(flowaudit_aws::scan(again, &flowaudit_aws::collect::Silent))?;
-    let after = args.eval.report(&after.inventory, &Source::Scan);
     println!("\nBefore → after:");
-    let mut still_failing = 0;
-    for (check, resource, plan) in &chosen {
-        let now = after
-            .results
-            .iter()
-            .find(|r| r.check_id == *check && r.resource_id == *resource)
-            .map_or("gone", |r| r.status.as_str());
-        if now == "FAIL" {
-            still_failing += 1;
-        }
+    for c in &applied.compared {
         println!(
-            "  {check:<30} {resource:<24} FAIL → {now}  ({})",
-            plan.vpc_id.as_deref().unwrap_or("-")
+            "  {:<30} {:<24} FAIL → {}  ({})",
+            c.check_id,
+            c.resource_id,
+            c.now.map_or("gone", Status::as_str),
+            c.vpc_id.as_deref().unwrap_or("-")
         );
     }
     println!("\nUndo with: flowaudit rollback {}", path.display());
-    Ok(if still_failing == 0 {
+    Ok(if applied.still_failing() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Asks on the terminal whether to apply; refuses without one.
+fn confirm(actions: usize) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("--apply changes AWS: add --yes to confirm when standard input is not a terminal");
+    }
+    print!("\nApply these {actions} action(s)? [y/N] ");
+    std::io::stdout().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("could not read the answer")?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 /// `$XDG_DATA_HOME/flowaudit/journals/fix-<time>-<pid>.jsonl`, or under

@@ -74,17 +74,20 @@ impl PlanFilter<'_> {
         Ok(())
     }
 
+    /// Whether a result is one the filter keeps (check, region, VPC).
+    pub fn matches(&self, r: &CheckResult) -> bool {
+        (self.checks.is_empty() || self.checks.contains(&r.check_id))
+            && (self.regions.is_empty() || self.regions.contains(&r.region))
+            && (self.vpcs.is_empty() || r.vpc_id.as_ref().is_some_and(|v| self.vpcs.contains(v)))
+    }
+
     /// The FAIL results with a plan that match.
     pub fn select<'r>(&self, report: &'r Report) -> Vec<&'r CheckResult> {
         report
             .results
             .iter()
             .filter(|r| r.status == Status::Fail && r.remediation.is_some())
-            .filter(|r| self.checks.is_empty() || self.checks.contains(&r.check_id))
-            .filter(|r| self.regions.is_empty() || self.regions.contains(&r.region))
-            .filter(|r| {
-                self.vpcs.is_empty() || r.vpc_id.as_ref().is_some_and(|v| self.vpcs.contains(v))
-            })
+            .filter(|r| self.matches(r))
             .collect()
     }
 }

@@ -336,7 +336,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     if temporary {
         let _ = std::fs::remove_file(&checkpoint);
     }
-    ensure_readable(&outcome.inventory)?;
+    flowaudit_aws::collect::ensure_readable(&outcome.inventory)?;
     if let Some(path) = &args.save_inventory {
         let text = serde_json::to_string_pretty(&outcome.inventory)
             .context("could not serialise the inventory")?;
@@ -403,24 +403,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("could not start the async runtime")
 }
 
-/// Fails when no region at all could be read.
-pub fn ensure_readable(inventory: &flowaudit_core::Inventory) -> Result<()> {
-    let regions: Vec<_> = inventory.accounts.iter().flat_map(|a| &a.regions).collect();
-    if !regions.is_empty() && regions.iter().all(|r| r.error.is_some()) {
-        let reasons: Vec<String> = regions
-            .iter()
-            .take(5)
-            .map(|r| format!("  {}: {}", r.region, r.error.as_deref().unwrap_or_default()))
-            .collect();
-        bail!(
-            "no region could be read ({} tried):\n{}",
-            regions.len(),
-            reasons.join("\n")
-        );
-    }
-    Ok(())
-}
-
+/// Whether `r` is shaped like a region name (`eu-west-1`).
 pub fn valid_region(r: &str) -> bool {
     !r.is_empty()
         && r.chars()
