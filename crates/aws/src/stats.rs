@@ -13,14 +13,8 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use serde::Serialize;
 
-/// Counts for one service operation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct OpCount {
-    pub calls: u64,
-    pub attempts: u64,
-}
+pub use flowaudit_core::stats::{ApiStats as StatsSnapshot, OpCount};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -33,22 +27,6 @@ struct Inner {
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
     inner: Arc<Mutex<Inner>>,
-}
-
-/// What `--stats` reports.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct StatsSnapshot {
-    pub total_calls: u64,
-    pub total_retries: u64,
-    /// `service:Operation` → counts, all scopes together.
-    pub calls: BTreeMap<String, OpCount>,
-    /// Scope (region, or `global` for IAM, STS and S3 lookups) → calls made there.
-    pub calls_by_scope: BTreeMap<String, u64>,
-    /// Scope → operation → counts.
-    pub by_scope: BTreeMap<String, BTreeMap<String, OpCount>>,
-    /// Region → wall time in milliseconds.
-    pub region_wall_ms: BTreeMap<String, u64>,
-    pub wall_ms: u64,
 }
 
 impl Stats {

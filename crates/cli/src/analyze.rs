@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use flowaudit_aws::logsource::{Remote, Window};
+use flowaudit_core::stats::{ReadStats, RunStats};
 use flowaudit_core::Source;
 use flowaudit_flowlogs::{Format, Outcome};
 
@@ -112,21 +113,21 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     label.extend(args.log_group.iter().map(|g| format!("log-group:{g}")));
     let wall = began.elapsed();
     let time = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.to_rfc3339());
-    let read = serde_json::json!({ "read": {
-        "inputs": stats.files,
-        "records": stats.records,
-        "nodata": stats.nodata,
-        "skipdata": stats.skipdata,
-        "malformed": stats.malformed,
-        "outside_window": stats.outside_window,
-        "unreadable": stats.unreadable.len(),
-        "from": outcome.span.and_then(|(a, _)| time(a)),
-        "to": outcome.span.and_then(|(_, b)| time(b)),
-        "threads": threads,
-        "wall_ms": wall.as_millis() as u64,
-        "records_per_second": (stats.records as f64 / wall.as_secs_f64().max(1e-6)).round() as u64,
-        "api_calls": api_calls,
-    }});
+    let read = ReadStats {
+        inputs: stats.files as u64,
+        records: stats.records,
+        nodata: stats.nodata,
+        skipdata: stats.skipdata,
+        malformed: stats.malformed,
+        outside_window: stats.outside_window,
+        unreadable: stats.unreadable.len() as u64,
+        from: outcome.span.and_then(|(a, _)| time(a)),
+        to: outcome.span.and_then(|(_, b)| time(b)),
+        threads: threads as u64,
+        wall_ms: u64::try_from(wall.as_millis()).unwrap_or(u64::MAX),
+        records_per_second: (stats.records as f64 / wall.as_secs_f64().max(1e-6)).round() as u64,
+        api_calls,
+    };
     let mut report = flowaudit_core::build_results_report(
         outcome.results,
         &args.report.settings(),
@@ -134,7 +135,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         &args.report.eval.exceptions,
         chrono::Utc::now(),
     );
-    report.stats = Some(read);
+    report.stats = Some(RunStats::Read { read });
     output::emit(&report, &args.report)
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use flowaudit_aws::{Progress, ScanOptions};
+use flowaudit_core::stats::RunStats;
 use flowaudit_core::Source;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -344,8 +345,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     }
     let mut report = args.report.eval.report(&outcome.inventory, &Source::Scan);
     if args.stats {
-        report.stats =
-            Some(serde_json::to_value(&outcome.stats).context("could not serialise statistics")?);
+        report.stats = Some(RunStats::Api(outcome.stats.clone()));
     }
     let code = output::emit(&report, &args.report)?;
     args.history.record("scan", &report)?;

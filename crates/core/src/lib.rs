@@ -21,6 +21,7 @@ pub mod priority;
 pub mod remediation;
 pub mod report;
 pub mod settings;
+pub mod stats;
 pub mod walk;
 
 pub use engine::{build_report, build_report_with, build_results_report, Source};

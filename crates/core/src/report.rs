@@ -267,9 +267,9 @@ pub struct Report {
     /// `stale` (matched nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<crate::exceptions::ExceptionUse>,
-    /// API-call statistics of a live scan (`--stats`).
+    /// API-call statistics of a live scan (`--stats`), or what `analyze` read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stats: Option<serde_json::Value>,
+    pub stats: Option<crate::stats::RunStats>,
 }
 
 impl Report {

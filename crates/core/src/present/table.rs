@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use owo_colors::{OwoColorize, Style};
 
 use crate::report::{CheckResult, Report, Severity, Status};
+use crate::stats::{ReadStats, RunStats};
 
 /// The report as the table prints it, every string passed through
 /// [`crate::escape::terminal::show`] (by `shown`, so that no field, present or
@@ -240,42 +241,27 @@ fn render_priorities(out: &mut String, report: &Report, paint: &dyn Fn(&str, Sty
 }
 
 /// What `analyze` read: inputs, records, the time span, the pace.
-fn render_read(out: &mut String, read: &serde_json::Value) {
-    let num = |key: &str| {
-        read.get(key)
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0)
-    };
-    let text = |key: &str| {
-        read.get(key)
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("-")
-    };
+fn render_read(out: &mut String, read: &ReadStats) {
     let _ = writeln!(
         out,
         "\nRead: {} input(s), {} record(s) ({} NODATA, {} SKIPDATA), {} malformed line(s), {} unreadable input(s)",
-        num("inputs"),
-        num("records"),
-        num("nodata"),
-        num("skipdata"),
-        num("malformed"),
-        num("unreadable")
+        read.inputs, read.records, read.nodata, read.skipdata, read.malformed, read.unreadable
     );
-    if num("outside_window") > 0 {
+    if read.outside_window > 0 {
         let _ = writeln!(
             out,
             "{} record(s) outside the time window left out",
-            num("outside_window")
+            read.outside_window
         );
     }
     let _ = writeln!(
         out,
         "Records from {} to {}; {} ms on {} thread(s), {} records/s",
-        text("from"),
-        text("to"),
-        num("wall_ms"),
-        num("threads"),
-        num("records_per_second")
+        read.from.as_deref().unwrap_or("-"),
+        read.to.as_deref().unwrap_or("-"),
+        read.wall_ms,
+        read.threads,
+        read.records_per_second
     );
 }
 
@@ -358,50 +344,26 @@ fn render_exceptions(out: &mut String, report: &Report, paint: &dyn Fn(&str, Sty
 }
 
 /// The `--stats` section: totals, calls per operation, wall time per region.
-fn render_stats(out: &mut String, stats: &serde_json::Value) {
-    if let Some(read) = stats.get("read") {
-        render_read(out, read);
-        return;
-    }
-    let num = |key: &str| {
-        stats
-            .get(key)
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0)
+fn render_stats(out: &mut String, stats: &RunStats) {
+    let stats = match stats {
+        RunStats::Read { read } => return render_read(out, read),
+        RunStats::Api(api) => api,
     };
     let _ = writeln!(
         out,
         "\nAPI calls: {} ({} retries), wall time {} ms",
-        num("total_calls"),
-        num("total_retries"),
-        num("wall_ms")
+        stats.total_calls, stats.total_retries, stats.wall_ms
     );
-    if let Some(calls) = stats.get("calls").and_then(serde_json::Value::as_object) {
-        for (op, c) in calls {
-            let n = c
-                .get("calls")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0);
-            let attempts = c
-                .get("attempts")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0);
-            let _ = writeln!(out, "  {n:>6}  {op} ({attempts} attempts)");
-        }
+    for (op, c) in &stats.calls {
+        let _ = writeln!(out, "  {:>6}  {op} ({} attempts)", c.calls, c.attempts);
     }
-    if let Some(scopes) = stats
-        .get("calls_by_scope")
-        .and_then(serde_json::Value::as_object)
-    {
-        let walls = stats.get("region_wall_ms");
-        for (scope, n) in scopes {
-            let wall = walls
-                .and_then(|w| w.get(scope))
-                .and_then(serde_json::Value::as_u64)
-                .map(|ms| format!(", {ms} ms"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  {scope}: {n} calls{wall}");
-        }
+    for (scope, n) in &stats.calls_by_scope {
+        let wall = stats
+            .region_wall_ms
+            .get(scope)
+            .map(|ms| format!(", {ms} ms"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {scope}: {n} calls{wall}");
     }
 }
 
