@@ -13,7 +13,7 @@ use crate::model::{
     AccountInventory, DestinationType, FlowLog, FlowLogResourceType, IamRole, LogGroup,
     RegionInventory, S3Bucket, Vpc,
 };
-use crate::report::CheckResult;
+use crate::report::{CheckResult, ResourceType};
 use crate::settings::Settings;
 
 /// A VPC with what the checks need to know about it.
@@ -202,7 +202,7 @@ impl<'a> RegionCtx<'a> {
         &self,
         meta: &CheckMeta,
         vpc: &VpcCtx<'_>,
-        resource_type: &str,
+        resource_type: ResourceType,
         resource_id: &str,
         outcome: Outcome,
     ) -> CheckResult {
@@ -212,7 +212,7 @@ impl<'a> RegionCtx<'a> {
             severity: meta.severity,
             account_id: self.account.account_id.clone(),
             region: self.region.region.clone(),
-            resource_type: resource_type.to_string(),
+            resource_type,
             resource_id: resource_id.to_string(),
             vpc_id: Some(vpc.vpc.vpc_id.clone()),
             vpc_name: vpc.vpc.name().map(str::to_string),

@@ -83,7 +83,7 @@ pub struct Entry {
     pub severity: Severity,
     pub account_id: String,
     pub region: String,
-    pub resource_type: String,
+    pub resource_type: crate::report::ResourceType,
     pub resource_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,

@@ -376,7 +376,9 @@ mod tests {
         let (results, _) = run(&[]);
         let r = results
             .iter()
-            .find(|r| r.status == Status::Fail && r.resource_type == "vpc")
+            .find(|r| {
+                r.status == Status::Fail && r.resource_type == crate::report::ResourceType::Vpc
+            })
             .unwrap_or_else(|| panic!("demo has no failing VPC"));
         (
             r.check_id.clone(),

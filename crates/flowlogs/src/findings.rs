@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use flowaudit_core::checks::CheckMeta;
 use flowaudit_core::findings;
-use flowaudit_core::report::{CheckResult, Status};
+use flowaudit_core::report::{CheckResult, ResourceType, Status};
 use serde_json::json;
 
 use crate::detect::{is_public, Analysis, Thresholds};
@@ -28,7 +28,7 @@ impl Analysis {
             if ports >= t.scan_ports as u64 && share >= t.scan_reject_share {
                 out.push(finding(
                     &findings::PORT_SCAN,
-                    "address",
+                    ResourceType::Address,
                     &src.to_string(),
                     format!("{src} probed {}{ports} ports on {dst}; {:.0}% of {} flows rejected", about(approximate), share * 100.0, s.flows),
                     json!({ "source": src, "destination": dst, "distinct_ports": ports, "approximate": approximate, "flows": s.flows, "rejected": s.rejected }),
@@ -42,7 +42,7 @@ impl Analysis {
             if hosts >= t.sweep_hosts as u64 && (is_public(src) || refused) {
                 out.push(finding(
                     &findings::HOST_SWEEP,
-                    "address",
+                    ResourceType::Address,
                     &src.to_string(),
                     format!("{src} reached {}{hosts} hosts on port {port} ({} flows rejected)", about(approximate), w.rejected),
                     json!({ "source": src, "port": port, "distinct_hosts": hosts, "approximate": approximate, "rejected": w.rejected }),
@@ -53,7 +53,7 @@ impl Analysis {
             let (public, approximate) = sources.distinct();
             out.push(finding(
                     &findings::EXPOSED_ADMIN_PORT,
-                "address",
+                ResourceType::Address,
                 &dst.to_string(),
                 format!("{dst} accepted {} flows on port {port} from {}{public} public address(es)", sources.flows, about(approximate)),
                 json!({ "destination": dst, "port": port, "flows": sources.flows, "bytes": bytes, "public_sources": public, "approximate": approximate, "examples": sources.members.iter().take(5).collect::<Vec<_>>() }),
@@ -72,7 +72,7 @@ impl Analysis {
         for (src, (bytes, hour)) in heavy {
             out.push(finding(
                     &findings::EXFILTRATION,
-                "address",
+                ResourceType::Address,
                 &src.to_string(),
                 format!("{src} sent {} MiB to public addresses in one hour (from {} UTC)", bytes >> 20, hour_label(hour * 3600)),
                 json!({ "source": src, "bytes": bytes, "hour_start": hour * 3600, "threshold_bytes": t.exfil_bytes_per_hour }),
@@ -87,7 +87,7 @@ impl Analysis {
         {
             out.push(finding(
                 &findings::REJECTED_HOTSPOT,
-                "address",
+                ResourceType::Address,
                 &src.to_string(),
                 format!("{src} had {n} rejected flows"),
                 json!({ "source": src, "rejected": n }),
@@ -140,7 +140,7 @@ impl Analysis {
                 .collect();
             out.push(finding(
                     &findings::LATERAL_MOVEMENT,
-                "address",
+                ResourceType::Address,
                 &src.to_string(),
                 format!(
                     "{src} opened remote-access connections to {} internal host/port pair(s) not seen in the {} h baseline: {}{}",
@@ -188,7 +188,7 @@ impl Analysis {
             if hours >= i64::from(t.gap_hours.max(1)) {
                 out.push(finding(
                     &findings::DELIVERY_GAP,
-                    "time-range",
+                    ResourceType::TimeRange,
                     &format!("{}/{}", hour_label(from * 3600), hour_label(hour * 3600)),
                     format!(
                         "no record at all for {hours} h from {} UTC, inside data averaging {} records an hour",
@@ -208,7 +208,7 @@ impl Analysis {
             if i.skipdata > 0 {
                 out.push(finding(
                     &findings::SKIPDATA,
-                    "network-interface",
+                    ResourceType::NetworkInterface,
                     eni,
                     format!(
                         "{} SKIPDATA record(s): flow records of {eni} were lost",
@@ -229,7 +229,7 @@ impl Analysis {
             if gap >= (i64::from(t.silent_hours) * 3600).max(pace.saturating_mul(20)) {
                 out.push(finding(
                     &findings::INTERFACE_SILENT,
-                    "network-interface",
+                    ResourceType::NetworkInterface,
                     eni,
                     format!(
                         "{eni} stopped reporting at {} UTC, {} h before the newest record ({} records before that)",
@@ -248,7 +248,7 @@ impl Analysis {
 /// its registry entry ([`flowaudit_core::findings`]).
 fn finding(
     meta: &CheckMeta,
-    resource_type: &str,
+    resource_type: ResourceType,
     resource: &str,
     message: String,
     evidence: serde_json::Value,
@@ -259,7 +259,7 @@ fn finding(
         severity: meta.severity,
         account_id: "-".into(),
         region: "-".into(),
-        resource_type: resource_type.into(),
+        resource_type,
         resource_id: resource.to_string(),
         vpc_id: None,
         vpc_name: None,

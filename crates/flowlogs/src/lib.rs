@@ -133,7 +133,7 @@ fn input_error(file: &str, line: usize, message: String) -> CheckResult {
         severity: flowaudit_core::findings::INPUT.severity,
         account_id: "-".into(),
         region: "-".into(),
-        resource_type: "file".into(),
+        resource_type: flowaudit_core::report::ResourceType::File,
         resource_id: file.to_string(),
         vpc_id: None,
         vpc_name: None,

@@ -5,7 +5,7 @@
 
 use flowaudit_core::checks::{self, flow_logs_enabled, CheckMeta, Predeploy};
 use flowaudit_core::declared::{Declared, DeclaredVpc, Known, Target, Verdict, Vpc};
-use flowaudit_core::report::{CheckResult, Status};
+use flowaudit_core::report::{CheckResult, ResourceType, Status};
 use flowaudit_core::Settings;
 use serde_json::json;
 
@@ -37,7 +37,7 @@ fn result(
         severity: meta.severity,
         account_id: "-".to_string(),
         region: "-".to_string(),
-        resource_type: "vpc".to_string(),
+        resource_type: ResourceType::Vpc,
         resource_id: vpc.address.clone(),
         vpc_id: Some(vpc.address.clone()),
         vpc_name: vpc.name.clone(),
@@ -73,7 +73,7 @@ pub fn evaluate(declared: &Declared, settings: &Settings) -> Vec<CheckResult> {
             verdict,
             json!({ "error": b.message }),
         );
-        r.resource_type = "file".into();
+        r.resource_type = ResourceType::File;
         r.vpc_id = None;
         out.push(r);
     }

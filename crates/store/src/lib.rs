@@ -258,7 +258,7 @@ impl Store {
                         r.check_id,
                         r.account_id,
                         r.region,
-                        r.resource_type,
+                        r.resource_type.as_str(),
                         r.resource_id,
                         r.vpc_id,
                         r.status.as_str(),

@@ -117,7 +117,8 @@ mod tests {
         );
         assert!(results
             .iter()
-            .all(|r| r.resource_type == "flow-log" && r.vpc_id.as_deref() == Some("vpc-1")));
+            .all(|r| r.resource_type == crate::report::ResourceType::FlowLog
+                && r.vpc_id.as_deref() == Some("vpc-1")));
     }
 
     #[test]

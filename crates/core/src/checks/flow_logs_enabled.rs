@@ -184,7 +184,7 @@ mod tests {
         let r = only(&inv, ID);
         assert_eq!(r.status, Status::Pass);
         assert_eq!(r.vpc_id.as_deref(), Some("vpc-1"));
-        assert_eq!(r.resource_type, "vpc");
+        assert_eq!(r.resource_type, crate::report::ResourceType::Vpc);
         assert!(r.compliance.iter().any(|c| c.control == "3.7"));
     }
 
@@ -277,7 +277,7 @@ mod tests {
         region_mut(&mut inv).error = Some("AccessDenied".into());
         let r = only(&inv, ID);
         assert_eq!(r.status, Status::Error);
-        assert_eq!(r.resource_type, "region");
+        assert_eq!(r.resource_type, crate::report::ResourceType::Region);
         assert!(r.message.contains("AccessDenied"));
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::context::{RegionCtx, VpcCtx};
 use crate::model::{FlowLog, Inventory};
 use crate::remediation::{Action, Planner};
-use crate::report::{CheckResult, ComplianceRef, Severity, Status};
+use crate::report::{CheckResult, ComplianceRef, ResourceType, Severity, Status};
 use crate::settings::Settings;
 
 pub mod delivery_role;
@@ -251,7 +251,7 @@ pub fn evaluate(inventory: &Inventory, settings: &Settings) -> Vec<CheckResult> 
                 &mut results,
                 &account.account_id,
                 "all",
-                "account",
+                ResourceType::Account,
                 &account.account_id,
                 &reason,
             );
@@ -264,7 +264,7 @@ pub fn evaluate(inventory: &Inventory, settings: &Settings) -> Vec<CheckResult> 
                     &mut results,
                     &account.account_id,
                     &region.region,
-                    "region",
+                    ResourceType::Region,
                     &region.region,
                     &reason,
                 );
@@ -306,7 +306,7 @@ fn unreadable(
     out: &mut Vec<CheckResult>,
     account_id: &str,
     region: &str,
-    resource_type: &str,
+    resource_type: ResourceType,
     resource_id: &str,
     reason: &str,
 ) {
@@ -317,7 +317,7 @@ fn unreadable(
             severity: check.meta.severity,
             account_id: account_id.to_string(),
             region: region.to_string(),
-            resource_type: resource_type.to_string(),
+            resource_type: resource_type.clone(),
             resource_id: resource_id.to_string(),
             vpc_id: None,
             vpc_name: None,
@@ -343,7 +343,7 @@ fn run_check(ctx: &RegionCtx<'_>, check: &Check, out: &mut Vec<CheckResult>) {
                     }
                     None => eval(ctx, vpc),
                 };
-                out.push(ctx.result(meta, vpc, "vpc", &vpc.vpc.vpc_id, outcome));
+                out.push(ctx.result(meta, vpc, ResourceType::Vpc, &vpc.vpc.vpc_id, outcome));
             }
             Eval::FlowLog(eval) => {
                 if vpc.skip_reason.is_some() {
@@ -351,7 +351,13 @@ fn run_check(ctx: &RegionCtx<'_>, check: &Check, out: &mut Vec<CheckResult>) {
                 }
                 for flow_log in &vpc.flow_logs {
                     if let Some(outcome) = eval(ctx, vpc, flow_log) {
-                        out.push(ctx.result(meta, vpc, "flow-log", &flow_log.flow_log_id, outcome));
+                        out.push(ctx.result(
+                            meta,
+                            vpc,
+                            ResourceType::FlowLog,
+                            &flow_log.flow_log_id,
+                            outcome,
+                        ));
                     }
                 }
             }

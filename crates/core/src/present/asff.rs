@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::finding::{finding_uid, partition, remediation_text, requirements, resource_arn, title};
-use crate::report::{CheckResult, Report, Severity, Status};
+use crate::report::{CheckResult, Report, ResourceType, Severity, Status};
 
 /// ASFF limits (characters).
 const TITLE_MAX: usize = 256;
@@ -118,9 +118,9 @@ pub fn finding(report: &Report, r: &CheckResult) -> Finding {
         Status::Excepted => ("FAILED", "SUPPRESSED"),
         Status::Skipped | Status::Error => ("NOT_AVAILABLE", "NEW"),
     };
-    let kind = match r.resource_type.as_str() {
-        "vpc" => "AwsEc2Vpc",
-        "flow-log" => "Other",
+    let kind = match r.resource_type {
+        ResourceType::Vpc => "AwsEc2Vpc",
+        ResourceType::FlowLog => "Other",
         _ => "AwsAccount",
     };
     let mut fields = BTreeMap::from([

@@ -40,7 +40,7 @@ pub fn render(report: &Report) -> String {
                 .unwrap_or_default(),
             r.account_id.clone(),
             r.region.clone(),
-            r.resource_type.clone(),
+            r.resource_type.to_string(),
             r.resource_id.clone(),
             r.vpc_id.clone().unwrap_or_default(),
             r.vpc_name.clone().unwrap_or_default(),

@@ -2,7 +2,7 @@
 //! resource type, a stable id, and the remediation in a few words.
 
 pub use crate::arn::partition;
-use crate::report::CheckResult;
+use crate::report::{CheckResult, ResourceType};
 
 /// Where the check's documentation lives (`flowaudit explain ID` prints the same).
 pub const DOCS_URL: &str = "https://github.com/flowaudit/flowaudit#the-checks";
@@ -16,12 +16,12 @@ pub fn resource_arn(r: &CheckResult) -> String {
         return r.resource_id.clone();
     }
     let p = partition(&r.region);
-    match r.resource_type.as_str() {
-        "vpc" => format!(
+    match r.resource_type {
+        ResourceType::Vpc => format!(
             "arn:{p}:ec2:{}:{}:vpc/{}",
             r.region, r.account_id, r.resource_id
         ),
-        "flow-log" => format!(
+        ResourceType::FlowLog => format!(
             "arn:{p}:ec2:{}:{}:vpc-flow-log/{}",
             r.region, r.account_id, r.resource_id
         ),
@@ -31,9 +31,9 @@ pub fn resource_arn(r: &CheckResult) -> String {
 
 /// The CloudFormation-style resource type (`AWS::EC2::VPC`).
 pub fn cloudformation_type(r: &CheckResult) -> &'static str {
-    match r.resource_type.as_str() {
-        "vpc" => "AWS::EC2::VPC",
-        "flow-log" => "AWS::EC2::FlowLog",
+    match r.resource_type {
+        ResourceType::Vpc => "AWS::EC2::VPC",
+        ResourceType::FlowLog => "AWS::EC2::FlowLog",
         _ => "AWS::::Account",
     }
 }

@@ -370,7 +370,7 @@ fn render_stats(out: &mut String, stats: &RunStats) {
 fn message(r: &CheckResult) -> String {
     if let Some(l) = &r.location {
         format!("line {}: {}", l.line, r.message)
-    } else if r.resource_type == "flow-log" {
+    } else if r.resource_type == crate::report::ResourceType::FlowLog {
         format!("{}: {}", r.resource_id, r.message)
     } else {
         r.message.clone()
