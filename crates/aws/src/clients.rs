@@ -11,7 +11,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_types::sdk_config::SharedCredentialsProvider;
 
-use crate::collect::ScanOptions;
+use crate::options::ScanOptions;
 use crate::stats::Stats;
 
 /// Loads the shared configuration: credential chain, profile, endpoint, retries

@@ -18,6 +18,7 @@ pub(crate) mod iam;
 pub mod journal;
 mod logs;
 pub mod logsource;
+pub mod options;
 pub mod org;
 pub mod permissions;
 pub mod private_file;

@@ -12,32 +12,10 @@ use aws_types::sdk_config::SharedCredentialsProvider;
 
 use crate::clients::{client, Ctx};
 use crate::errors::reason;
+pub use crate::options::OrgOptions;
 
 /// The session name member-account roles are assumed with (visible in CloudTrail).
 pub const SESSION_NAME: &str = "flowaudit-scan";
-
-/// What `--org` scans.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrgOptions {
-    /// Role name assumed in every member account.
-    pub role_name: String,
-    pub external_id: Option<String>,
-    /// Only these accounts (empty: all).
-    pub accounts: Vec<String>,
-    /// Never these accounts.
-    pub exclude: Vec<String>,
-}
-
-impl Default for OrgOptions {
-    fn default() -> Self {
-        OrgOptions {
-            role_name: "OrganizationAccountAccessRole".to_string(),
-            external_id: None,
-            accounts: Vec::new(),
-            exclude: Vec::new(),
-        }
-    }
-}
 
 /// The organization's ACTIVE accounts, filtered, sorted.
 pub async fn accounts(base: &Ctx, opts: &OrgOptions) -> Result<Vec<String>, String> {

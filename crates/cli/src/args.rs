@@ -2,84 +2,19 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, ValueEnum};
 use flowaudit_core::exceptions::Exception;
-use flowaudit_core::model::TrafficType;
 use flowaudit_core::priority::PriorityOptions;
 use flowaudit_core::remediation::{NewDestination, RemediationOptions};
 use flowaudit_core::{build_report_with, Report, Source};
-use flowaudit_core::{RequiredTrafficType, Settings, Severity};
+use flowaudit_core::{RequiredTrafficType, Settings};
 use flowaudit_flowlogs::detect::Thresholds;
-use serde::Deserialize;
 
 use crate::config::{set, set_opt, Config};
-
-/// Audit, explain and fix VPC flow logging (CIS AWS Foundations 3.7) across AWS
-/// accounts and regions.
-#[derive(Debug, Parser)]
-#[command(name = "flowaudit", version, about, long_about = None)]
-#[command(
-    after_help = "Exit codes: 0 no failing result at or above --fail-on, 1 failing or ERROR results, 2 the run itself failed.\nStart with `flowaudit demo` to see a full report without an AWS account."
-)]
-pub struct Cli {
-    /// Settings file (default: flowaudit.toml in the working directory, if present).
-    #[arg(long, global = true, value_name = "FILE", env = "FLOWAUDIT_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Ignore flowaudit.toml.
-    #[arg(long, global = true, conflicts_with = "config")]
-    pub no_config: bool,
-    /// More log detail on standard error (-v info, -vv debug, -vvv trace).
-    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-    /// Only errors on standard error: no progress bar, no warnings.
-    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Scan AWS: collect the inventory from every enabled region and evaluate it.
-    Scan(Box<crate::scan::ScanArgs>),
-    /// Evaluate a saved inventory file (from `scan --save-inventory`).
-    Check(CheckArgs),
-    /// Evaluate a realistic sample inventory built into the binary (no AWS needed).
-    Demo(DemoArgs),
-    /// List the checks.
-    Checks(CatalogArgs),
-    /// Explain one check: why it matters, what passes and fails, compliance, remediation.
-    Explain(ExplainArgs),
-    /// Fix failures in AWS: scan, show the plan, and with --apply make the changes,
-    /// journaled so that `rollback` can undo them.
-    Fix(Box<crate::fix::FixCmdArgs>),
-    /// Undo exactly what a `fix --apply` journal records, in reverse order.
-    Rollback(Box<crate::fix::RollbackArgs>),
-    /// Export the remediation plans of an inventory as one bash script, Terraform
-    /// file or CloudFormation template.
-    Remediation(RemediationArgs),
-    /// Write service-wide guardrails: an AWS Config conformance pack and a service
-    /// control policy.
-    Guardrails(GuardrailsArgs),
-    /// Print the read-only IAM policy that `scan` needs, as JSON.
-    Permissions(PermissionsArgs),
-    /// Check Terraform (HCL, .tf.json, plan JSON) and CloudFormation (YAML, JSON,
-    /// CDK output) before deployment: every VPC declared gets its flow logging
-    /// checked, with the file, line and column of each result.
-    Iac(IacArgs),
-    /// Read VPC flow logs (local files and folders, s3:// prefixes, CloudWatch
-    /// Logs groups; text, gzip, Parquet, CloudWatch JSON) and report port scans,
-    /// host sweeps, exposed admin ports, lateral movement, possible
-    /// exfiltration, rejected-traffic hot spots and logging health; optionally
-    /// suggest least-privilege security-group rules or print the same questions
-    /// as Athena SQL.
-    Analyze(Box<AnalyzeArgs>),
-    /// List the runs recorded in the history, newest first, with their counts.
-    History(crate::history::HistoryCmdArgs),
-    /// Compare two runs (default: the last two of the same scope) or two JSON
-    /// reports: newly failing, fixed, still failing, newly excepted.
-    Diff(crate::history::DiffArgs),
-}
+use crate::values::{
+    ColorArg, FixDestinationArg, FixTrafficArg, FormatArg, OutputSpec, ReportFormat, SeverityArg,
+    TrafficArg,
+};
 
 #[derive(Debug, Args)]
 pub struct RemediationArgs {
@@ -167,7 +102,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
-    pub history: crate::history::HistoryArgs,
+    pub history: HistoryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -203,7 +138,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     #[command(flatten)]
-    pub aws: crate::scan::AwsArgs,
+    pub aws: AwsArgs,
     /// Print the Athena table DDL (partition projection on the S3 layout) for
     /// flow logs under this location, and each detection as SQL; read nothing.
     #[arg(long, value_name = "S3_URL", conflicts_with_all = ["paths", "log_group"])]
@@ -379,127 +314,6 @@ pub struct ExplainArgs {
     pub eval: EvalArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FormatArg {
-    /// Human-readable text.
-    Table,
-    /// Machine-readable JSON.
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ColorArg {
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TrafficArg {
-    /// REJECT or ALL is enough.
-    Reject,
-    /// Only ALL passes.
-    All,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SeverityArg {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl From<SeverityArg> for Severity {
-    fn from(s: SeverityArg) -> Self {
-        match s {
-            SeverityArg::Info => Severity::Info,
-            SeverityArg::Low => Severity::Low,
-            SeverityArg::Medium => Severity::Medium,
-            SeverityArg::High => Severity::High,
-            SeverityArg::Critical => Severity::Critical,
-        }
-    }
-}
-
-/// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReportFormat {
-    /// Human-readable text.
-    Table,
-    /// The JSON report (flowaudit.report/v1).
-    Json,
-    /// OCSF 1.5.0 Compliance Finding events (class 2003), a JSON array.
-    Ocsf,
-    /// AWS Security Finding Format, a JSON array (what BatchImportFindings takes).
-    Asff,
-    /// SARIF 2.1.0, for code scanning.
-    Sarif,
-    /// CSV, one row per result.
-    Csv,
-    /// JUnit XML, a test suite per check.
-    Junit,
-    /// Markdown, for tickets and pull requests.
-    Markdown,
-    /// One self-contained HTML page.
-    Html,
-}
-
-impl ReportFormat {
-    pub fn format(self) -> flowaudit_core::present::Format {
-        use flowaudit_core::present::Format;
-        match self {
-            ReportFormat::Table => Format::Table,
-            ReportFormat::Json => Format::Json,
-            ReportFormat::Ocsf => Format::Ocsf,
-            ReportFormat::Asff => Format::Asff,
-            ReportFormat::Sarif => Format::Sarif,
-            ReportFormat::Csv => Format::Csv,
-            ReportFormat::Junit => Format::Junit,
-            ReportFormat::Markdown => Format::Markdown,
-            ReportFormat::Html => Format::Html,
-        }
-    }
-}
-
-/// Where one report goes: `PATH` (in `--format`) or `FORMAT=PATH`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputSpec {
-    pub format: Option<ReportFormat>,
-    pub path: PathBuf,
-}
-
-impl std::str::FromStr for OutputSpec {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if let Some((name, path)) = s.split_once('=') {
-            if let Ok(format) = ReportFormat::from_str(name, true) {
-                if path.is_empty() {
-                    return Err(format!("`{s}`: no path after `{name}=`"));
-                }
-                return Ok(OutputSpec {
-                    format: Some(format),
-                    path: PathBuf::from(path),
-                });
-            }
-        }
-        if s.is_empty() {
-            return Err("empty path".into());
-        }
-        Ok(OutputSpec {
-            format: None,
-            path: PathBuf::from(s),
-        })
-    }
-}
-
 /// Options shared by every command that evaluates and reports.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
@@ -582,31 +396,6 @@ pub struct FixArgs {
     /// Name of the delivery role plans create or reuse.
     #[arg(long, default_value_t = RemediationOptions::default().role_name, value_name = "NAME")]
     pub fix_role_name: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FixDestinationArg {
-    CloudwatchLogs,
-    S3,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FixTrafficArg {
-    Accept,
-    Reject,
-    All,
-}
-
-impl FixTrafficArg {
-    pub fn traffic_type(self) -> TrafficType {
-        match self {
-            FixTrafficArg::Accept => TrafficType::Accept,
-            FixTrafficArg::Reject => TrafficType::Reject,
-            FixTrafficArg::All => TrafficType::All,
-        }
-    }
 }
 
 impl FixArgs {
@@ -741,4 +530,77 @@ impl ReportArgs {
         set(m, "color", &mut self.color, &r.color);
         self.eval.apply_config(m, c);
     }
+}
+
+/// How to reach AWS: credentials, endpoints, timeouts, retries.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// Named profile from the shared AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Assume this IAM role first.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// External id for --role-arn (with `scan --org`: for the role in each member).
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator such as moto).
+    /// AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Override the endpoint of one region, as REGION=URL; may be repeated.
+    #[arg(long, value_name = "REGION=URL", value_parser = parse_region_endpoint)]
+    pub endpoint_url_region: Vec<(String, String)>,
+    /// Timeout of one attempt of one AWS call, in seconds.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(crate::limits::CALL_TIMEOUT))]
+    pub call_timeout: u64,
+    /// Attempts per AWS call, first included (throttling and transient errors are
+    /// retried with backoff).
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::MAX_ATTEMPTS))]
+    pub max_attempts: u32,
+}
+
+/// How to reach AWS, and which regions to read how fast.
+#[derive(Debug, Clone, Args)]
+pub struct ConnArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Regions to scan: a comma-separated list, or `all` for every region enabled
+    /// for the account (the default).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        visible_alias = "region"
+    )]
+    pub regions: Vec<String>,
+    /// Regions read at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::CONCURRENCY))]
+    pub concurrency: u16,
+    /// Page size of list calls (default: each service's maximum). Small values are
+    /// for testing pagination.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(crate::limits::PAGE_SIZE))]
+    pub page_size: Option<i32>,
+}
+
+pub fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((region, url)) if !region.is_empty() && !url.is_empty() => {
+            Ok((region.to_string(), url.to_string()))
+        }
+        _ => Err(format!("expected REGION=URL, got `{s}`")),
+    }
+}
+
+/// Where runs are recorded.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "History")]
+pub struct HistoryArgs {
+    /// History database (SQLite); default: flowaudit/history.db under the user's
+    /// data directory ($XDG_DATA_HOME or ~/.local/share).
+    #[arg(long, value_name = "FILE", env = "FLOWAUDIT_DB")]
+    pub db: Option<PathBuf>,
+    /// Do not record this run in the history.
+    #[arg(long, env = "FLOWAUDIT_NO_HISTORY", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_history: bool,
 }

@@ -16,10 +16,10 @@ use clap::ArgMatches;
 use flowaudit_core::exceptions::Exception;
 use serde::{Deserialize, Deserializer};
 
-use crate::args::{
+use crate::limits;
+use crate::values::{
     ColorArg, FixDestinationArg, FixTrafficArg, OutputSpec, ReportFormat, SeverityArg, TrafficArg,
 };
-use crate::limits;
 
 /// The file looked for in the working directory.
 pub const DEFAULT_FILE: &str = "flowaudit.toml";

@@ -13,9 +13,9 @@ use flowaudit_core::escape::terminal::show;
 use flowaudit_core::remediation::render_cli;
 use flowaudit_core::{Source, Status};
 
-use crate::args::EvalArgs;
+use crate::args::{ConnArgs, EvalArgs};
 use crate::remediation::PlanFilter;
-use crate::scan::{runtime, Bar, ConnArgs};
+use crate::scan::{runtime, Bar};
 
 #[derive(Debug, Args)]
 pub struct FixCmdArgs {

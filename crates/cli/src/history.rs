@@ -11,22 +11,10 @@ use flowaudit_core::present::diff as present;
 use flowaudit_core::{Report, Status};
 use flowaudit_store::Store;
 
-use crate::args::FormatArg;
+use crate::args::HistoryArgs;
 use crate::config::{set, set_opt, Config};
 use crate::output;
-
-/// Where runs are recorded.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "History")]
-pub struct HistoryArgs {
-    /// History database (SQLite); default: flowaudit/history.db under the user's
-    /// data directory ($XDG_DATA_HOME or ~/.local/share).
-    #[arg(long, value_name = "FILE", env = "FLOWAUDIT_DB")]
-    pub db: Option<PathBuf>,
-    /// Do not record this run in the history.
-    #[arg(long, env = "FLOWAUDIT_NO_HISTORY", value_parser = clap::builder::BoolishValueParser::new())]
-    pub no_history: bool,
-}
+use crate::values::FormatArg;
 
 impl HistoryArgs {
     pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {

@@ -3,24 +3,28 @@
 
 mod analyze;
 mod args;
+mod command;
 mod config;
 mod fix;
 mod history;
+mod input;
 mod limits;
 mod log;
 mod output;
 mod remediation;
 mod scan;
+mod values;
 
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
-use flowaudit_core::load::parse_inventory;
 use flowaudit_core::present::catalog;
 use flowaudit_core::{demo, Source};
 
-use args::{CatalogArgs, CheckArgs, Cli, Command, DemoArgs, ExplainArgs, FormatArg};
+use args::{CatalogArgs, CheckArgs, DemoArgs, ExplainArgs};
+use command::{Cli, Command};
+use values::FormatArg;
 
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
@@ -108,7 +112,7 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let (inventory, path) = load_inventory(&args.inventory)?;
+    let (inventory, path) = input::load_inventory(&args.inventory)?;
     let report = args
         .report
         .eval
@@ -116,27 +120,6 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     let code = output::emit(&report, &args.report)?;
     args.history.record("check", &report)?;
     Ok(code)
-}
-
-/// Reads and parses an inventory file (`-`: standard input); returns it with the
-/// name errors and reports use.
-pub fn load_inventory(file: &std::path::Path) -> Result<(flowaudit_core::Inventory, String)> {
-    let path = file.display().to_string();
-    let text = if path == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .context("could not read the inventory from standard input")?;
-        text
-    } else {
-        std::fs::read_to_string(file).with_context(|| format!("could not read inventory {path}"))?
-    };
-    let path = if path == "-" {
-        "<stdin>".to_string()
-    } else {
-        path
-    };
-    let inventory = parse_inventory(&text, &path)?;
-    Ok((inventory, path))
 }
 
 fn iac(args: args::IacArgs) -> Result<ExitCode> {
@@ -190,7 +173,7 @@ fn explain(args: ExplainArgs) -> Result<ExitCode> {
     }
     let source = match (&args.inventory, args.demo) {
         (Some(path), _) => {
-            let (inventory, name) = load_inventory(path)?;
+            let (inventory, name) = input::load_inventory(path)?;
             Some((inventory, Source::InventoryFile(name)))
         }
         (None, true) => Some((demo::inventory()?, Source::Demo)),

@@ -8,7 +8,8 @@ use anyhow::{bail, Context, Result};
 use flowaudit_core::present::{self, Format};
 use flowaudit_core::Report;
 
-use crate::args::{ColorArg, ReportArgs};
+use crate::args::ReportArgs;
+use crate::values::ColorArg;
 
 /// Renders `report` in every format asked for (standard output unless `-o` names
 /// files), writes it, and returns the exit code it calls for.

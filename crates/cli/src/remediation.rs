@@ -14,7 +14,7 @@ use crate::output;
 pub fn run(args: RemediationArgs) -> Result<ExitCode> {
     let (inventory, source) = match &args.inventory {
         Some(path) => {
-            let (inventory, name) = crate::load_inventory(path)?;
+            let (inventory, name) = crate::input::load_inventory(path)?;
             (inventory, Source::InventoryFile(name))
         }
         None => (demo::inventory()?, Source::Demo),

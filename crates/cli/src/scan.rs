@@ -12,38 +12,9 @@ use flowaudit_core::stats::RunStats;
 use flowaudit_core::Source;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::args::ReportArgs;
+use crate::args::{AwsArgs, ConnArgs, HistoryArgs, ReportArgs};
 use crate::config::{set, set_opt, Config};
-use crate::history::HistoryArgs;
 use crate::output;
-
-/// How to reach AWS: credentials, endpoints, timeouts, retries.
-#[derive(Debug, Clone, Args)]
-pub struct AwsArgs {
-    /// Named profile from the shared AWS config and credentials files.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Assume this IAM role first.
-    #[arg(long, value_name = "ARN")]
-    pub role_arn: Option<String>,
-    /// External id for --role-arn (with `scan --org`: for the role in each member).
-    #[arg(long, value_name = "ID")]
-    pub external_id: Option<String>,
-    /// Send every AWS call to this endpoint (a local emulator such as moto).
-    /// AWS_ENDPOINT_URL works too.
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// Override the endpoint of one region, as REGION=URL; may be repeated.
-    #[arg(long, value_name = "REGION=URL", value_parser = parse_region_endpoint)]
-    pub endpoint_url_region: Vec<(String, String)>,
-    /// Timeout of one attempt of one AWS call, in seconds.
-    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(crate::limits::CALL_TIMEOUT))]
-    pub call_timeout: u64,
-    /// Attempts per AWS call, first included (throttling and transient errors are
-    /// retried with backoff).
-    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::MAX_ATTEMPTS))]
-    pub max_attempts: u32,
-}
 
 impl AwsArgs {
     /// Takes the `[scan]` connection keys of the config file where the command
@@ -81,29 +52,6 @@ impl AwsArgs {
             ..ScanOptions::default()
         }
     }
-}
-
-/// How to reach AWS, and which regions to read how fast.
-#[derive(Debug, Clone, Args)]
-pub struct ConnArgs {
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    /// Regions to scan: a comma-separated list, or `all` for every region enabled
-    /// for the account (the default).
-    #[arg(
-        long,
-        value_name = "LIST",
-        value_delimiter = ',',
-        visible_alias = "region"
-    )]
-    pub regions: Vec<String>,
-    /// Regions read at once.
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::CONCURRENCY))]
-    pub concurrency: u16,
-    /// Page size of list calls (default: each service's maximum). Small values are
-    /// for testing pagination.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(crate::limits::PAGE_SIZE))]
-    pub page_size: Option<i32>,
 }
 
 impl ConnArgs {
@@ -233,15 +181,6 @@ impl ScanArgs {
         set_opt(m, "timeout", &mut o.timeout, &s.timeout);
         self.report.apply_config(m, c);
         self.history.apply_config(m, c);
-    }
-}
-
-fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((region, url)) if !region.is_empty() && !url.is_empty() => {
-            Ok((region.to_string(), url.to_string()))
-        }
-        _ => Err(format!("expected REGION=URL, got `{s}`")),
     }
 }
 

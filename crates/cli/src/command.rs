@@ -1,0 +1,127 @@
+//! The command line: global options and the commands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::args::{
+    AnalyzeArgs, CatalogArgs, CheckArgs, DemoArgs, ExplainArgs, GuardrailsArgs, IacArgs,
+    PermissionsArgs, RemediationArgs,
+};
+
+/// Audit, explain and fix VPC flow logging (CIS AWS Foundations 3.7) across AWS
+/// accounts and regions.
+#[derive(Debug, Parser)]
+#[command(name = "flowaudit", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 no failing result at or above --fail-on, 1 failing or ERROR results, 2 the run itself failed.\nStart with `flowaudit demo` to see a full report without an AWS account."
+)]
+pub struct Cli {
+    /// Settings file (default: flowaudit.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "FILE", env = "FLOWAUDIT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Ignore flowaudit.toml.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
+    /// More log detail on standard error (-v info, -vv debug, -vvv trace).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on standard error: no progress bar, no warnings.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan AWS: collect the inventory from every enabled region and evaluate it.
+    Scan(Box<crate::scan::ScanArgs>),
+    /// Evaluate a saved inventory file (from `scan --save-inventory`).
+    Check(CheckArgs),
+    /// Evaluate a realistic sample inventory built into the binary (no AWS needed).
+    Demo(DemoArgs),
+    /// List the checks.
+    Checks(CatalogArgs),
+    /// Explain one check: why it matters, what passes and fails, compliance, remediation.
+    Explain(ExplainArgs),
+    /// Fix failures in AWS: scan, show the plan, and with --apply make the changes,
+    /// journaled so that `rollback` can undo them.
+    Fix(Box<crate::fix::FixCmdArgs>),
+    /// Undo exactly what a `fix --apply` journal records, in reverse order.
+    Rollback(Box<crate::fix::RollbackArgs>),
+    /// Export the remediation plans of an inventory as one bash script, Terraform
+    /// file or CloudFormation template.
+    Remediation(RemediationArgs),
+    /// Write service-wide guardrails: an AWS Config conformance pack and a service
+    /// control policy.
+    Guardrails(GuardrailsArgs),
+    /// Print the read-only IAM policy that `scan` needs, as JSON.
+    Permissions(PermissionsArgs),
+    /// Check Terraform (HCL, .tf.json, plan JSON) and CloudFormation (YAML, JSON,
+    /// CDK output) before deployment: every VPC declared gets its flow logging
+    /// checked, with the file, line and column of each result.
+    Iac(IacArgs),
+    /// Read VPC flow logs (local files and folders, s3:// prefixes, CloudWatch
+    /// Logs groups; text, gzip, Parquet, CloudWatch JSON) and report port scans,
+    /// host sweeps, exposed admin ports, lateral movement, possible
+    /// exfiltration, rejected-traffic hot spots and logging health; optionally
+    /// suggest least-privilege security-group rules or print the same questions
+    /// as Athena SQL.
+    Analyze(Box<AnalyzeArgs>),
+    /// List the runs recorded in the history, newest first, with their counts.
+    History(crate::history::HistoryCmdArgs),
+    /// Compare two runs (default: the last two of the same scope) or two JSON
+    /// reports: newly failing, fixed, still failing, newly excepted.
+    Diff(crate::history::DiffArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    /// The ranges of `crate::limits`, as the user meets them: (command line
+    /// before the value, config section and key, lowest, highest).
+    const OPTIONS: &[(&[&str], &str, i128, i128)] = &[
+        (&["scan", "--concurrency"], "scan.concurrency", 1, 64),
+        (
+            &["scan", "--org", "--account-concurrency"],
+            "scan.account_concurrency",
+            1,
+            64,
+        ),
+        (&["scan", "--call-timeout"], "scan.call_timeout", 1, 600),
+        (&["scan", "--max-attempts"], "scan.max_attempts", 1, 10),
+        (&["scan", "--page-size"], "scan.page_size", 5, 1000),
+        (&["scan", "--timeout"], "scan.timeout", 1, 86_400),
+        (&["analyze", ".", "--threads"], "analyze.threads", 1, 256),
+        (
+            &["analyze", ".", "--gap-hours"],
+            "analyze.gap_hours",
+            1,
+            8_760,
+        ),
+    ];
+
+    /// The command line and the file accept exactly the same values: both
+    /// bounds, and nothing past either.
+    #[test]
+    fn command_line_and_file_accept_the_same_range() {
+        for (args, key, lo, hi) in OPTIONS {
+            let (section, name) = key.split_once('.').unwrap_or_default();
+            for (value, ok) in [(lo - 1, false), (*lo, true), (*hi, true), (hi + 1, false)] {
+                let mut argv = vec!["flowaudit"];
+                argv.extend_from_slice(args);
+                let shown = value.to_string();
+                argv.push(&shown);
+                let cli = Cli::try_parse_from(&argv);
+                assert_eq!(cli.is_ok(), ok, "{argv:?}");
+                let text = format!("[{section}]\n{name} = {value}\n");
+                let file = crate::config::parse(&text, std::path::Path::new("f.toml"));
+                assert_eq!(file.is_ok(), ok, "{key} = {value}");
+            }
+        }
+    }
+}
