@@ -75,6 +75,9 @@ if [ "$lint" = 1 ]; then
 fi
 
 # 3. Tests: unit, CLI and moto integration tests.
+echo "==> module cycles"
+python3 scripts/module-cycles.py
+
 echo "==> cargo test"
 cargo test --workspace --all-targets --locked --no-fail-fast
 

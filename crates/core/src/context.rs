@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::arn;
-use crate::checks::{CheckMeta, Outcome};
+use crate::checks::meta::{CheckMeta, Outcome};
 use crate::model::{
     AccountInventory, DestinationType, FlowLog, FlowLogResourceType, IamRole, LogGroup,
     RegionInventory, S3Bucket, Vpc,

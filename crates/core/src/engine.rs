@@ -56,7 +56,7 @@ pub fn build_report_with(
         inventory.collected_at.date_naive(),
     );
     // Plans only for what is still to be fixed: an excepted VPC is left alone.
-    crate::remediation::attach_plans(&mut results, inventory, &settings.remediation);
+    crate::checks::attach_plans(&mut results, inventory, &settings.remediation);
     let regions = inventory.accounts.iter().flat_map(|a| &a.regions);
     let counts = Counts {
         accounts: inventory.accounts.len(),

@@ -4,7 +4,7 @@
 //! themselves live in the flow-log crate, which takes each finding's severity and
 //! compliance mapping from here.
 
-use crate::checks::{CheckId, CheckMeta, Scope};
+use crate::checks::meta::{CheckId, CheckMeta, Scope};
 use crate::report::Severity;
 
 /// Every flow-log finding, in catalog order.

@@ -7,6 +7,11 @@
 
 use serde_json::Value;
 
+/// The service principal that delivers flow logs.
+pub const FLOW_LOGS_SERVICE: &str = "vpc-flow-logs.amazonaws.com";
+/// Actions a flow-log delivery role must be allowed.
+pub const REQUIRED_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
+
 /// The statements of a policy document (`Statement` may be one object or a list).
 pub fn statements(document: &Value) -> Vec<&Value> {
     match document.get("Statement") {

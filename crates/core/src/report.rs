@@ -219,11 +219,11 @@ pub struct CheckResult {
     pub compliance: Vec<ComplianceRef>,
     /// How urgently a FAIL result should be fixed, from the VPC's exposure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<crate::priority::Priority>,
+    pub priority: Option<crate::priority::model::Priority>,
     /// The exception that covers this result (`EXCEPTED`), or that covered it
     /// until it expired (`FAIL` with `expired: true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exception: Option<crate::exceptions::ExceptionRef>,
+    pub exception: Option<crate::exceptions::model::ExceptionRef>,
     /// The plan that fixes a FAIL result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<crate::remediation::Plan>,
@@ -268,7 +268,7 @@ pub struct Summary {
     pub failures_by_severity: BTreeMap<Severity, usize>,
     /// How the configured exceptions fared.
     #[serde(default)]
-    pub exceptions: crate::exceptions::ExceptionCounts,
+    pub exceptions: crate::exceptions::model::ExceptionCounts,
     /// Per account: what was read and the results by status.
     #[serde(default)]
     pub by_account: BTreeMap<String, AccountSummary>,
@@ -331,7 +331,7 @@ pub struct Report {
     /// Every configured exception with what it matched: `active`, `expired` or
     /// `stale` (matched nothing).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exceptions: Vec<crate::exceptions::ExceptionUse>,
+    pub exceptions: Vec<crate::exceptions::model::ExceptionUse>,
     /// API-call statistics of a live scan (`--stats`), or what `analyze` read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<crate::stats::RunStats>,

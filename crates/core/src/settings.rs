@@ -55,7 +55,7 @@ pub struct Settings {
     pub remediation: crate::remediation::RemediationOptions,
     /// What marks a VPC as production when ranking failures.
     #[serde(default)]
-    pub priority: crate::priority::PriorityOptions,
+    pub priority: crate::priority::model::PriorityOptions,
 }
 
 impl Default for Settings {

@@ -6,6 +6,7 @@
 pub mod athena;
 pub mod detect;
 mod findings;
+pub mod input;
 mod parquet;
 pub mod read;
 pub mod record;

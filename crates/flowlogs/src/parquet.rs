@@ -8,7 +8,7 @@ use std::io::Read;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 
-use crate::read::Input;
+use crate::input::Input;
 
 const MAGIC: &[u8; 4] = b"PAR1";
 

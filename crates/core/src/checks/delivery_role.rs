@@ -2,21 +2,20 @@
 
 use serde_json::json;
 
-use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
+use super::entry::{Check, Eval, Fix, Predeploy};
+use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::arn;
 use crate::context::{flow_log_evidence, RegionCtx, VpcCtx};
 use crate::declared::{DeclaredVpc, Known, Verdict};
 use crate::model::{DestinationType, FlowLog};
 use crate::policy;
-use crate::remediation::{Action, Planner};
+use crate::remediation::build::Planner;
+use crate::remediation::plan::Action;
 use crate::report::Severity;
 use crate::report::Status;
 use crate::settings::Settings;
 
-/// The service principal that delivers flow logs.
-pub const FLOW_LOGS_SERVICE: &str = "vpc-flow-logs.amazonaws.com";
-/// Actions the delivery role must be allowed.
-pub const REQUIRED_ACTIONS: [&str; 2] = ["logs:CreateLogStream", "logs:PutLogEvents"];
+pub use crate::policy::{FLOW_LOGS_SERVICE, REQUIRED_ACTIONS};
 
 /// This check's id.
 pub const ID: CheckId = CheckId::new("flow-log-delivery-role");

@@ -2,10 +2,12 @@
 
 use serde_json::json;
 
-use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
+use super::entry::{Check, Eval, Fix, Predeploy};
+use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{flow_log_evidence, RegionCtx, VpcCtx};
 use crate::model::FlowLog;
-use crate::remediation::{broader, Action, Planner};
+use crate::remediation::build::{broader, Planner};
+use crate::remediation::plan::Action;
 use crate::report::Severity;
 
 /// This check's id.

@@ -2,9 +2,11 @@
 
 use serde_json::json;
 
-use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
+use super::entry::{Check, Eval, Fix, Predeploy};
+use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{RegionCtx, VpcCtx};
-use crate::remediation::{Action, Planner};
+use crate::remediation::build::Planner;
+use crate::remediation::plan::Action;
 use crate::report::Severity;
 
 /// This check's id.

@@ -2,11 +2,13 @@
 
 use serde_json::json;
 
-use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
+use super::entry::{Check, Eval, Fix, Predeploy};
+use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{RegionCtx, VpcCtx};
 use crate::declared::{DeclaredVpc, Known, Target, Verdict};
 use crate::model::FlowLogResourceType;
-use crate::remediation::{Action, Planner};
+use crate::remediation::build::Planner;
+use crate::remediation::plan::Action;
 use crate::report::Severity;
 use crate::report::Status;
 use crate::settings::Settings;

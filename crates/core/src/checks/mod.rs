@@ -8,206 +8,37 @@
 //! rules and the generated docs read it, with the flow-log findings of
 //! [`crate::findings`].
 
-use std::fmt;
+use serde_json::json;
 
-use serde_json::{json, Value};
+use crate::context::RegionCtx;
+use crate::model::Inventory;
+use crate::remediation::build::Planner;
+use crate::remediation::plan::{Plan, RemediationOptions};
+use crate::report::{CheckResult, ResourceType, Status};
 
-use crate::context::{RegionCtx, VpcCtx};
-use crate::model::{FlowLog, Inventory};
-use crate::remediation::{Action, Planner};
-use crate::report::{CheckResult, ComplianceRef, ResourceType, Severity, Status};
 use crate::settings::Settings;
+pub use entry::{Check, Eval, Fix, FlowLogEval, PlanFn, Predeploy, VpcEval};
+pub use meta::{CheckId, CheckMeta, Outcome, Scope};
 
 pub mod delivery_role;
 pub mod destination_exists;
 pub mod destination_shared;
+pub mod entry;
 pub mod flow_logs_capture_rejects;
 pub mod flow_logs_delivering;
 pub mod flow_logs_enabled;
+pub mod meta;
 pub mod recent_delivery;
 pub mod retention;
 
 #[cfg(test)]
 pub(crate) mod testkit;
 
-/// The id of a check or of a flow-log finding. Only the registries make them
-/// ([`CheckId::parse`] finds one from text), so an id that crosses a crate is one
-/// flowaudit knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CheckId(&'static str);
-
 impl CheckId {
-    pub(crate) const fn new(id: &'static str) -> CheckId {
-        CheckId(id)
-    }
-    pub fn as_str(self) -> &'static str {
-        self.0
-    }
     /// The registered id spelled `text`, check or finding.
     pub fn parse(text: &str) -> Option<CheckId> {
         meta(text).map(|m| m.id)
     }
-}
-
-impl fmt::Display for CheckId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.0)
-    }
-}
-
-impl serde::Serialize for CheckId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0)
-    }
-}
-
-impl PartialEq<str> for CheckId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<String> for CheckId {
-    fn eq(&self, other: &String) -> bool {
-        self.0 == other
-    }
-}
-
-/// What a check looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Exactly one result per VPC in scope.
-    Vpc,
-    /// One result per flow log of a VPC in scope, where the check applies.
-    FlowLog,
-    /// Flow-log records read by `flowaudit analyze`: one result per finding.
-    Records,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Vpc => "vpc",
-            Scope::FlowLog => "flow-log",
-            Scope::Records => "records",
-        }
-    }
-    /// How many results, in words.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Scope::Vpc => "one result per vpc",
-            Scope::FlowLog => "one result per flow-log",
-            Scope::Records => "one result per finding in flow-log records",
-        }
-    }
-}
-
-/// Everything `flowaudit checks`, `flowaudit explain` and the generated docs say
-/// about a check or a flow-log finding.
-#[derive(Debug)]
-pub struct CheckMeta {
-    pub id: CheckId,
-    pub title: &'static str,
-    pub severity: Severity,
-    pub scope: Scope,
-    /// Why this matters.
-    pub rationale: &'static str,
-    pub passes_when: &'static str,
-    pub fails_when: &'static str,
-    /// Other statuses and when they occur.
-    pub other_statuses: &'static str,
-    /// Remediation outline.
-    pub remediation: &'static str,
-    /// (framework, control id).
-    pub compliance: &'static [(&'static str, &'static str)],
-    /// (tool, id) of the same control in other tools.
-    pub equivalents: &'static [(&'static str, &'static str)],
-}
-
-impl CheckMeta {
-    pub fn compliance_refs(&self) -> Vec<ComplianceRef> {
-        self.compliance
-            .iter()
-            .map(|(framework, control)| ComplianceRef {
-                framework: (*framework).into(),
-                control: (*control).into(),
-            })
-            .collect()
-    }
-}
-
-/// A check's decision for one resource.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub status: Status,
-    pub message: String,
-    pub evidence: Value,
-}
-
-impl Outcome {
-    pub fn new(status: Status, message: impl Into<String>, evidence: Value) -> Self {
-        Outcome {
-            status,
-            message: message.into(),
-            evidence,
-        }
-    }
-    pub fn pass(message: impl Into<String>, evidence: Value) -> Self {
-        Self::new(Status::Pass, message, evidence)
-    }
-    pub fn fail(message: impl Into<String>, evidence: Value) -> Self {
-        Self::new(Status::Fail, message, evidence)
-    }
-    pub fn skipped(message: impl Into<String>, evidence: Value) -> Self {
-        Self::new(Status::Skipped, message, evidence)
-    }
-    pub fn error(message: impl Into<String>, evidence: Value) -> Self {
-        Self::new(Status::Error, message, evidence)
-    }
-}
-
-/// A VPC-level evaluation: called once per VPC in scope.
-pub type VpcEval = fn(&RegionCtx<'_>, &VpcCtx<'_>) -> Outcome;
-/// A flow-log-level evaluation: called once per flow log of a VPC in scope;
-/// `None` where the check does not apply to that flow log.
-pub type FlowLogEval = fn(&RegionCtx<'_>, &VpcCtx<'_>, &FlowLog) -> Option<Outcome>;
-
-/// How a check evaluates.
-#[derive(Clone, Copy)]
-pub enum Eval {
-    Vpc(VpcEval),
-    FlowLog(FlowLogEval),
-}
-
-/// What a check judges before deployment, over what templates declare.
-#[derive(Clone, Copy)]
-pub enum Predeploy {
-    /// Judged once per declared VPC, with the same predicates as the cloud
-    /// evaluation; SKIPPED only for what is not known before apply.
-    Vpc(crate::declared::PredeployEval),
-    /// Judged in the cloud only, and why.
-    CloudOnly(&'static str),
-}
-
-/// Builds the title and actions of the plan for one FAIL result.
-pub type PlanFn = fn(&Planner<'_>) -> Option<(String, Vec<Action>)>;
-
-/// The plan a check's FAIL gets.
-#[derive(Clone, Copy)]
-pub enum Fix {
-    /// Builds the title and actions of the plan for one FAIL result; `None` when
-    /// what the plan needs is not in the inventory.
-    Plan(PlanFn),
-    /// No automatic fix, and why.
-    Manual(&'static str),
-}
-
-/// A registered check.
-pub struct Check {
-    pub meta: &'static CheckMeta,
-    pub eval: Eval,
-    pub predeploy: Predeploy,
-    pub fix: Fix,
 }
 
 /// Every check, in report order.
@@ -238,6 +69,70 @@ pub fn catalog() -> impl Iterator<Item = &'static CheckMeta> {
 /// The metadata of a check or flow-log finding.
 pub fn meta(id: &str) -> Option<&'static CheckMeta> {
     catalog().find(|m| m.id == *id)
+}
+
+/// Adds a plan to every FAIL result that has one. A plan that names an
+/// identifier invalid for its type is not offered; the result's message says
+/// which value (see `remediation::validate`).
+pub fn attach_plans(
+    results: &mut [CheckResult],
+    inventory: &Inventory,
+    options: &RemediationOptions,
+) {
+    for result in results.iter_mut().filter(|r| r.status == Status::Fail) {
+        result.remediation = match plan_for(result, inventory, options) {
+            Some(plan) => match crate::remediation::validate::check(&plan) {
+                Ok(()) => Some(plan),
+                Err(why) => {
+                    result
+                        .message
+                        .push_str(&format!(" No fix plan is offered: {why}."));
+                    None
+                }
+            },
+            None => None,
+        };
+    }
+}
+
+/// The plan that fixes one FAIL result, as its check builds it; `None` for
+/// other statuses, for a check with no automatic fix, or when the resource is
+/// not in the inventory.
+pub fn plan_for(
+    result: &CheckResult,
+    inventory: &Inventory,
+    options: &RemediationOptions,
+) -> Option<Plan> {
+    if result.status != Status::Fail {
+        return None;
+    }
+    let Fix::Plan(build) = find(&result.check_id)?.fix else {
+        return None;
+    };
+    let account = inventory
+        .accounts
+        .iter()
+        .find(|a| a.account_id == result.account_id)?;
+    let region = account.regions.iter().find(|r| r.region == result.region)?;
+    let vpc_id = result.vpc_id.as_deref()?;
+    let planner = Planner {
+        account,
+        region,
+        options,
+        vpc_id,
+        flow_log: region
+            .flow_logs
+            .iter()
+            .find(|f| f.flow_log_id == result.resource_id),
+    };
+    let (title, actions) = build(&planner)?;
+    Some(Plan::new(
+        title,
+        &account.account_id,
+        &region.region,
+        Some(vpc_id),
+        actions,
+    ))
 }
 
 /// Runs every check over the inventory; results are sorted by account, region,
@@ -425,7 +320,7 @@ mod tests {
             Err(e) => panic!("demo inventory: {e}"),
         };
         let mut results = evaluate(&inventory, &Settings::default());
-        crate::remediation::attach_plans(
+        attach_plans(
             &mut results,
             &inventory,
             &crate::remediation::RemediationOptions::default(),

@@ -2,11 +2,13 @@
 
 use serde_json::json;
 
-use super::{Check, CheckId, CheckMeta, Eval, Fix, Outcome, Predeploy, Scope};
+use super::entry::{Check, Eval, Fix, Predeploy};
+use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{flow_log_evidence, Destination, RegionCtx, VpcCtx};
 use crate::declared::{self, DeclaredVpc, Known, Verdict};
 use crate::model::FlowLog;
-use crate::remediation::{Action, Planner};
+use crate::remediation::build::Planner;
+use crate::remediation::plan::Action;
 use crate::report::Severity;
 use crate::report::Status;
 use crate::settings::Settings;

@@ -1,43 +1,15 @@
-//! From a FAIL result and the inventory to the plan that fixes it.
+//! The building blocks of fix plans: what a check's plan builder
+//! ([`crate::checks::Fix::Plan`]) composes from the inventory.
 
 use crate::arn;
-use crate::checks::delivery_role::{FLOW_LOGS_SERVICE, REQUIRED_ACTIONS};
-use crate::checks::{self, Fix};
-use crate::model::{
-    AccountInventory, DestinationType, FlowLog, Inventory, RegionInventory, TrafficType,
-};
-use crate::policy;
-use crate::report::{CheckResult, Status};
+use crate::model::{AccountInventory, DestinationType, FlowLog, RegionInventory, TrafficType};
+use crate::policy::{self, FLOW_LOGS_SERVICE, REQUIRED_ACTIONS};
 
-use super::{
-    role_arn, valid_retention, Action, FlowLogTarget, NewDestination, Plan, RemediationOptions,
+use super::plan::{
+    role_arn, valid_retention, Action, FlowLogTarget, NewDestination, RemediationOptions,
     LOG_GROUP_PREFIX,
 };
 use crate::escape::shell::command;
-
-/// Adds a plan to every FAIL result that has one. A plan that names an
-/// identifier invalid for its type is not offered; the result's message says
-/// which value (see [`super::validate`]).
-pub fn attach_plans(
-    results: &mut [CheckResult],
-    inventory: &Inventory,
-    options: &RemediationOptions,
-) {
-    for result in results.iter_mut().filter(|r| r.status == Status::Fail) {
-        result.remediation = match plan_for(result, inventory, options) {
-            Some(plan) => match super::validate::check(&plan) {
-                Ok(()) => Some(plan),
-                Err(why) => {
-                    result
-                        .message
-                        .push_str(&format!(" No fix plan is offered: {why}."));
-                    None
-                }
-            },
-            None => None,
-        };
-    }
-}
 
 /// What a check's plan builder ([`crate::checks::Fix::Plan`]) looks up: the
 /// failing result's account, region, VPC and flow log, and the options.
@@ -48,46 +20,6 @@ pub struct Planner<'a> {
     pub vpc_id: &'a str,
     /// The failing flow log, for a flow-log-level check.
     pub flow_log: Option<&'a FlowLog>,
-}
-
-/// The plan that fixes one FAIL result, as its check builds it; `None` for
-/// other statuses, for a check with no automatic fix, or when the resource is
-/// not in the inventory.
-pub fn plan_for(
-    result: &CheckResult,
-    inventory: &Inventory,
-    options: &RemediationOptions,
-) -> Option<Plan> {
-    if result.status != Status::Fail {
-        return None;
-    }
-    let Fix::Plan(build) = checks::find(&result.check_id)?.fix else {
-        return None;
-    };
-    let account = inventory
-        .accounts
-        .iter()
-        .find(|a| a.account_id == result.account_id)?;
-    let region = account.regions.iter().find(|r| r.region == result.region)?;
-    let vpc_id = result.vpc_id.as_deref()?;
-    let planner = Planner {
-        account,
-        region,
-        options,
-        vpc_id,
-        flow_log: region
-            .flow_logs
-            .iter()
-            .find(|f| f.flow_log_id == result.resource_id),
-    };
-    let (title, actions) = build(&planner)?;
-    Some(Plan::new(
-        title,
-        &account.account_id,
-        &region.region,
-        Some(vpc_id),
-        actions,
-    ))
 }
 
 /// The traffic a replacement flow log captures: the broader of the one it
@@ -445,6 +377,7 @@ mod tests {
     use super::*;
     use crate::checks::testkit::*;
     use crate::model::{Inventory, Vpc};
+    use crate::remediation::Plan;
     use crate::report::Status;
     use crate::settings::Settings;
     use crate::{build_report, Source};

@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use super::{
-    delivery_policy, render, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME,
-    MANAGED_BY_KEY, MANAGED_BY_VALUE,
+use super::plan::{
+    delivery_policy, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME, MANAGED_BY_KEY,
+    MANAGED_BY_VALUE,
 };
+use super::render;
 
 /// A CloudFormation logical id from any id: letters and digits.
 pub fn logical_id(prefix: &str, id: &str) -> String {

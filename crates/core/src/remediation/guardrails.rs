@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::LOG_GROUP_PREFIX;
+use super::plan::LOG_GROUP_PREFIX;
 use crate::model::TrafficType;
 
 /// Retention values the `CW_LOGGROUP_RETENTION_PERIOD_CHECK` rule accepts.

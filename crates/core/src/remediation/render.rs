@@ -1,8 +1,8 @@
 //! Each action in words, as AWS CLI commands, as console steps, and its undo.
 
-use super::{
-    delivery_policy, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME, MANAGED_BY_KEY,
-    MANAGED_BY_VALUE,
+use super::plan::{
+    client_token, delivery_policy, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME,
+    MANAGED_BY_KEY, MANAGED_BY_VALUE,
 };
 
 use crate::escape::shell::command;
@@ -177,7 +177,7 @@ pub fn cli(action: &Action) -> Vec<String> {
             target,
             ..
         } => {
-            let token = super::client_token(vpc_id, target);
+            let token = client_token(vpc_id, target);
             let mut words = create_flow_logs_words(region, "VPC", vpc_id, traffic_type.as_str());
             match target {
                 FlowLogTarget::CloudWatchLogs { log_group_name, role_arn } => words.extend(

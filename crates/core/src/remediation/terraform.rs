@@ -3,10 +3,11 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{
-    delivery_policy, render, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME,
-    MANAGED_BY_KEY, MANAGED_BY_VALUE,
+use super::plan::{
+    delivery_policy, trust_policy, Action, FlowLogTarget, DELIVERY_POLICY_NAME, MANAGED_BY_KEY,
+    MANAGED_BY_VALUE,
 };
+use super::render;
 use crate::escape::hcl::{self, string as q};
 use crate::escape::names::Names;
 use crate::escape::shell::comment;

@@ -10,7 +10,7 @@
 //! is valid, and escaping is what keeps it inert); log group names
 //! `[.\-_/#A-Za-z0-9]{1,512}`; bucket names 3–63 of `[a-z0-9.-]`.
 
-use super::{Action, FlowLogTarget, Plan};
+use super::plan::{Action, FlowLogTarget, Plan};
 
 /// Why `plan` cannot be offered: the first identifier that is not valid for its
 /// type, named with the value (quoted with Rust's escapes, so control
