@@ -1,4 +1,4 @@
-//! `flowaudit fix` as a library: scan, choose the failures and their plans
+//! `flowaudit fix` and `flowaudit rollback` as a library: scan, choose the failures and their plans
 //! ([`propose`]), then apply the merged actions with a journal, re-scan what they
 //! touched and compare each chosen failure before and after ([`apply`]). The
 //! binary only asks for confirmation and prints; every decision is here, in
@@ -11,7 +11,7 @@ use flowaudit_core::{CheckResult, Inventory, Report, Status};
 
 use crate::collect::{connect, ensure_readable, scan, Progress, ScanError, ScanOptions, Silent};
 use crate::fix::{self, FixError, Outcome};
-use crate::journal::Journal;
+use crate::journal::{Entry, Journal};
 
 /// One failure chosen for fixing, with its plan.
 #[derive(Debug, Clone)]
@@ -157,6 +157,39 @@ pub async fn apply(
         })
         .collect();
     Ok((journal, Applied { outcomes, compared }))
+}
+
+/// Why a rollback did not run to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum RollbackError {
+    #[error(transparent)]
+    Connect(ScanError),
+    /// The journal is another account's: nothing is touched.
+    #[error(
+        "records changes in account {journal}, but these credentials are for account {credentials}"
+    )]
+    OtherAccount {
+        journal: String,
+        credentials: String,
+    },
+    /// A step failed; what came before it was undone.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// `flowaudit rollback` as a library: connects, refuses a journal of another
+/// account, and undoes its entries in reverse order; returns what was undone.
+pub async fn rollback(opts: ScanOptions, entries: &[Entry]) -> Result<Vec<String>, RollbackError> {
+    let (ctx, account_id) = connect(opts).await.map_err(RollbackError::Connect)?;
+    if let Some(other) = entries.iter().find(|e| e.account_id != account_id) {
+        return Err(RollbackError::OtherAccount {
+            journal: other.account_id.clone(),
+            credentials: account_id,
+        });
+    }
+    crate::rollback::rollback(&ctx, entries)
+        .await
+        .map_err(RollbackError::Failed)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgMatches, Args, ValueEnum};
+use flowaudit_aws::ScanOptions;
 use flowaudit_core::exceptions::Exception;
 use flowaudit_core::priority::PriorityOptions;
 use flowaudit_core::remediation::{NewDestination, RemediationOptions};
@@ -552,11 +553,11 @@ pub struct AwsArgs {
     #[arg(long, value_name = "REGION=URL", value_parser = parse_region_endpoint)]
     pub endpoint_url_region: Vec<(String, String)>,
     /// Timeout of one attempt of one AWS call, in seconds.
-    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(crate::limits::CALL_TIMEOUT))]
+    #[arg(long, default_value_t = ScanOptions::default().call_timeout.as_secs(), value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(crate::limits::CALL_TIMEOUT))]
     pub call_timeout: u64,
     /// Attempts per AWS call, first included (throttling and transient errors are
     /// retried with backoff).
-    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::MAX_ATTEMPTS))]
+    #[arg(long, default_value_t = ScanOptions::default().max_attempts, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::MAX_ATTEMPTS))]
     pub max_attempts: u32,
 }
 
@@ -575,7 +576,7 @@ pub struct ConnArgs {
     )]
     pub regions: Vec<String>,
     /// Regions read at once.
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::CONCURRENCY))]
+    #[arg(long, default_value_t = ScanOptions::default().concurrency as u16, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::CONCURRENCY))]
     pub concurrency: u16,
     /// Page size of list calls (default: each service's maximum). Small values are
     /// for testing pagination.

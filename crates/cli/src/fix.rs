@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use flowaudit_aws::fix::Outcome;
-use flowaudit_aws::fix_command::{self, ApplyError};
+use flowaudit_aws::fix_command::{self, ApplyError, RollbackError};
 use flowaudit_aws::journal::{self, Journal};
 use flowaudit_core::escape::terminal::show;
 use flowaudit_core::remediation::render_cli;
@@ -189,21 +189,17 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode> {
     let settings = flowaudit_core::Settings::default();
     let opts = args.conn.options(&settings)?;
     let rt = runtime()?;
-    let (ctx, account_id) = rt.block_on(flowaudit_aws::connect(opts))?;
-    if let Some(other) = entries.iter().find(|e| e.account_id != account_id) {
-        bail!(
-            "{} records changes in account {}, but these credentials are for account {account_id}",
-            args.journal.display(),
-            other.account_id
-        );
-    }
     let done = rt
-        .block_on(flowaudit_aws::rollback::rollback(&ctx, &entries))
-        .map_err(|e| {
-            anyhow::anyhow!(
+        .block_on(fix_command::rollback(opts, &entries))
+        .map_err(|e| match e {
+            RollbackError::OtherAccount { .. } => {
+                anyhow::anyhow!("{}: {e}", args.journal.display())
+            }
+            RollbackError::Failed(_) => anyhow::anyhow!(
                 "{e}\n(the rest of {} was not undone)",
                 args.journal.display()
-            )
+            ),
+            RollbackError::Connect(_) => anyhow::Error::new(e),
         })?;
     println!(
         "Rolled back {} change(s) from {}:",

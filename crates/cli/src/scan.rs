@@ -128,7 +128,7 @@ pub struct OrgArgs {
     #[arg(
         long,
         value_name = "NAME",
-        default_value = "OrganizationAccountAccessRole",
+        default_value_t = flowaudit_aws::OrgOptions::default().role_name,
         requires = "org"
     )]
     pub org_role: String,
@@ -139,7 +139,7 @@ pub struct OrgArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', requires = "org")]
     pub exclude_accounts: Vec<String>,
     /// Regions of one account read at once (--concurrency bounds all of them).
-    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::ACCOUNT_CONCURRENCY))]
+    #[arg(long, default_value_t = ScanOptions::default().account_concurrency as u16, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::ACCOUNT_CONCURRENCY))]
     pub account_concurrency: u16,
     /// Total time budget in seconds: the scan ends cleanly with what it read, and
     /// ERROR for what it did not.

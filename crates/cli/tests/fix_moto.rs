@@ -212,6 +212,35 @@ fn rollback_refuses_a_bad_journal() {
     );
 }
 
+/// A journal written in another account is refused before anything is touched,
+/// naming both accounts.
+#[test]
+fn rollback_refuses_another_accounts_journal() {
+    use flowaudit_aws::journal::{Change, Journal};
+
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let resources_before = moto.seed(&["inspect"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("other.jsonl");
+    let mut j = Journal::create(&journal, "999988887777").unwrap_or_else(|e| panic!("{e}"));
+    j.record(Change::CreatedRole {
+        role_name: "flowaudit-vpc-flow-logs".into(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    drop(j);
+    let (code, out, stderr) = moto.flowaudit(&["rollback", &journal.to_string_lossy()]);
+    assert_eq!(code, 2, "{out}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: records changes in account 999988887777, but these credentials are for account 123456789012",
+            journal.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(moto.seed(&["inspect"]), resources_before, "nothing changed");
+}
+
 #[test]
 fn an_existing_role_is_reused_only_when_trusted() {
     let moto = Moto::start();
