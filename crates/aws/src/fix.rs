@@ -62,138 +62,17 @@ pub async fn apply(
     let iam = client!(aws_sdk_iam, ctx, None, "fix");
     for action in actions {
         match action {
-            Action::CreateLogGroup {
-                region,
-                log_group_name,
-                retention_days,
-            } => {
-                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
-                match logs
-                    .create_log_group()
-                    .log_group_name(log_group_name)
-                    .tags(MANAGED_BY_KEY, MANAGED_BY_VALUE)
-                    .send()
-                    .await
-                {
-                    Ok(_) => {
-                        rec.record(Change::CreatedLogGroup {
-                            region: region.clone(),
-                            log_group_name: log_group_name.clone(),
-                        })?;
-                        put_retention(&logs, log_group_name, *retention_days)
-                            .await
-                            .map_err(FixError::Failed)?;
-                        outcomes.push(Outcome::Done(format!("created log group {log_group_name} in {region} ({retention_days} days)")));
-                    }
-                    Err(e) if code(&e) == Some("ResourceAlreadyExistsException") => {
-                        outcomes.push(Outcome::AlreadyDone(format!(
-                            "log group {log_group_name} exists in {region}"
-                        )));
-                    }
-                    Err(e) => {
-                        return Err(FixError::Failed(format!(
-                            "logs:CreateLogGroup {log_group_name}: {}",
-                            reason(&e)
-                        )))
-                    }
-                }
+            Action::CreateLogGroup { .. } => {
+                create_log_group(ctx, &mut rec, &mut outcomes, action).await?
             }
-            Action::PutRetentionPolicy {
-                region,
-                log_group_name,
-                retention_days,
-                previous_days,
-            } => {
-                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
-                if previous_days.is_some_and(|p| p >= *retention_days) {
-                    outcomes.push(Outcome::AlreadyDone(format!(
-                        "log group {log_group_name} keeps data long enough"
-                    )));
-                    continue;
-                }
-                put_retention(&logs, log_group_name, *retention_days)
-                    .await
-                    .map_err(FixError::Failed)?;
-                rec.record(Change::ChangedRetention {
-                    region: region.clone(),
-                    log_group_name: log_group_name.clone(),
-                    previous_days: *previous_days,
-                    set_days: *retention_days,
-                })?;
-                outcomes.push(Outcome::Done(format!(
-                    "set retention of {log_group_name} to {retention_days} days"
-                )));
+            Action::PutRetentionPolicy { .. } => {
+                put_retention_policy(ctx, &mut rec, &mut outcomes, action).await?
             }
-            Action::CreateDeliveryRole {
-                account_id,
-                role_name,
-                extra_log_groups,
-            } => {
-                let tag = aws_sdk_iam::types::Tag::builder()
-                    .key(MANAGED_BY_KEY)
-                    .value(MANAGED_BY_VALUE)
-                    .build()
-                    .map_err(|e| FixError::Failed(e.to_string()))?;
-                match iam
-                    .create_role()
-                    .role_name(role_name)
-                    .assume_role_policy_document(trust_policy(account_id).to_string())
-                    .tags(tag)
-                    .send()
-                    .await
-                {
-                    Ok(_) => {
-                        rec.record(Change::CreatedRole {
-                            role_name: role_name.clone(),
-                        })?;
-                        outcomes.push(Outcome::Done(format!("created role {role_name}")));
-                    }
-                    Err(e) if code(&e) == Some("EntityAlreadyExists") => {
-                        ensure_trusted(&iam, role_name).await?;
-                        outcomes.push(Outcome::AlreadyDone(format!(
-                            "role {role_name} exists and trusts {FLOW_LOGS_SERVICE}"
-                        )));
-                    }
-                    Err(e) => {
-                        return Err(FixError::Failed(format!(
-                            "iam:CreateRole {role_name}: {}",
-                            reason(&e)
-                        )))
-                    }
-                }
-                ensure_policy(
-                    &iam,
-                    &mut rec,
-                    &mut outcomes,
-                    account_id,
-                    role_name,
-                    extra_log_groups,
-                )
-                .await?;
+            Action::CreateDeliveryRole { .. } => {
+                create_delivery_role(&iam, &mut rec, &mut outcomes, action).await?
             }
-            Action::UpdateTrustPolicy {
-                account_id,
-                role_name,
-                previous,
-            } => {
-                iam.update_assume_role_policy()
-                    .role_name(role_name)
-                    .policy_document(trust_policy(account_id).to_string())
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        FixError::Failed(format!(
-                            "iam:UpdateAssumeRolePolicy {role_name}: {}",
-                            reason(&e)
-                        ))
-                    })?;
-                rec.record(Change::ChangedTrustPolicy {
-                    role_name: role_name.clone(),
-                    previous: previous.clone().unwrap_or_default(),
-                })?;
-                outcomes.push(Outcome::Done(format!(
-                    "replaced the trust policy of {role_name}"
-                )));
+            Action::UpdateTrustPolicy { .. } => {
+                update_trust_policy(&iam, &mut rec, &mut outcomes, action).await?
             }
             Action::PutDeliveryPolicy {
                 account_id,
@@ -210,127 +89,11 @@ pub async fn apply(
                 )
                 .await?;
             }
-            Action::CreateFlowLog {
-                region,
-                vpc_id,
-                traffic_type,
-                target,
-                ..
-            } => {
-                let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
-                let existing = ec2
-                    .describe_flow_logs()
-                    .filter(Filter::builder().name("resource-id").values(vpc_id).build())
-                    .filter(
-                        Filter::builder()
-                            .name(format!("tag:{MANAGED_BY_KEY}"))
-                            .values(MANAGED_BY_VALUE)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        FixError::Failed(format!("ec2:DescribeFlowLogs {vpc_id}: {}", reason(&e)))
-                    })?;
-                if let Some(found) = existing
-                    .flow_logs()
-                    .iter()
-                    .find(|f| matches_target(f, target))
-                {
-                    outcomes.push(Outcome::AlreadyDone(format!(
-                        "flow log {} of {vpc_id} exists",
-                        found.flow_log_id().unwrap_or_default()
-                    )));
-                    continue;
-                }
-                let mut request = ec2
-                    .create_flow_logs()
-                    .resource_type(FlowLogsResourceType::Vpc)
-                    .resource_ids(vpc_id)
-                    .traffic_type(Ec2Traffic::from(traffic_type.as_str()))
-                    .client_token(client_token(vpc_id, target))
-                    .tag_specifications(
-                        TagSpecification::builder()
-                            .resource_type(ResourceType::VpcFlowLog)
-                            .tags(ec2_tag())
-                            .build(),
-                    );
-                request = match target {
-                    FlowLogTarget::CloudWatchLogs {
-                        log_group_name,
-                        role_arn,
-                    } => request
-                        .log_destination_type(LogDestinationType::CloudWatchLogs)
-                        .log_group_name(log_group_name)
-                        .deliver_logs_permission_arn(role_arn),
-                    FlowLogTarget::S3 {
-                        bucket_arn,
-                        parquet,
-                        hourly_partitions,
-                    } => request
-                        .log_destination_type(LogDestinationType::S3)
-                        .log_destination(bucket_arn)
-                        .destination_options(
-                            DestinationOptionsRequest::builder()
-                                .file_format(if *parquet {
-                                    DestinationFileFormat::Parquet
-                                } else {
-                                    DestinationFileFormat::PlainText
-                                })
-                                .hive_compatible_partitions(*parquet)
-                                .per_hour_partition(*hourly_partitions)
-                                .build(),
-                        ),
-                };
-                let out = request.send().await.map_err(|e| {
-                    FixError::Failed(format!("ec2:CreateFlowLogs {vpc_id}: {}", reason(&e)))
-                })?;
-                if let Some(failure) = out.unsuccessful().first() {
-                    let why = failure
-                        .error()
-                        .and_then(|e| e.message())
-                        .unwrap_or("unknown error");
-                    return Err(FixError::Failed(format!(
-                        "ec2:CreateFlowLogs {vpc_id}: {why}"
-                    )));
-                }
-                for id in out.flow_log_ids() {
-                    rec.record(Change::CreatedFlowLog {
-                        region: region.clone(),
-                        vpc_id: vpc_id.clone(),
-                        flow_log_id: id.clone(),
-                    })?;
-                    outcomes.push(Outcome::Done(format!("created flow log {id} for {vpc_id}")));
-                }
+            Action::CreateFlowLog { .. } => {
+                create_flow_log(ctx, &mut rec, &mut outcomes, action).await?
             }
-            Action::RaiseBucketExpiration {
-                bucket,
-                prefix,
-                min_days,
-                ..
-            } => {
-                let min = i32::try_from(*min_days).unwrap_or(i32::MAX);
-                let (_, previous) = crate::s3::change_expirations(ctx, bucket, |rule| {
-                    let days = rule.expiration().and_then(|e| e.days())?;
-                    (crate::s3::applies_to_flow_logs(rule, prefix) && days < min).then_some(min)
-                })
-                .await
-                .map_err(FixError::Failed)?;
-                if previous.is_empty() {
-                    outcomes.push(Outcome::AlreadyDone(format!(
-                        "bucket {bucket} keeps flow-log objects long enough"
-                    )));
-                } else {
-                    rec.record(Change::ChangedBucketExpiration {
-                        bucket: bucket.clone(),
-                        previous: previous.clone(),
-                        set_days: min,
-                    })?;
-                    outcomes.push(Outcome::Done(format!(
-                        "raised the expiration of {} lifecycle rule(s) of {bucket} to {min_days} days",
-                        previous.len()
-                    )));
-                }
+            Action::RaiseBucketExpiration { .. } => {
+                raise_bucket_expiration(ctx, &mut rec, &mut outcomes, action).await?
             }
             Action::DeleteFlowLog { flow_log_id, .. } => {
                 outcomes.push(Outcome::LeftForYou(format!(
@@ -342,6 +105,332 @@ pub async fn apply(
         }
     }
     Ok(outcomes)
+}
+
+/// Applies one `CreateLogGroup` (journaled before the next change).
+async fn create_log_group(
+    ctx: &Ctx,
+    rec: &mut Recorder<'_>,
+    outcomes: &mut Vec<Outcome>,
+    action: &Action,
+) -> Result<(), FixError> {
+    let Action::CreateLogGroup {
+        region,
+        log_group_name,
+        retention_days,
+    } = action
+    else {
+        return Ok(());
+    };
+    let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+    match logs
+        .create_log_group()
+        .log_group_name(log_group_name)
+        .tags(MANAGED_BY_KEY, MANAGED_BY_VALUE)
+        .send()
+        .await
+    {
+        Ok(_) => {
+            rec.record(Change::CreatedLogGroup {
+                region: region.clone(),
+                log_group_name: log_group_name.clone(),
+            })?;
+            put_retention(&logs, log_group_name, *retention_days)
+                .await
+                .map_err(FixError::Failed)?;
+            outcomes.push(Outcome::Done(format!(
+                "created log group {log_group_name} in {region} ({retention_days} days)"
+            )));
+        }
+        Err(e) if code(&e) == Some("ResourceAlreadyExistsException") => {
+            outcomes.push(Outcome::AlreadyDone(format!(
+                "log group {log_group_name} exists in {region}"
+            )));
+        }
+        Err(e) => {
+            return Err(FixError::Failed(format!(
+                "logs:CreateLogGroup {log_group_name}: {}",
+                reason(&e)
+            )))
+        }
+    }
+
+    Ok(())
+}
+
+/// Applies one `PutRetentionPolicy` (journaled before the next change).
+async fn put_retention_policy(
+    ctx: &Ctx,
+    rec: &mut Recorder<'_>,
+    outcomes: &mut Vec<Outcome>,
+    action: &Action,
+) -> Result<(), FixError> {
+    let Action::PutRetentionPolicy {
+        region,
+        log_group_name,
+        retention_days,
+        previous_days,
+    } = action
+    else {
+        return Ok(());
+    };
+    let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+    if previous_days.is_some_and(|p| p >= *retention_days) {
+        outcomes.push(Outcome::AlreadyDone(format!(
+            "log group {log_group_name} keeps data long enough"
+        )));
+        return Ok(());
+    }
+    put_retention(&logs, log_group_name, *retention_days)
+        .await
+        .map_err(FixError::Failed)?;
+    rec.record(Change::ChangedRetention {
+        region: region.clone(),
+        log_group_name: log_group_name.clone(),
+        previous_days: *previous_days,
+        set_days: *retention_days,
+    })?;
+    outcomes.push(Outcome::Done(format!(
+        "set retention of {log_group_name} to {retention_days} days"
+    )));
+
+    Ok(())
+}
+
+/// Applies one `CreateDeliveryRole` (journaled before the next change).
+async fn create_delivery_role(
+    iam: &aws_sdk_iam::Client,
+    rec: &mut Recorder<'_>,
+    outcomes: &mut Vec<Outcome>,
+    action: &Action,
+) -> Result<(), FixError> {
+    let Action::CreateDeliveryRole {
+        account_id,
+        role_name,
+        extra_log_groups,
+    } = action
+    else {
+        return Ok(());
+    };
+    let tag = aws_sdk_iam::types::Tag::builder()
+        .key(MANAGED_BY_KEY)
+        .value(MANAGED_BY_VALUE)
+        .build()
+        .map_err(|e| FixError::Failed(e.to_string()))?;
+    match iam
+        .create_role()
+        .role_name(role_name)
+        .assume_role_policy_document(trust_policy(account_id).to_string())
+        .tags(tag)
+        .send()
+        .await
+    {
+        Ok(_) => {
+            rec.record(Change::CreatedRole {
+                role_name: role_name.clone(),
+            })?;
+            outcomes.push(Outcome::Done(format!("created role {role_name}")));
+        }
+        Err(e) if code(&e) == Some("EntityAlreadyExists") => {
+            ensure_trusted(iam, role_name).await?;
+            outcomes.push(Outcome::AlreadyDone(format!(
+                "role {role_name} exists and trusts {FLOW_LOGS_SERVICE}"
+            )));
+        }
+        Err(e) => {
+            return Err(FixError::Failed(format!(
+                "iam:CreateRole {role_name}: {}",
+                reason(&e)
+            )))
+        }
+    }
+    ensure_policy(iam, rec, outcomes, account_id, role_name, extra_log_groups).await?;
+
+    Ok(())
+}
+
+/// Applies one `UpdateTrustPolicy` (journaled before the next change).
+async fn update_trust_policy(
+    iam: &aws_sdk_iam::Client,
+    rec: &mut Recorder<'_>,
+    outcomes: &mut Vec<Outcome>,
+    action: &Action,
+) -> Result<(), FixError> {
+    let Action::UpdateTrustPolicy {
+        account_id,
+        role_name,
+        previous,
+    } = action
+    else {
+        return Ok(());
+    };
+    iam.update_assume_role_policy()
+        .role_name(role_name)
+        .policy_document(trust_policy(account_id).to_string())
+        .send()
+        .await
+        .map_err(|e| {
+            FixError::Failed(format!(
+                "iam:UpdateAssumeRolePolicy {role_name}: {}",
+                reason(&e)
+            ))
+        })?;
+    rec.record(Change::ChangedTrustPolicy {
+        role_name: role_name.clone(),
+        previous: previous.clone().unwrap_or_default(),
+    })?;
+    outcomes.push(Outcome::Done(format!(
+        "replaced the trust policy of {role_name}"
+    )));
+
+    Ok(())
+}
+
+/// Applies one `CreateFlowLog` (journaled before the next change).
+async fn create_flow_log(
+    ctx: &Ctx,
+    rec: &mut Recorder<'_>,
+    outcomes: &mut Vec<Outcome>,
+    action: &Action,
+) -> Result<(), FixError> {
+    let Action::CreateFlowLog {
+        region,
+        vpc_id,
+        traffic_type,
+        target,
+        ..
+    } = action
+    else {
+        return Ok(());
+    };
+    let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
+    let existing = ec2
+        .describe_flow_logs()
+        .filter(Filter::builder().name("resource-id").values(vpc_id).build())
+        .filter(
+            Filter::builder()
+                .name(format!("tag:{MANAGED_BY_KEY}"))
+                .values(MANAGED_BY_VALUE)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| FixError::Failed(format!("ec2:DescribeFlowLogs {vpc_id}: {}", reason(&e))))?;
+    if let Some(found) = existing
+        .flow_logs()
+        .iter()
+        .find(|f| matches_target(f, target))
+    {
+        outcomes.push(Outcome::AlreadyDone(format!(
+            "flow log {} of {vpc_id} exists",
+            found.flow_log_id().unwrap_or_default()
+        )));
+        return Ok(());
+    }
+    let mut request = ec2
+        .create_flow_logs()
+        .resource_type(FlowLogsResourceType::Vpc)
+        .resource_ids(vpc_id)
+        .traffic_type(Ec2Traffic::from(traffic_type.as_str()))
+        .client_token(client_token(vpc_id, target))
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::VpcFlowLog)
+                .tags(ec2_tag())
+                .build(),
+        );
+    request = match target {
+        FlowLogTarget::CloudWatchLogs {
+            log_group_name,
+            role_arn,
+        } => request
+            .log_destination_type(LogDestinationType::CloudWatchLogs)
+            .log_group_name(log_group_name)
+            .deliver_logs_permission_arn(role_arn),
+        FlowLogTarget::S3 {
+            bucket_arn,
+            parquet,
+            hourly_partitions,
+        } => request
+            .log_destination_type(LogDestinationType::S3)
+            .log_destination(bucket_arn)
+            .destination_options(
+                DestinationOptionsRequest::builder()
+                    .file_format(if *parquet {
+                        DestinationFileFormat::Parquet
+                    } else {
+                        DestinationFileFormat::PlainText
+                    })
+                    .hive_compatible_partitions(*parquet)
+                    .per_hour_partition(*hourly_partitions)
+                    .build(),
+            ),
+    };
+    let out = request
+        .send()
+        .await
+        .map_err(|e| FixError::Failed(format!("ec2:CreateFlowLogs {vpc_id}: {}", reason(&e))))?;
+    if let Some(failure) = out.unsuccessful().first() {
+        let why = failure
+            .error()
+            .and_then(|e| e.message())
+            .unwrap_or("unknown error");
+        return Err(FixError::Failed(format!(
+            "ec2:CreateFlowLogs {vpc_id}: {why}"
+        )));
+    }
+    for id in out.flow_log_ids() {
+        rec.record(Change::CreatedFlowLog {
+            region: region.clone(),
+            vpc_id: vpc_id.clone(),
+            flow_log_id: id.clone(),
+        })?;
+        outcomes.push(Outcome::Done(format!("created flow log {id} for {vpc_id}")));
+    }
+
+    Ok(())
+}
+
+/// Applies one `RaiseBucketExpiration` (journaled before the next change).
+async fn raise_bucket_expiration(
+    ctx: &Ctx,
+    rec: &mut Recorder<'_>,
+    outcomes: &mut Vec<Outcome>,
+    action: &Action,
+) -> Result<(), FixError> {
+    let Action::RaiseBucketExpiration {
+        bucket,
+        prefix,
+        min_days,
+        ..
+    } = action
+    else {
+        return Ok(());
+    };
+    let min = i32::try_from(*min_days).unwrap_or(i32::MAX);
+    let (_, previous) = crate::s3::change_expirations(ctx, bucket, |rule| {
+        let days = rule.expiration().and_then(|e| e.days())?;
+        (crate::s3::applies_to_flow_logs(rule, prefix) && days < min).then_some(min)
+    })
+    .await
+    .map_err(FixError::Failed)?;
+    if previous.is_empty() {
+        outcomes.push(Outcome::AlreadyDone(format!(
+            "bucket {bucket} keeps flow-log objects long enough"
+        )));
+    } else {
+        rec.record(Change::ChangedBucketExpiration {
+            bucket: bucket.clone(),
+            previous: previous.clone(),
+            set_days: min,
+        })?;
+        outcomes.push(Outcome::Done(format!(
+            "raised the expiration of {} lifecycle rule(s) of {bucket} to {min_days} days",
+            previous.len()
+        )));
+    }
+
+    Ok(())
 }
 
 fn matches_target(f: &aws_sdk_ec2::types::FlowLog, target: &FlowLogTarget) -> bool {
