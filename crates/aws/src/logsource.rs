@@ -169,6 +169,36 @@ pub fn key_day(key: &str) -> Option<NaiveDate> {
     None
 }
 
+/// `flowaudit analyze` over local inputs and AWS sources: S3 objects and
+/// CloudWatch Logs events are fetched as the readers take them (a few wait at
+/// most) while the local files are read. Returns the analysis and the API
+/// calls it made.
+pub fn analyze(
+    local: Vec<Input>,
+    remotes: Vec<Remote>,
+    opts: crate::ScanOptions,
+    region: Option<String>,
+    window: Window,
+    options: &flowaudit_flowlogs::Options,
+) -> Result<(flowaudit_flowlogs::Outcome, crate::StatsSnapshot), String> {
+    let began = std::time::Instant::now();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the async runtime: {e}"))?;
+    let (ctx, _) = rt
+        .block_on(crate::connect(opts))
+        .map_err(|e| e.to_string())?;
+    let calls = ctx.stats.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(options.threads.max(1) * 2);
+    let fetcher = rt.spawn(fetch(ctx, region, remotes, window, tx));
+    let remote = std::iter::from_fn(move || rx.blocking_recv());
+    let outcome = flowaudit_flowlogs::analyze(local.into_iter().chain(remote), options);
+    rt.block_on(fetcher)
+        .map_err(|e| format!("the download of the flow logs failed: {e}"))?;
+    Ok((outcome, calls.snapshot(began.elapsed())))
+}
+
 /// Fetches every remote source in turn and sends what it read to `tx`; ends
 /// when all is sent or the readers are gone.
 pub async fn fetch(

@@ -6,13 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use flowaudit_aws::logsource::{Remote, Window};
-use flowaudit_core::stats::{ReadStats, RunStats};
+use flowaudit_core::stats::RunStats;
 use flowaudit_core::Source;
 use flowaudit_flowlogs::{Format, Outcome};
 
 use crate::args::AnalyzeArgs;
 use crate::output;
-use crate::scan::{runtime, valid_region};
+use crate::scan::valid_region;
 
 pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     // A damaged Parquet file is an ERROR result, not a panic message.
@@ -57,7 +57,6 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     }
     remotes.extend(args.log_group.iter().cloned().map(Remote::LogGroup));
     let files = flowaudit_flowlogs::read::files(&locals).map_err(anyhow::Error::msg)?;
-    let local = files.into_iter();
     let options = flowaudit_flowlogs::Options {
         format,
         thresholds,
@@ -68,33 +67,29 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
             args.end.map(|t| t.timestamp()),
         ),
     };
-    let mut api_calls = None;
-    let outcome = if remotes.is_empty() {
-        flowaudit_flowlogs::analyze(local, &options)
+    let (outcome, api_calls) = if remotes.is_empty() {
+        (
+            flowaudit_flowlogs::analyze(files.into_iter(), &options),
+            None,
+        )
     } else {
-        let rt = runtime()?;
         if let Some(bad) = args.region.as_deref().filter(|r| !valid_region(r)) {
             anyhow::bail!("--region: `{bad}` is not a region name (like eu-west-1)");
         }
-        let region = args.region.clone();
-        let opts = args.aws.options();
-        let (ctx, _) = rt.block_on(flowaudit_aws::connect(opts))?;
-        let calls = ctx.stats.clone();
         let window = Window {
             start: args.start,
             end: args.end,
         };
-        // The readers take objects as they arrive; a few wait at most.
-        let (tx, mut rx) = tokio::sync::mpsc::channel(threads * 2);
-        let fetcher = rt.spawn(flowaudit_aws::logsource::fetch(
-            ctx, region, remotes, window, tx,
-        ));
-        let remote = std::iter::from_fn(move || rx.blocking_recv());
-        let outcome = flowaudit_flowlogs::analyze(local.chain(remote), &options);
-        rt.block_on(fetcher)
-            .context("the download of the flow logs failed")?;
-        api_calls = Some(calls.snapshot(began.elapsed()).calls);
-        outcome
+        let (outcome, calls) = flowaudit_aws::logsource::analyze(
+            files,
+            remotes,
+            args.aws.options(),
+            args.region.clone(),
+            window,
+            &options,
+        )
+        .map_err(anyhow::Error::msg)?;
+        (outcome, Some(calls.calls))
     };
     write_suggestions(&args, &outcome)?;
     let stats = &outcome.stats;
@@ -111,23 +106,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     }
     let mut label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     label.extend(args.log_group.iter().map(|g| format!("log-group:{g}")));
-    let wall = began.elapsed();
-    let time = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.to_rfc3339());
-    let read = ReadStats {
-        inputs: stats.files as u64,
-        records: stats.records,
-        nodata: stats.nodata,
-        skipdata: stats.skipdata,
-        malformed: stats.malformed,
-        outside_window: stats.outside_window,
-        unreadable: stats.unreadable.len() as u64,
-        from: outcome.span.and_then(|(a, _)| time(a)),
-        to: outcome.span.and_then(|(_, b)| time(b)),
-        threads: threads as u64,
-        wall_ms: u64::try_from(wall.as_millis()).unwrap_or(u64::MAX),
-        records_per_second: (stats.records as f64 / wall.as_secs_f64().max(1e-6)).round() as u64,
-        api_calls,
-    };
+    let read = outcome.read_stats(threads, began.elapsed(), api_calls);
     let mut report = flowaudit_core::build_results_report(
         outcome.results,
         &args.report.settings(),

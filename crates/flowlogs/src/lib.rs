@@ -37,6 +37,36 @@ pub struct Outcome {
     pub span: Option<(i64, i64)>,
 }
 
+impl Outcome {
+    /// What was read, for the report: counts, the span of the records, and how
+    /// fast (`wall` since the run began, on `threads` readers).
+    pub fn read_stats(
+        &self,
+        threads: usize,
+        wall: std::time::Duration,
+        api_calls: Option<std::collections::BTreeMap<String, flowaudit_core::stats::OpCount>>,
+    ) -> flowaudit_core::stats::ReadStats {
+        let stats = &self.stats;
+        let time = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|d| d.to_rfc3339());
+        flowaudit_core::stats::ReadStats {
+            inputs: stats.files as u64,
+            records: stats.records,
+            nodata: stats.nodata,
+            skipdata: stats.skipdata,
+            malformed: stats.malformed,
+            outside_window: stats.outside_window,
+            unreadable: stats.unreadable.len() as u64,
+            from: self.span.and_then(|(a, _)| time(a)),
+            to: self.span.and_then(|(_, b)| time(b)),
+            threads: threads as u64,
+            wall_ms: u64::try_from(wall.as_millis()).unwrap_or(u64::MAX),
+            records_per_second: (stats.records as f64 / wall.as_secs_f64().max(1e-6)).round()
+                as u64,
+            api_calls,
+        }
+    }
+}
+
 /// How to analyse.
 #[derive(Debug, Clone)]
 pub struct Options {
