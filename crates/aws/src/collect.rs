@@ -124,17 +124,7 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
     let deadline = opts.timeout.map(|t| tokio::time::Instant::now() + t);
     let fingerprint = opts.fingerprint();
     let now = Utc::now();
-    let (loaded, writer) = match (&opts.checkpoint, opts.resume) {
-        (Some(path), true) => (
-            Some(checkpoint::load(path, &fingerprint)?),
-            Some(checkpoint::Writer::append_to(path)?),
-        ),
-        (Some(path), false) => (
-            None,
-            Some(checkpoint::Writer::create(path, now, &fingerprint)?),
-        ),
-        (None, _) => (None, None),
-    };
+    let (loaded, writer) = open_checkpoint(&opts, now, &fingerprint)?;
     let collected_at = loaded.as_ref().map_or(now, |l| l.collected_at);
     let prior = loaded.map(|l| l.accounts).unwrap_or_default();
     let (base, caller) = connect(opts).await?;
@@ -163,51 +153,18 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
     // 1. Accounts: a session in each (assume role) and its regions.
     progress.phase("setting up accounts");
     let concurrency = base.opts.concurrency.max(1);
-    let accounts: Vec<Account> = stream::iter(account_ids.iter())
-        .map(|id| {
-            let (base, caller, prior) = (&base, &caller, &prior);
-            async move {
-                let known = prior.get(id).and_then(|a| a.setup.clone());
-                let complete = prior.get(id).is_some_and(|a| {
-                    a.globals.is_some()
-                        && matches!(&a.setup, Some(Ok(regions)) if regions.iter().all(|r| a.regions.contains_key(r)))
-                });
-                let setup = match (known, deadline) {
-                    (Some(Err(why)), _) => Err(why),
-                    // Everything of this account is in the checkpoint: no session needed.
-                    (Some(Ok(regions)), _) if complete => Ok((base.clone(), regions)),
-                    (_, Some(d)) if tokio::time::Instant::now() >= d => Err(out_of_time()),
-                    (known, _) => {
-                        let work = set_up(base, id, caller, known.and_then(Result::ok));
-                        match deadline {
-                            Some(d) => tokio::time::timeout_at(d, work)
-                                .await
-                                .unwrap_or_else(|_| Err(out_of_time())),
-                            None => work.await,
-                        }
-                    }
-                };
-                Account {
-                    id: id.clone(),
-                    setup,
-                }
-            }
-        })
-        .buffered(concurrency)
-        .collect()
-        .await;
+    let accounts = set_up_accounts(
+        &base,
+        &caller,
+        &prior,
+        &account_ids,
+        deadline,
+        &out_of_time,
+        concurrency,
+    )
+    .await;
     if let Some(w) = &writer {
-        for a in &accounts {
-            if prior.get(&a.id).and_then(|p| p.setup.as_ref()).is_none() {
-                w.account(
-                    &a.id,
-                    &a.setup
-                        .as_ref()
-                        .map(|(_, r)| r.clone())
-                        .map_err(Clone::clone),
-                )?;
-            }
-        }
+        record_setups(w, &accounts, &prior)?;
     }
     if !multi {
         if let Some(Err(why)) = accounts.first().map(|a| &a.setup) {
@@ -229,21 +186,7 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
         .iter()
         .map(|_| Arc::new(Semaphore::new(base.opts.account_concurrency.max(1))))
         .collect();
-    let mut tasks: Vec<(usize, String)> = Vec::with_capacity(total);
-    let longest = accounts
-        .iter()
-        .map(|a| a.setup.as_ref().map_or(0, |(_, r)| r.len()))
-        .max()
-        .unwrap_or(0);
-    for round in 0..longest {
-        for (i, a) in accounts.iter().enumerate() {
-            if let Ok((_, regions)) = &a.setup {
-                if let Some(region) = regions.get(round) {
-                    tasks.push((i, region.clone()));
-                }
-            }
-        }
-    }
+    let tasks = interleave(&accounts);
     let done = AtomicUsize::new(0);
     let started_count = AtomicUsize::new(0);
     let stopped = AtomicBool::new(false);
@@ -314,46 +257,182 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
     // 3. Per account, once: the delivery roles and buckets its flow logs name.
     progress.phase("reading delivery roles and buckets");
     let lookback = base.opts.delivery_lookback_days;
-    let globals: Vec<(Vec<IamRole>, Vec<S3Bucket>)> = stream::iter(accounts.iter().zip(&read))
-        .map(|(account, regions)| {
-            let (writer, prior) = (&writer, &prior);
+    let globals = read_globals(
+        &accounts,
+        &read,
+        writer.as_ref(),
+        &prior,
+        collected_at,
+        lookback,
+        concurrency,
+    )
+    .await?;
+
+    Ok(ScanOutcome {
+        inventory: assemble(collected_at, accounts, read, globals),
+        stats: base.stats.snapshot(started.elapsed()),
+        session: base,
+    })
+}
+
+/// A session in each account (assuming the role in members) and its enabled
+/// regions, from the checkpoint where it holds them; within the time budget.
+async fn set_up_accounts(
+    base: &Ctx,
+    caller: &str,
+    prior: &BTreeMap<String, checkpoint::AccountState>,
+    account_ids: &[String],
+    deadline: Option<tokio::time::Instant>,
+    out_of_time: &(dyn Fn() -> String + Sync),
+    concurrency: usize,
+) -> Vec<Account> {
+    stream::iter(account_ids.iter())
+        .map(|id| {
             async move {
-                if let Some(g) = prior.get(&account.id).and_then(|a| a.globals.clone()) {
-                    return Ok::<_, ScanError>(g);
-                }
-                let Ok((ctx, _)) = &account.setup else {
-                    return Ok((Vec::new(), Vec::new()));
+                let known = prior.get(id).and_then(|a| a.setup.clone());
+                let complete = prior.get(id).is_some_and(|a| {
+                    a.globals.is_some()
+                        && matches!(&a.setup, Some(Ok(regions)) if regions.iter().all(|r| a.regions.contains_key(r)))
+                });
+                let setup = match (known, deadline) {
+                    (Some(Err(why)), _) => Err(why),
+                    // Everything of this account is in the checkpoint: no session needed.
+                    (Some(Ok(regions)), _) if complete => Ok((base.clone(), regions)),
+                    (_, Some(d)) if tokio::time::Instant::now() >= d => Err(out_of_time()),
+                    (known, _) => {
+                        let work = set_up(base, id, caller, known.and_then(Result::ok));
+                        match deadline {
+                            Some(d) => tokio::time::timeout_at(d, work)
+                                .await
+                                .unwrap_or_else(|_| Err(out_of_time())),
+                            None => work.await,
+                        }
+                    }
                 };
-                let (roles, buckets) = referenced(regions, &account.id);
-                let iam_client = client!(aws_sdk_iam, ctx, None, "global");
-                let role_reads = stream::iter(roles.iter())
-                    .map(|role| iam::collect_role(&iam_client, role))
-                    .buffered(4)
-                    .collect::<Vec<_>>();
-                let bucket_reads = stream::iter(buckets.iter())
-                    .map(|(name, deliveries)| {
-                        s3::collect_bucket(
-                            ctx,
-                            name,
-                            deliveries,
-                            &account.id,
-                            collected_at,
-                            lookback,
-                        )
-                    })
-                    .buffered(4)
-                    .collect::<Vec<_>>();
-                let (iam_roles, s3_buckets) = tokio::join!(role_reads, bucket_reads);
-                if let Some(w) = writer {
-                    w.globals(&account.id, &iam_roles, &s3_buckets)?;
+                Account {
+                    id: id.clone(),
+                    setup,
                 }
-                Ok((iam_roles, s3_buckets))
             }
         })
         .buffered(concurrency)
-        .try_collect()
-        .await?;
+        .collect()
+        .await
+}
 
+/// Per account, once: the delivery roles and buckets its flow logs name (from
+/// the checkpoint when it holds them), recorded as they are read.
+async fn read_globals(
+    accounts: &[Account],
+    read: &[Vec<(RegionInventory, BTreeSet<String>)>],
+    writer: Option<&checkpoint::Writer>,
+    prior: &BTreeMap<String, checkpoint::AccountState>,
+    collected_at: DateTime<Utc>,
+    lookback: u32,
+    concurrency: usize,
+) -> Result<Vec<(Vec<IamRole>, Vec<S3Bucket>)>, ScanError> {
+    stream::iter(accounts.iter().zip(read))
+        .map(|(account, regions)| async move {
+            if let Some(g) = prior.get(&account.id).and_then(|a| a.globals.clone()) {
+                return Ok::<_, ScanError>(g);
+            }
+            let Ok((ctx, _)) = &account.setup else {
+                return Ok((Vec::new(), Vec::new()));
+            };
+            let (roles, buckets) = referenced(regions, &account.id);
+            let iam_client = client!(aws_sdk_iam, ctx, None, "global");
+            let role_reads = stream::iter(roles.iter())
+                .map(|role| iam::collect_role(&iam_client, role))
+                .buffered(4)
+                .collect::<Vec<_>>();
+            let bucket_reads = stream::iter(buckets.iter())
+                .map(|(name, deliveries)| {
+                    s3::collect_bucket(ctx, name, deliveries, &account.id, collected_at, lookback)
+                })
+                .buffered(4)
+                .collect::<Vec<_>>();
+            let (iam_roles, s3_buckets) = tokio::join!(role_reads, bucket_reads);
+            if let Some(w) = writer {
+                w.globals(&account.id, &iam_roles, &s3_buckets)?;
+            }
+            Ok((iam_roles, s3_buckets))
+        })
+        .buffered(concurrency)
+        .try_collect()
+        .await
+}
+
+/// The checkpoint of this scan: what an interrupted one read (with `--resume`)
+/// and the writer that records what this one reads.
+fn open_checkpoint(
+    opts: &ScanOptions,
+    now: DateTime<Utc>,
+    fingerprint: &checkpoint::Fingerprint,
+) -> Result<(Option<checkpoint::Loaded>, Option<checkpoint::Writer>), ScanError> {
+    Ok(match (&opts.checkpoint, opts.resume) {
+        (Some(path), true) => (
+            Some(checkpoint::load(path, fingerprint)?),
+            Some(checkpoint::Writer::append_to(path)?),
+        ),
+        (Some(path), false) => (
+            None,
+            Some(checkpoint::Writer::create(path, now, fingerprint)?),
+        ),
+        (None, _) => (None, None),
+    })
+}
+
+/// Records each account's set-up (its regions, or why it failed) that the
+/// checkpoint does not hold yet.
+fn record_setups(
+    w: &checkpoint::Writer,
+    accounts: &[Account],
+    prior: &BTreeMap<String, checkpoint::AccountState>,
+) -> Result<(), ScanError> {
+    for a in accounts {
+        if prior.get(&a.id).and_then(|p| p.setup.as_ref()).is_none() {
+            w.account(
+                &a.id,
+                &a.setup
+                    .as_ref()
+                    .map(|(_, r)| r.clone())
+                    .map_err(Clone::clone),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// (account index, region) tasks, interleaved across accounts (each account's
+/// first region, then each one's second, ...), so the global bound spreads over
+/// them.
+fn interleave(accounts: &[Account]) -> Vec<(usize, String)> {
+    let longest = accounts
+        .iter()
+        .map(|a| a.setup.as_ref().map_or(0, |(_, r)| r.len()))
+        .max()
+        .unwrap_or(0);
+    let mut tasks = Vec::new();
+    for round in 0..longest {
+        for (i, a) in accounts.iter().enumerate() {
+            if let Ok((_, regions)) = &a.setup {
+                if let Some(region) = regions.get(round) {
+                    tasks.push((i, region.clone()));
+                }
+            }
+        }
+    }
+    tasks
+}
+
+/// The inventory: per account, its regions in name order and its roles and
+/// buckets; an account that could not be set up carries why.
+fn assemble(
+    collected_at: DateTime<Utc>,
+    accounts: Vec<Account>,
+    read: Vec<Vec<(RegionInventory, BTreeSet<String>)>>,
+    globals: Vec<(Vec<IamRole>, Vec<S3Bucket>)>,
+) -> Inventory {
     let mut inventory = Inventory::new(collected_at);
     for ((account, mut regions), (iam_roles, s3_buckets)) in
         accounts.into_iter().zip(read).zip(globals)
@@ -367,11 +446,7 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
             s3_buckets,
         });
     }
-    Ok(ScanOutcome {
-        inventory,
-        stats: base.stats.snapshot(started.elapsed()),
-        session: base,
-    })
+    inventory
 }
 
 /// A session in one account and the regions to read there. The account the
