@@ -66,6 +66,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 export FLOWAUDIT_CHROMIUM="${FLOWAUDIT_CHROMIUM:-/usr/bin/chromium}"
 
+# Snapshots are compared, never written or waved through, whatever the
+# environment says (INSTA_FORCE_PASS would turn every snapshot green).
+export INSTA_UPDATE=no
+unset INSTA_FORCE_PASS INSTA_OUTPUT
+
 # 2. Lints.
 if [ "$lint" = 1 ]; then
   echo "==> cargo fmt --check"
