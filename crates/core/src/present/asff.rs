@@ -198,7 +198,8 @@ pub fn findings(report: &Report) -> Vec<Finding> {
     report.results.iter().map(|r| finding(report, r)).collect()
 }
 
-/// The findings as a pretty JSON array ending in a newline.
-pub fn render(report: &Report) -> String {
-    super::json::pretty(&findings(report))
+/// The findings as a pretty JSON array ending in a newline, one finding at a
+/// time.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::write_json_seq(report.results.iter().map(|r| finding(report, r)), out)
 }

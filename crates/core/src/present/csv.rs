@@ -24,13 +24,13 @@ pub const COLUMNS: [&str; 17] = [
     "line",
 ];
 
-/// The report as CSV (RFC 4180 quoting), ending in a newline.
-pub fn render(report: &Report) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut rows: Vec<[String; 17]> = Vec::with_capacity(report.results.len());
+/// The report as CSV (RFC 4180 quoting), ending in a newline, one row at a time.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS)?;
     for r in &report.results {
         let fail = r.status == crate::report::Status::Fail;
-        rows.push([
+        let row = [
             r.check_id.clone(),
             r.status.as_str().into(),
             r.severity.as_str().into(),
@@ -67,19 +67,8 @@ pub fn render(report: &Report) -> String {
                 .as_ref()
                 .map(|l| l.line.to_string())
                 .unwrap_or_default(),
-        ]);
+        ];
+        w.write_record(row.iter().map(|c| crate::escape::csv::cell(c).into_owned()))?;
     }
-    let written = w.write_record(COLUMNS).and_then(|()| {
-        rows.iter().try_for_each(|row| {
-            w.write_record(row.iter().map(|c| crate::escape::csv::cell(c).into_owned()))
-        })
-    });
-    let bytes = match written
-        .map_err(|e| e.to_string())
-        .and_then(|()| w.into_inner().map_err(|e| e.to_string()))
-    {
-        Ok(bytes) => bytes,
-        Err(e) => return format!("error: could not write CSV: {e}\n"),
-    };
-    String::from_utf8_lossy(&bytes).into_owned()
+    w.flush()
 }

@@ -140,7 +140,7 @@ fn details(i: usize, r: &CheckResult) -> String {
             ("Console", plan.console().join("\n")),
             ("Backout", plan.backout().join("\n")),
         ];
-        out.push_str("<div role=\"tablist\" aria-label=\"Remediation formats\">");
+        let _ = out.write_str("<div role=\"tablist\" aria-label=\"Remediation formats\">");
         for (k, (name, _)) in panels.iter().enumerate() {
             let _ = write!(
                 out,
@@ -148,7 +148,7 @@ fn details(i: usize, r: &CheckResult) -> String {
                 k == 0
             );
         }
-        out.push_str("</div>");
+        let _ = out.write_str("</div>");
         for (k, (_, text)) in panels.iter().enumerate() {
             let _ = write!(
                 out,
@@ -157,14 +157,14 @@ fn details(i: usize, r: &CheckResult) -> String {
             );
         }
     }
-    out.push_str("</div></details>");
+    let _ = out.write_str("</div></details>");
     out
 }
 
 /// The report as one self-contained HTML page.
-pub fn render(report: &Report) -> String {
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let s = &report.summary;
-    let mut out = String::new();
+    let mut out = super::Sink::new(w);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n<title>flowaudit report · {}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
@@ -181,7 +181,7 @@ pub fn render(report: &Report) -> String {
         s.vpcs,
         s.results
     );
-    out.push_str("<section aria-labelledby=\"h-summary\">\n<h2 id=\"h-summary\">Summary</h2>\n<ul class=\"cards\">\n");
+    let _ = out.write_str("<section aria-labelledby=\"h-summary\">\n<h2 id=\"h-summary\">Summary</h2>\n<ul class=\"cards\">\n");
     for st in Status::ALL {
         let _ = writeln!(
             out,
@@ -189,16 +189,16 @@ pub fn render(report: &Report) -> String {
             report.count(st)
         );
     }
-    out.push_str("</ul>\n");
+    let _ = out.write_str("</ul>\n");
     if !s.failures_by_severity.is_empty() {
-        out.push_str("<table class=\"severity\"><caption>Failing results by severity</caption><thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">FAIL</th></tr></thead><tbody>\n");
+        let _ = out.write_str("<table class=\"severity\"><caption>Failing results by severity</caption><thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">FAIL</th></tr></thead><tbody>\n");
         for (sev, n) in s.failures_by_severity.iter().rev() {
             let _ = writeln!(out, "<tr><td>{sev}</td><td>{n}</td></tr>");
         }
-        out.push_str("</tbody></table>\n");
+        let _ = out.write_str("</tbody></table>\n");
     }
-    out.push_str(&region_chart(report));
-    out.push_str("</section>\n");
+    let _ = out.write_str(&region_chart(report));
+    let _ = out.write_str("</section>\n");
 
     let checks: BTreeSet<&str> = report.results.iter().map(|r| r.check_id.as_str()).collect();
     let regions: BTreeSet<&str> = report.results.iter().map(|r| r.region.as_str()).collect();
@@ -214,7 +214,7 @@ pub fn render(report: &Report) -> String {
         report.results.len(),
         report.results.len()
     );
-    out.push_str("<table id=\"results\">\n<caption>One row per check and resource; open Details for evidence and remediation.</caption>\n<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Severity</th><th scope=\"col\">Priority</th><th scope=\"col\">Check</th><th scope=\"col\">Region</th><th scope=\"col\">Resource</th><th scope=\"col\">Message</th></tr></thead>\n<tbody>\n");
+    let _ = out.write_str("<table id=\"results\">\n<caption>One row per check and resource; open Details for evidence and remediation.</caption>\n<thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Severity</th><th scope=\"col\">Priority</th><th scope=\"col\">Check</th><th scope=\"col\">Region</th><th scope=\"col\">Resource</th><th scope=\"col\">Message</th></tr></thead>\n<tbody>\n");
     for (i, r) in report.results.iter().enumerate() {
         let resource = match (&r.vpc_id, &r.vpc_name) {
             (Some(id), Some(name)) if *id == r.resource_id => {
@@ -244,10 +244,10 @@ pub fn render(report: &Report) -> String {
             region = esc(&r.region),
         );
     }
-    out.push_str("</tbody>\n</table>\n</section>\n");
+    let _ = out.write_str("</tbody>\n</table>\n</section>\n");
 
     if !report.exceptions.is_empty() {
-        out.push_str("<section aria-labelledby=\"h-exceptions\">\n<h2 id=\"h-exceptions\">Exceptions</h2>\n<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">State</th><th scope=\"col\">Selector</th><th scope=\"col\">Owner</th><th scope=\"col\">Expires</th><th scope=\"col\">Matched</th><th scope=\"col\">Reason</th></tr></thead><tbody>\n");
+        let _ = out.write_str("<section aria-labelledby=\"h-exceptions\">\n<h2 id=\"h-exceptions\">Exceptions</h2>\n<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">State</th><th scope=\"col\">Selector</th><th scope=\"col\">Owner</th><th scope=\"col\">Expires</th><th scope=\"col\">Matched</th><th scope=\"col\">Reason</th></tr></thead><tbody>\n");
         for u in &report.exceptions {
             let e = &u.exception;
             let _ = writeln!(
@@ -262,7 +262,7 @@ pub fn render(report: &Report) -> String {
                 esc(&e.reason)
             );
         }
-        out.push_str("</tbody></table>\n</section>\n");
+        let _ = out.write_str("</tbody></table>\n</section>\n");
     }
     let _ = write!(
         out,
@@ -271,5 +271,5 @@ pub fn render(report: &Report) -> String {
         esc(&report.tool.version),
         esc(&report.schema)
     );
-    out
+    out.finish()
 }

@@ -4,9 +4,10 @@ use serde::Serialize;
 
 use crate::report::Report;
 
-/// The report as pretty-printed JSON, ending in a newline.
-pub fn render(report: &Report) -> String {
-    pretty(report)
+/// The report as pretty-printed JSON, ending in a newline, serialised straight
+/// into `out`.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::write_json(report, out)
 }
 
 /// Any value as pretty-printed JSON, ending in a newline. Serialising plain data

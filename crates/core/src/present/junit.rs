@@ -19,9 +19,10 @@ fn count(results: &[&CheckResult], status: &[Status]) -> usize {
 }
 
 /// The report as JUnit XML.
-pub fn render(report: &Report) -> String {
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let all: Vec<&CheckResult> = report.results.iter().collect();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut out = super::Sink::new(w);
+    let _ = out.write_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"flowaudit\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">",
@@ -62,7 +63,9 @@ pub fn render(report: &Report) -> String {
             );
             let message = escape(r.message.as_str());
             match r.status {
-                Status::Pass => out.push_str("/>\n"),
+                Status::Pass => {
+                    let _ = out.write_str("/>\n");
+                }
                 Status::Fail => {
                     let body = r
                         .remediation
@@ -91,8 +94,8 @@ pub fn render(report: &Report) -> String {
                 }
             }
         }
-        out.push_str("  </testsuite>\n");
+        let _ = out.write_str("  </testsuite>\n");
     }
-    out.push_str("</testsuites>\n");
-    out
+    let _ = out.write_str("</testsuites>\n");
+    out.finish()
 }

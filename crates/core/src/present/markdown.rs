@@ -23,7 +23,7 @@ fn heading(r: &CheckResult) -> String {
     )
 }
 
-fn finding(out: &mut String, r: &CheckResult) {
+fn finding(out: &mut dyn std::fmt::Write, r: &CheckResult) {
     let _ = writeln!(out, "- {}  ", heading(r));
     let _ = writeln!(out, "  {}", cell(&r.message));
     if let Some(p) = &r.priority {
@@ -34,12 +34,12 @@ fn finding(out: &mut String, r: &CheckResult) {
             let _ = write!(out, "\n{}", code_block(&plan.cli().join("\n"), "sh", "  "));
         }
     }
-    out.push('\n');
+    let _ = out.write_char('\n');
 }
 
 /// The report as GitHub-flavoured Markdown.
-pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = super::Sink::new(w);
     let s = &report.summary;
     let _ = writeln!(out, "# flowaudit report\n");
     let _ = writeln!(
@@ -138,5 +138,5 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
-    out
+    out.finish()
 }

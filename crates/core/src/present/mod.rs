@@ -16,6 +16,9 @@ pub mod plans;
 pub mod sarif;
 pub mod table;
 
+use std::fmt;
+use std::io;
+
 use crate::report::Report;
 
 /// Report formats.
@@ -65,38 +68,153 @@ impl Format {
     }
 }
 
-/// Writes `report` in `format` to `out`. JSON is serialised straight into
-/// `out` (a 50,000-VPC report is hundreds of MB: never held as a string too);
-/// the other formats are rendered, then written.
+/// Writes `report` in `format` to `out`, as it is rendered: no format holds
+/// the whole text before writing it (a 50,000-VPC report is hundreds of MB).
+/// `color` only affects the table.
 pub fn write(
     report: &Report,
     format: Format,
     color: bool,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
-            out.write_all(b"\n")
+        Format::Table => {
+            let safe = table::for_terminal(report).map_err(|e| {
+                io::Error::other(format!(
+                    "the report could not be prepared for the terminal: {e}"
+                ))
+            })?;
+            table::write(&safe, color, out)
         }
-        other => out.write_all(render(report, other, color).as_bytes()),
+        Format::Json => json::write(report, out),
+        Format::Ocsf => ocsf::write(report, out),
+        Format::Asff => asff::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Csv => csv::write(report, out),
+        Format::Junit => junit::write(report, out),
+        Format::Markdown => markdown::write(report, out),
+        Format::Html => html::write(report, out),
     }
 }
 
-/// Renders `report` in `format`; `color` only affects the table.
+/// `report` in `format` as a string (tests, snapshots, small reports).
 pub fn render(report: &Report, format: Format, color: bool) -> String {
-    match format {
-        Format::Table => match table::for_terminal(report) {
-            Ok(safe) => table::render(&safe, color),
-            Err(e) => format!("error: the report could not be prepared for the terminal: {e}\n"),
-        },
-        Format::Json => json::render(report),
-        Format::Ocsf => ocsf::render(report),
-        Format::Asff => asff::render(report),
-        Format::Sarif => sarif::render(report),
-        Format::Csv => csv::render(report),
-        Format::Junit => junit::render(report),
-        Format::Markdown => markdown::render(report),
-        Format::Html => html::render(report),
+    to_string(|out| write(report, format, color, out))
+}
+
+/// What a writer function writes, as a string; an error is written in place.
+pub fn to_string(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    if let Err(e) = write(&mut buf) {
+        buf.extend_from_slice(format!("error: {e}\n").as_bytes());
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// An `io::Write` seen as a `fmt::Write`, so presenters `write!` their text
+/// straight into the file or standard output. The first I/O error stops the
+/// writing and is returned by [`Sink::finish`], never dropped.
+pub struct Sink<'a> {
+    out: &'a mut dyn io::Write,
+    error: Option<io::Error>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(out: &'a mut dyn io::Write) -> Sink<'a> {
+        Sink { out, error: None }
+    }
+
+    /// The first I/O error, if writing failed.
+    pub fn finish(self) -> io::Result<()> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Write for Sink<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.error.is_some() {
+            return Err(fmt::Error);
+        }
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            fmt::Error
+        })
+    }
+}
+
+/// Serialises the items as a pretty JSON array straight into `out`, each made
+/// as it is written, with a final newline (the same text as a `Vec` of them).
+pub fn write_json_seq<T: serde::Serialize>(
+    items: impl IntoIterator<Item = T>,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    use serde::Serializer as _;
+    let mut ser = serde_json::Serializer::pretty(&mut *out);
+    ser.collect_seq(items).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// Serialises `value` as pretty JSON straight into `out`, with a final newline.
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A destination that takes `room` bytes and then fails, like a full disk.
+    struct Full {
+        room: usize,
+    }
+
+    impl io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::other("no space left on device"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Every format writes as it renders, and a failing destination is an
+    /// error from every format, never a silently short report.
+    #[test]
+    fn every_format_streams_and_reports_a_failing_destination() {
+        let inventory = match crate::demo::inventory() {
+            Ok(inventory) => inventory,
+            Err(e) => panic!("demo inventory: {e}"),
+        };
+        let report = crate::build_report(
+            &inventory,
+            &crate::Settings::default(),
+            &crate::Source::Demo,
+        );
+        for format in Format::ALL {
+            let mut whole = Vec::new();
+            assert!(
+                write(&report, format, false, &mut whole).is_ok(),
+                "{format:?}"
+            );
+            assert!(whole.len() > 1000, "{format:?}");
+            let mut full = Full { room: 512 };
+            let err = write(&report, format, false, &mut full).err();
+            assert!(
+                err.is_some_and(|e| e.to_string().contains("no space left")),
+                "{format:?}"
+            );
+        }
     }
 }

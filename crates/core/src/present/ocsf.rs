@@ -147,7 +147,6 @@ fn event(report: &Report, r: &CheckResult) -> Value {
 }
 
 /// Every result as an OCSF Compliance Finding, pretty JSON ending in a newline.
-pub fn render(report: &Report) -> String {
-    let events: Vec<Value> = report.results.iter().map(|r| event(report, r)).collect();
-    super::json::pretty(&events)
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::write_json_seq(report.results.iter().map(|r| event(report, r)), out)
 }

@@ -78,7 +78,7 @@ fn location(r: &crate::report::CheckResult, name: &str) -> Value {
 }
 
 /// The report as a SARIF 2.1.0 log, pretty JSON ending in a newline.
-pub fn render(report: &Report) -> String {
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let index = |id: &str| catalog().position(|m| m.id == *id);
     let results: Vec<Value> = report
         .results
@@ -147,5 +147,5 @@ pub fn render(report: &Report) -> String {
             "results": results,
         }],
     });
-    super::json::pretty(&log)
+    super::write_json(&log, out)
 }

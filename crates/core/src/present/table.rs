@@ -57,8 +57,8 @@ pub fn for_terminal(report: &Report) -> Result<Report, String> {
 }
 
 /// Renders the report as text; `color` adds ANSI colours.
-pub fn render(report: &Report, color: bool) -> String {
-    let mut out = String::new();
+pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = super::Sink::new(w);
     let paint = |text: &str, style: Style| -> String {
         if color {
             text.style(style).to_string()
@@ -189,14 +189,18 @@ pub fn render(report: &Report, color: bool) -> String {
     if let Some(stats) = &report.stats {
         render_stats(&mut out, stats);
     }
-    out
+    out.finish()
 }
 
 /// How many failing results the priority section lists before pointing at the rest.
 const PRIORITY_LINES: usize = 25;
 
 /// The failing results, highest priority first.
-fn render_priorities(out: &mut String, report: &Report, paint: &dyn Fn(&str, Style) -> String) {
+fn render_priorities(
+    out: &mut dyn std::fmt::Write,
+    report: &Report,
+    paint: &dyn Fn(&str, Style) -> String,
+) {
     let order = crate::priority::ranked(&report.results);
     if order.is_empty() {
         return;
@@ -241,7 +245,7 @@ fn render_priorities(out: &mut String, report: &Report, paint: &dyn Fn(&str, Sty
 }
 
 /// What `analyze` read: inputs, records, the time span, the pace.
-fn render_read(out: &mut String, read: &ReadStats) {
+fn render_read(out: &mut dyn std::fmt::Write, read: &ReadStats) {
     let _ = writeln!(
         out,
         "\nRead: {} input(s), {} record(s) ({} NODATA, {} SKIPDATA), {} malformed line(s), {} unreadable input(s)",
@@ -266,7 +270,7 @@ fn render_read(out: &mut String, read: &ReadStats) {
 }
 
 /// One line per account when there are several.
-fn render_accounts(out: &mut String, report: &Report) {
+fn render_accounts(out: &mut dyn std::fmt::Write, report: &Report) {
     let accounts = &report.summary.by_account;
     if accounts.len() < 2 {
         return;
@@ -299,7 +303,11 @@ fn render_accounts(out: &mut String, report: &Report) {
 }
 
 /// Every configured exception and what became of it.
-fn render_exceptions(out: &mut String, report: &Report, paint: &dyn Fn(&str, Style) -> String) {
+fn render_exceptions(
+    out: &mut dyn std::fmt::Write,
+    report: &Report,
+    paint: &dyn Fn(&str, Style) -> String,
+) {
     use crate::exceptions::ExceptionState;
     if report.exceptions.is_empty() {
         return;
@@ -344,7 +352,7 @@ fn render_exceptions(out: &mut String, report: &Report, paint: &dyn Fn(&str, Sty
 }
 
 /// The `--stats` section: totals, calls per operation, wall time per region.
-fn render_stats(out: &mut String, stats: &RunStats) {
+fn render_stats(out: &mut dyn std::fmt::Write, stats: &RunStats) {
     let stats = match stats {
         RunStats::Read { read } => return render_read(out, read),
         RunStats::Api(api) => api,
