@@ -201,5 +201,5 @@ pub fn findings(report: &Report) -> Vec<Finding> {
 /// The findings as a pretty JSON array ending in a newline, one finding at a
 /// time.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    super::write_json_seq(report.results.iter().map(|r| finding(report, r)), out)
+    super::writer::write_json_seq(report.results.iter().map(|r| finding(report, r)), out)
 }

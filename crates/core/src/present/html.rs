@@ -164,7 +164,7 @@ fn details(i: usize, r: &CheckResult) -> String {
 /// The report as one self-contained HTML page.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let s = &report.summary;
-    let mut out = super::Sink::new(w);
+    let mut out = super::writer::Sink::new(w);
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n<title>flowaudit report · {}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",

@@ -7,7 +7,7 @@ use crate::report::Report;
 /// The report as pretty-printed JSON, ending in a newline, serialised straight
 /// into `out`.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    super::write_json(report, out)
+    super::writer::write_json(report, out)
 }
 
 /// Any value as pretty-printed JSON, ending in a newline. Serialising plain data

@@ -21,7 +21,7 @@ fn count(results: &[&CheckResult], status: &[Status]) -> usize {
 /// The report as JUnit XML.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let all: Vec<&CheckResult> = report.results.iter().collect();
-    let mut out = super::Sink::new(w);
+    let mut out = super::writer::Sink::new(w);
     let _ = out.write_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,

@@ -39,7 +39,7 @@ fn finding(out: &mut dyn std::fmt::Write, r: &CheckResult) {
 
 /// The report as GitHub-flavoured Markdown.
 pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut out = super::Sink::new(w);
+    let mut out = super::writer::Sink::new(w);
     let s = &report.summary;
     let _ = writeln!(out, "# flowaudit report\n");
     let _ = writeln!(

@@ -148,5 +148,5 @@ fn event(report: &Report, r: &CheckResult) -> Value {
 
 /// Every result as an OCSF Compliance Finding, pretty JSON ending in a newline.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    super::write_json_seq(report.results.iter().map(|r| event(report, r)), out)
+    super::writer::write_json_seq(report.results.iter().map(|r| event(report, r)), out)
 }

@@ -147,5 +147,5 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             "results": results,
         }],
     });
-    super::write_json(&log, out)
+    super::writer::write_json(&log, out)
 }

@@ -58,7 +58,7 @@ pub fn for_terminal(report: &Report) -> Result<Report, String> {
 
 /// Renders the report as text; `color` adds ANSI colours.
 pub fn write(report: &Report, color: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut out = super::Sink::new(w);
+    let mut out = super::writer::Sink::new(w);
     let paint = |text: &str, style: Style| -> String {
         if color {
             text.style(style).to_string()
