@@ -5,7 +5,7 @@ use serde_json::json;
 use super::entry::{Check, Eval, Fix, Predeploy};
 use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{flow_log_evidence, RegionCtx, VpcCtx};
-use crate::model::FlowLog;
+use crate::model::{DestinationType, FlowLog};
 use crate::remediation::build::{broader, Planner};
 use crate::remediation::plan::Action;
 use crate::report::Severity;
@@ -26,7 +26,9 @@ others. The CIS guidance warns about this naming gotcha; one group per VPC \
     passes_when: "The flow log's log group receives flow logs of this VPC only.",
     fails_when:
         "Flow logs of several VPCs deliver into the same log group; each VPC involved fails.",
-    other_statuses: "No result for S3 and Firehose destinations, whose layout keeps sources apart.",
+    other_statuses: "SKIPPED for a log group in another account (a central logging account): \
+the other VPCs writing into it cannot be seen from here. ERROR for a destination type flowaudit \
+does not know. No result for S3 and Firehose destinations, whose layout keeps sources apart.",
     remediation: "Create one log group per VPC and a new flow log into it, confirm delivery, then \
 delete the flow log that writes into the shared group.",
     compliance: &[
@@ -53,7 +55,23 @@ fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {
 }
 
 fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
+    if let DestinationType::Other(kind) = &flow_log.destination_type {
+        return Some(Outcome::error(
+            format!(
+                "whether the destination is shared cannot be judged: the destination type {kind:?} is not one flowaudit knows"
+            ),
+            json!({ "flow_log": flow_log_evidence(flow_log) }),
+        ));
+    }
     let group = flow_log.cloudwatch_log_group()?;
+    if let Some(owner) = ctx.foreign_account(flow_log) {
+        return Some(Outcome::skipped(
+            format!(
+                "log group {group} belongs to account {owner}: which other VPCs write into it cannot be seen from here"
+            ),
+            json!({ "flow_log": flow_log_evidence(flow_log), "log_group_name": group, "owner": owner }),
+        ));
+    }
     let vpcs = ctx.vpcs_sharing_destination(flow_log);
     let evidence = json!({
         "flow_log": flow_log_evidence(flow_log),
@@ -96,7 +114,9 @@ mod tests {
             vec![vpc("vpc-1"), vpc("vpc-2")],
             vec![flow_log("fl-1", "vpc-1"), flow_log("fl-2", "vpc-2")],
         );
-        assert!(run(&inv, ID).iter().all(|r| r.status == Status::Pass));
+        let results = run(&inv, ID);
+        assert_eq!(results.len(), 2);
+        assert!(results.iter().all(|r| r.status == Status::Pass));
     }
 
     #[test]
@@ -123,7 +143,9 @@ mod tests {
             subnet_id: "subnet-b".into(),
             vpc_id: "vpc-2".into(),
         });
-        assert!(run(&inv, ID).iter().all(|r| r.status == Status::Fail));
+        let results = run(&inv, ID);
+        assert_eq!(results.len(), 2);
+        assert!(results.iter().all(|r| r.status == Status::Fail));
     }
 
     #[test]
@@ -131,7 +153,35 @@ mod tests {
         let a = flow_log("fl-1", "vpc-1");
         let b = flow_log("fl-2", "vpc-1");
         let inv = inventory(vec![vpc("vpc-1")], vec![a, b]);
-        assert!(run(&inv, ID).iter().all(|r| r.status == Status::Pass));
+        let results = run(&inv, ID);
+        assert_eq!(results.len(), 2);
+        assert!(results.iter().all(|r| r.status == Status::Pass));
+    }
+
+    /// A central log group in another account is not judged from here (it was
+    /// PASS: "receives flow logs of this VPC only", which nobody can know).
+    #[test]
+    fn a_group_in_another_account_is_skipped() {
+        let mut a = flow_log("fl-1", "vpc-1");
+        a.log_group_name = None;
+        a.log_destination =
+            Some("arn:aws:logs:us-east-1:999999999999:log-group:central-flow-logs".into());
+        let inv = inventory(vec![vpc("vpc-1")], vec![a]);
+        let r = only(&inv, ID);
+        assert_eq!(r.status, Status::Skipped, "{}", r.message);
+        assert!(r.message.contains("account 999999999999"), "{}", r.message);
+    }
+
+    /// A destination type flowaudit does not know is an ERROR naming it, never
+    /// silently no result.
+    #[test]
+    fn an_unknown_destination_type_is_an_error() {
+        let mut a = flow_log("fl-1", "vpc-1");
+        a.destination_type = crate::model::DestinationType::Other("kafka".into());
+        let inv = inventory(vec![vpc("vpc-1")], vec![a]);
+        let r = only(&inv, ID);
+        assert_eq!(r.status, Status::Error);
+        assert!(r.message.contains("\"kafka\""), "{}", r.message);
     }
 
     #[test]
