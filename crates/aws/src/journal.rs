@@ -8,7 +8,7 @@
 //! re-reads every resource and undoes only what is still as flowaudit left it.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -129,19 +129,45 @@ impl Journal {
     }
 }
 
+/// What a journal holds: its complete entries, and a last line cut short by a
+/// crash while it was written, if there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Journaled {
+    pub entries: Vec<Entry>,
+    pub cut: Option<CutLine>,
+}
+
+/// A last line without its end: flowaudit stopped while writing it, after the
+/// change it records may have been made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CutLine {
+    pub line: usize,
+    pub text: String,
+}
+
 /// Reads a journal; a bad line, or one whose digest does not follow from the
-/// lines before it, is an error naming the file and line.
-pub fn read(path: &Path) -> Result<Vec<Entry>, String> {
-    let file =
-        File::open(path).map_err(|e| format!("could not read journal {}: {e}", path.display()))?;
+/// lines before it, is an error naming the file and line. A last line that
+/// ends without a newline was cut short by a crash (each entry is written with
+/// its newline, then synced): it is returned apart, so that what the complete
+/// lines record can still be rolled back.
+pub fn read(path: &Path) -> Result<Journaled, String> {
+    let mut text = String::new();
+    File::open(path)
+        .and_then(|mut f| std::io::Read::read_to_string(&mut f, &mut text))
+        .map_err(|e| format!("could not read journal {}: {e}", path.display()))?;
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    let last = lines.pop().unwrap_or_default();
+    let cut = (!last.trim().is_empty()).then(|| CutLine {
+        line: lines.len() + 1,
+        text: last.to_string(),
+    });
     let mut entries = Vec::new();
-    let mut last = String::new();
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
+    let mut previous = String::new();
+    for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let mut entry: Entry = serde_json::from_str(&line)
+        let mut entry: Entry = serde_json::from_str(line)
             .map_err(|e| format!("{}:{}: not a journal entry: {e}", path.display(), i + 1))?;
         let Some(digest) = entry.digest.take() else {
             return Err(format!(
@@ -150,17 +176,17 @@ pub fn read(path: &Path) -> Result<Vec<Entry>, String> {
                 i + 1
             ));
         };
-        if chain(&last, &entry)? != digest {
+        if chain(&previous, &entry)? != digest {
             return Err(format!(
                 "{}:{}: the digest does not match: the journal was changed after flowaudit wrote it (a line edited, added or removed); nothing was undone",
                 path.display(),
                 i + 1
             ));
         }
-        last = digest;
+        previous = digest;
         entries.push(entry);
     }
-    Ok(entries)
+    Ok(Journaled { entries, cut })
 }
 
 #[cfg(test)]
@@ -187,7 +213,9 @@ mod tests {
             })
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(Journal::create(&path, "1").is_err(), "never overwrites");
-        let entries = read(&path).unwrap_or_else(|e| panic!("{e}"));
+        let read_back = read(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read_back.cut, None);
+        let entries = read_back.entries;
         assert_eq!(entries.len(), 2);
         assert_eq!(
             entries[0].change,
@@ -195,8 +223,22 @@ mod tests {
                 role_name: "r".into()
             }
         );
-        // A hand-edited value, a removed line and a line without digest.
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        // A crash while the second line was written: the first still counts,
+        // the cut line is named.
+        let first = text.lines().next().unwrap_or_default();
+        let second = text.lines().nth(1).unwrap_or_default();
+        std::fs::write(&path, format!("{first}\n{}", &second[..second.len() / 2]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let partial = read(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(partial.entries.len(), 1);
+        assert_eq!(partial.cut.map(|c| c.line), Some(2));
+        // A complete line that does not parse is damage, not a cut.
+        std::fs::write(&path, format!("{first}\n{}\n", &second[..second.len() / 2]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = read(&path).err().unwrap_or_default();
+        assert!(err.contains("j.jsonl:2: not a journal entry"), "{err}");
+        // A hand-edited value, a removed line and a line without digest.
         std::fs::write(&path, text.replace("\"r\"", "\"admin\"")).unwrap_or_else(|e| panic!("{e}"));
         let err = read(&path).err().unwrap_or_default();
         assert!(

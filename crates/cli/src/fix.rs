@@ -181,7 +181,16 @@ fn default_journal() -> Result<PathBuf> {
 }
 
 pub fn rollback(args: RollbackArgs) -> Result<ExitCode> {
-    let entries = journal::read(&args.journal).map_err(anyhow::Error::msg)?;
+    let journaled = journal::read(&args.journal).map_err(anyhow::Error::msg)?;
+    if let Some(cut) = &journaled.cut {
+        eprintln!(
+            "warning: {}:{}: the last line was cut short (flowaudit stopped while writing it); the change it records may have been made and is not undone, check it by hand: {}",
+            args.journal.display(),
+            cut.line,
+            show(&cut.text)
+        );
+    }
+    let entries = journaled.entries;
     if entries.is_empty() {
         println!("{}: nothing to undo", args.journal.display());
         return Ok(ExitCode::SUCCESS);

@@ -187,9 +187,18 @@ fn an_interrupted_fix_can_be_rolled_back() {
         "{partial}"
     );
 
+    // A crash while the fourth line was being written leaves half of it: the
+    // three complete lines still roll back, and the cut line is named.
+    let mut cut = lines.clone();
+    cut.push_str("{\"time\":\"2026-12-02T00:00:00Z\",\"account_id\":\"1234");
+    std::fs::write(&*journal, cut).unwrap_or_else(|e| panic!("{e}"));
     let (code, out, stderr) = moto.flowaudit(&["rollback", &journal]);
     assert_eq!(code, 0, "{stderr}");
     assert!(out.contains("Rolled back 3 change(s)"), "{out}");
+    assert!(
+        stderr.contains(&format!("{journal}:4: the last line was cut short")),
+        "{stderr}"
+    );
     assert_eq!(statuses(&moto), before);
     assert_eq!(
         moto.seed(&["inspect"]),
