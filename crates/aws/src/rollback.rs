@@ -23,13 +23,20 @@ fn managed<'a>(mut tags: impl Iterator<Item = (&'a str, &'a str)>) -> bool {
     tags.any(|(k, v)| k == MANAGED_BY_KEY && v == MANAGED_BY_VALUE)
 }
 
-/// Why an entry may not be undone, or `None` when it may (or its resource is
-/// already gone, which undoing reports).
-async fn refusal(
-    ctx: &Ctx,
-    iam: &aws_sdk_iam::Client,
-    entry: &Entry,
-) -> Result<Option<String>, String> {
+/// What undoing one journal entry would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Undo it (or report its resource already gone).
+    Undo,
+    /// Not flowaudit's, or changed since: undoing could harm; why.
+    Refuse(String),
+    /// Already back to what it was before flowaudit changed it (a rollback
+    /// that ran before): nothing to do, and what to say.
+    Restored(String),
+}
+
+/// What undoing `entry` would do, judged against AWS now.
+async fn verdict(ctx: &Ctx, iam: &aws_sdk_iam::Client, entry: &Entry) -> Result<Verdict, String> {
     let why = match &entry.change {
         Change::CreatedFlowLog {
             region,
@@ -117,7 +124,7 @@ async fn refusal(
                 "policy {policy_name} of role {role_name} is not the delivery policy flowaudit puts ({DELIVERY_POLICY_NAME})"
             )
         }),
-        Change::ChangedTrustPolicy { role_name, .. } => {
+        Change::ChangedTrustPolicy { role_name, previous } => {
             let out = iam
                 .get_role()
                 .role_name(role_name)
@@ -128,6 +135,12 @@ async fn refusal(
                 .role()
                 .and_then(|r| r.assume_role_policy_document())
                 .and_then(|d| crate::iam::parse_document(d).ok());
+            let before = crate::iam::parse_document(previous).ok();
+            if current.is_some() && current == before {
+                return Ok(Verdict::Restored(format!(
+                    "the trust policy of {role_name} was already restored"
+                )));
+            }
             (current != Some(trust_policy(&entry.account_id))).then(|| {
                 format!(
                     "the trust policy of role {role_name} is no longer the one flowaudit set"
@@ -138,7 +151,7 @@ async fn refusal(
             region,
             log_group_name,
             set_days,
-            ..
+            previous_days,
         } => {
             let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
             let out = logs
@@ -153,8 +166,14 @@ async fn refusal(
                 .log_groups()
                 .iter()
                 .find(|g| g.log_group_name() == Some(log_group_name.as_str()));
+            let before = previous_days.map(|d| i32::try_from(d).ok());
             match group {
                 None => Some(format!("log group {log_group_name} in {region} is gone")),
+                Some(g) if Some(g.retention_in_days()) == before || (before.is_none() && g.retention_in_days().is_none()) => {
+                    return Ok(Verdict::Restored(format!(
+                        "the retention of {log_group_name} was already restored"
+                    )));
+                }
                 Some(g) if g.retention_in_days() != i32::try_from(*set_days).ok() => {
                     Some(format!(
                         "the retention of {log_group_name} is {}, not the {set_days} days flowaudit set",
@@ -171,6 +190,15 @@ async fn refusal(
             set_days,
         } => {
             let current = crate::s3::expirations(ctx, bucket).await?;
+            let restored = previous
+                .iter()
+                .all(|(id, days)| current.iter().any(|(c, d)| c == id && *d == Some(*days)));
+            if restored && !previous.is_empty() {
+                return Ok(Verdict::Restored(format!(
+                    "the expiration of {} lifecycle rule(s) of {bucket} was already restored",
+                    previous.len()
+                )));
+            }
             let moved: Vec<&str> = previous
                 .iter()
                 .filter(|(id, _)| {
@@ -188,26 +216,35 @@ async fn refusal(
             })
         }
     };
-    Ok(why)
+    Ok(match why {
+        Some(why) => Verdict::Refuse(why),
+        None => Verdict::Undo,
+    })
 }
 
-/// Checks every entry against AWS; the refusals, one line each.
-pub async fn verify(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, String> {
+/// Judges every entry against AWS, in journal order.
+pub async fn verify(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<Verdict>, String> {
     let iam = client!(aws_sdk_iam, ctx, None, "fix");
-    let mut refused = Vec::new();
-    for (i, entry) in entries.iter().enumerate() {
-        if let Some(why) = refusal(ctx, &iam, entry).await? {
-            refused.push(format!("entry {}: {why}", i + 1));
-        }
+    let mut verdicts = Vec::with_capacity(entries.len());
+    for entry in entries {
+        verdicts.push(verdict(ctx, &iam, entry).await?);
     }
-    Ok(refused)
+    Ok(verdicts)
 }
 
 /// Undoes the journal's changes in reverse order once [`verify`] finds nothing
 /// to refuse; returns one line per change. Something already gone is reported,
 /// not an error.
 pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, String> {
-    let refused = verify(ctx, entries).await?;
+    let verdicts = verify(ctx, entries).await?;
+    let refused: Vec<String> = verdicts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| match v {
+            Verdict::Refuse(why) => Some(format!("entry {}: {why}", i + 1)),
+            _ => None,
+        })
+        .collect();
     if !refused.is_empty() {
         return Err(format!(
             "refusing to roll back: {} entr{} of the journal do not match what flowaudit created or set, so undoing them could remove or change something that is not flowaudit's; nothing was undone:\n  {}",
@@ -218,7 +255,11 @@ pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, Strin
     }
     let iam = client!(aws_sdk_iam, ctx, None, "fix");
     let mut done = Vec::new();
-    for entry in entries.iter().rev() {
+    for (entry, verdict) in entries.iter().zip(&verdicts).rev() {
+        if let Verdict::Restored(what) = verdict {
+            done.push(what.clone());
+            continue;
+        }
         let line = match &entry.change {
             Change::CreatedFlowLog {
                 region,
@@ -226,16 +267,28 @@ pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, Strin
                 ..
             } => {
                 let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
-                let out = ec2
+                let gone = format!("flow log {flow_log_id} was already gone");
+                match ec2
                     .delete_flow_logs()
                     .flow_log_ids(flow_log_id)
                     .send()
                     .await
-                    .map_err(|e| format!("ec2:DeleteFlowLogs {flow_log_id}: {}", reason(&e)))?;
-                if out.unsuccessful().is_empty() {
-                    format!("deleted flow log {flow_log_id}")
-                } else {
-                    format!("flow log {flow_log_id} was already gone")
+                {
+                    Err(e) if code(&e) == Some("InvalidFlowLogId.NotFound") => gone,
+                    Err(e) => {
+                        return Err(format!("ec2:DeleteFlowLogs {flow_log_id}: {}", reason(&e)))
+                    }
+                    Ok(out) => match out.unsuccessful().first().map(|u| u.error()) {
+                        None => format!("deleted flow log {flow_log_id}"),
+                        Some(Some(e)) if e.code() == Some("InvalidFlowLogId.NotFound") => gone,
+                        Some(e) => {
+                            return Err(format!(
+                                "ec2:DeleteFlowLogs {flow_log_id}: {}",
+                                e.and_then(|e| e.message().or(e.code()))
+                                    .unwrap_or("unsuccessful, no reason given")
+                            ))
+                        }
+                    },
                 }
             }
             Change::PutRolePolicy {

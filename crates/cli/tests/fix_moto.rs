@@ -147,6 +147,14 @@ fn fix_applies_reruns_idempotently_and_rolls_back() {
         resources_before,
         "nothing of flowaudit's is left"
     );
+
+    // Rolling back again finds everything undone already: a no-op that says so.
+    let (code, out, stderr) = moto.flowaudit(&["rollback", &journal]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    assert!(out.contains("was already gone"), "{out}");
+    assert!(!out.contains("deleted "), "{out}");
+    assert_eq!(statuses(&moto), before);
+    assert_eq!(moto.seed(&["inspect"]), resources_before);
 }
 
 #[test]
