@@ -161,21 +161,21 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(crate::limits::THREADS))]
     pub threads: Option<u16>,
     /// Port scan: distinct destination ports from one source to one host.
-    #[arg(long, default_value_t = Thresholds::default().scan_ports, value_name = "N")]
-    pub scan_ports: usize,
+    #[arg(long, default_value_t = Thresholds::default().scan_ports as u32, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::SCAN_PORTS))]
+    pub scan_ports: u32,
     /// Host sweep: distinct hosts reached by one source on one port.
-    #[arg(long, default_value_t = Thresholds::default().sweep_hosts, value_name = "N")]
-    pub sweep_hosts: usize,
+    #[arg(long, default_value_t = Thresholds::default().sweep_hosts as u32, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::SWEEP_HOSTS))]
+    pub sweep_hosts: u32,
     /// Exfiltration: MiB sent by one internal host to public addresses in one hour.
-    #[arg(long, default_value_t = Thresholds::default().exfil_bytes_per_hour >> 20, value_name = "MIB")]
+    #[arg(long, default_value_t = Thresholds::default().exfil_bytes_per_hour >> 20, value_name = "MIB", value_parser = clap::value_parser!(u64).range(crate::limits::EXFIL_MIB_PER_HOUR))]
     pub exfil_mib_per_hour: u64,
     /// Lateral movement: the first hours of the data are the baseline; internal
     /// remote-access pairs first seen after it are reported.
-    #[arg(long, default_value_t = Thresholds::default().lateral_baseline_hours, value_name = "HOURS")]
+    #[arg(long, default_value_t = Thresholds::default().lateral_baseline_hours, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(crate::limits::LATERAL_BASELINE_HOURS))]
     pub lateral_baseline_hours: u32,
     /// An interface whose records stop at least this many hours before the
     /// newest record (and well past its own pace) is reported as silent.
-    #[arg(long, default_value_t = Thresholds::default().silent_hours, value_name = "HOURS")]
+    #[arg(long, default_value_t = Thresholds::default().silent_hours, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(crate::limits::SILENT_HOURS))]
     pub silent_hours: u32,
     /// Report this many consecutive clock hours without any record, inside the
     /// span read, as a delivery gap.
@@ -221,7 +221,7 @@ pub struct AnalyzeMore {
     pub scan_reject_share: Option<f64>,
     pub exposed_ports: Option<Vec<u16>>,
     pub lateral_ports: Option<Vec<u16>>,
-    pub top_rejected: Option<usize>,
+    pub top_rejected: Option<u32>,
     pub hotspot_min_rejected: Option<u64>,
 }
 
@@ -269,16 +269,16 @@ impl AnalyzeArgs {
         let d = flowaudit_flowlogs::Thresholds::default();
         let m = self.more.clone();
         flowaudit_flowlogs::Thresholds {
-            scan_ports: self.scan_ports,
+            scan_ports: self.scan_ports as usize,
             scan_reject_share: m.scan_reject_share.unwrap_or(d.scan_reject_share),
-            sweep_hosts: self.sweep_hosts,
+            sweep_hosts: self.sweep_hosts as usize,
             exfil_bytes_per_hour: self.exfil_mib_per_hour.saturating_mul(1 << 20),
             exposed_ports: m.exposed_ports.unwrap_or(d.exposed_ports),
             lateral_ports: m.lateral_ports.unwrap_or(d.lateral_ports),
             lateral_baseline_hours: self.lateral_baseline_hours,
             silent_hours: self.silent_hours,
             gap_hours: self.gap_hours,
-            top_rejected: m.top_rejected.unwrap_or(d.top_rejected),
+            top_rejected: m.top_rejected.map_or(d.top_rejected, |n| n as usize),
             hotspot_min_rejected: m.hotspot_min_rejected.unwrap_or(d.hotspot_min_rejected),
         }
     }
@@ -354,13 +354,13 @@ pub struct EvalArgs {
     #[arg(long, value_enum, default_value_t = TrafficArg::Reject)]
     pub required_traffic_type: TrafficArg,
     /// Minimum retention of flow-log data, in days.
-    #[arg(long, default_value_t = Settings::default().min_retention_days, value_name = "N")]
+    #[arg(long, default_value_t = Settings::default().min_retention_days, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::MIN_RETENTION_DAYS))]
     pub min_retention_days: u32,
     /// flow-log-recent-delivery fails when nothing arrived within N hours.
-    #[arg(long, default_value_t = Settings::default().max_delivery_age_hours, value_name = "N")]
+    #[arg(long, default_value_t = Settings::default().max_delivery_age_hours, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::MAX_DELIVERY_AGE_HOURS))]
     pub max_delivery_age_hours: u32,
     /// flow-log-recent-delivery skips flow logs younger than N minutes.
-    #[arg(long, default_value_t = Settings::default().delivery_grace_minutes, value_name = "N")]
+    #[arg(long, default_value_t = Settings::default().delivery_grace_minutes, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::DELIVERY_GRACE_MINUTES))]
     pub delivery_grace_minutes: u32,
     #[command(flatten)]
     pub fix: FixArgs,
@@ -392,7 +392,7 @@ pub struct FixArgs {
     #[arg(long, value_enum, default_value_t = FixTrafficArg::All)]
     pub fix_traffic_type: FixTrafficArg,
     /// Retention of new log groups, in days (rounded up to a value CloudWatch Logs accepts).
-    #[arg(long, default_value_t = RemediationOptions::default().retention_days, value_name = "N")]
+    #[arg(long, default_value_t = RemediationOptions::default().retention_days, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::FIX_RETENTION_DAYS))]
     pub fix_retention_days: u32,
     /// Name of the delivery role plans create or reuse.
     #[arg(long, default_value_t = RemediationOptions::default().role_name, value_name = "NAME")]

@@ -103,6 +103,66 @@ mod tests {
             1,
             8_760,
         ),
+        (
+            &["analyze", ".", "--scan-ports"],
+            "analyze.scan_ports",
+            2,
+            65_536,
+        ),
+        (
+            &["analyze", ".", "--sweep-hosts"],
+            "analyze.sweep_hosts",
+            2,
+            1_000_000,
+        ),
+        (
+            &["analyze", ".", "--exfil-mib-per-hour"],
+            "analyze.exfil_mib_per_hour",
+            1,
+            1_048_576,
+        ),
+        (
+            &["analyze", ".", "--lateral-baseline-hours"],
+            "analyze.lateral_baseline_hours",
+            1,
+            8_760,
+        ),
+        (
+            &["analyze", ".", "--silent-hours"],
+            "analyze.silent_hours",
+            1,
+            8_760,
+        ),
+        (
+            &["demo", "--min-retention-days"],
+            "checks.min_retention_days",
+            1,
+            36_500,
+        ),
+        (
+            &["demo", "--max-delivery-age-hours"],
+            "checks.max_delivery_age_hours",
+            1,
+            8_760,
+        ),
+        (
+            &["demo", "--delivery-grace-minutes"],
+            "checks.delivery_grace_minutes",
+            0,
+            10_080,
+        ),
+        (
+            &["demo", "--fix-retention-days"],
+            "remediation.retention_days",
+            1,
+            3_653,
+        ),
+    ];
+
+    /// Keys only the file sets: refused past their bounds too.
+    const FILE_ONLY: &[(&str, i128, i128)] = &[
+        ("analyze.top_rejected", 1, 10_000),
+        ("analyze.hotspot_min_rejected", 1, 1_000_000_000),
     ];
 
     /// The command line and the file accept exactly the same values: both
@@ -118,6 +178,14 @@ mod tests {
                 argv.push(&shown);
                 let cli = Cli::try_parse_from(&argv);
                 assert_eq!(cli.is_ok(), ok, "{argv:?}");
+                let text = format!("[{section}]\n{name} = {value}\n");
+                let file = crate::config::parse(&text, std::path::Path::new("f.toml"));
+                assert_eq!(file.is_ok(), ok, "{key} = {value}");
+            }
+        }
+        for (key, lo, hi) in FILE_ONLY {
+            let (section, name) = key.split_once('.').unwrap_or_default();
+            for (value, ok) in [(lo - 1, false), (*lo, true), (*hi, true), (hi + 1, false)] {
                 let text = format!("[{section}]\n{name} = {value}\n");
                 let file = crate::config::parse(&text, std::path::Path::new("f.toml"));
                 assert_eq!(file.is_ok(), ok, "{key} = {value}");

@@ -104,8 +104,11 @@ pub struct ChecksSection {
     pub skip_default_vpcs: Option<bool>,
     pub skip_unused_vpcs: Option<bool>,
     pub required_traffic_type: Option<TrafficArg>,
+    #[serde(default, deserialize_with = "limits::min_retention_days")]
     pub min_retention_days: Option<u32>,
+    #[serde(default, deserialize_with = "limits::max_delivery_age_hours")]
     pub max_delivery_age_hours: Option<u32>,
+    #[serde(default, deserialize_with = "limits::delivery_grace_minutes")]
     pub delivery_grace_minutes: Option<u32>,
 }
 
@@ -118,6 +121,7 @@ pub struct RemediationSection {
     pub parquet: Option<bool>,
     pub hourly_partitions: Option<bool>,
     pub traffic_type: Option<FixTrafficArg>,
+    #[serde(default, deserialize_with = "limits::fix_retention_days")]
     pub retention_days: Option<u32>,
     pub role_name: Option<String>,
 }
@@ -137,10 +141,15 @@ pub struct AnalyzeSection {
     pub format_fields: Option<String>,
     #[serde(default, deserialize_with = "limits::threads")]
     pub threads: Option<u16>,
-    pub scan_ports: Option<usize>,
-    pub sweep_hosts: Option<usize>,
+    #[serde(default, deserialize_with = "limits::scan_ports")]
+    pub scan_ports: Option<u32>,
+    #[serde(default, deserialize_with = "limits::sweep_hosts")]
+    pub sweep_hosts: Option<u32>,
+    #[serde(default, deserialize_with = "limits::exfil_mib_per_hour")]
     pub exfil_mib_per_hour: Option<u64>,
+    #[serde(default, deserialize_with = "limits::lateral_baseline_hours")]
     pub lateral_baseline_hours: Option<u32>,
+    #[serde(default, deserialize_with = "limits::silent_hours")]
     pub silent_hours: Option<u32>,
     #[serde(default, deserialize_with = "limits::gap_hours")]
     pub gap_hours: Option<u32>,
@@ -148,7 +157,9 @@ pub struct AnalyzeSection {
     pub scan_reject_share: Option<f64>,
     pub exposed_ports: Option<Vec<u16>>,
     pub lateral_ports: Option<Vec<u16>>,
-    pub top_rejected: Option<usize>,
+    #[serde(default, deserialize_with = "limits::top_rejected")]
+    pub top_rejected: Option<u32>,
+    #[serde(default, deserialize_with = "limits::hotspot_min_rejected")]
     pub hotspot_min_rejected: Option<u64>,
 }
 

@@ -25,6 +25,29 @@ pub const THREADS: RangeInclusive<i64> = 1..=256;
 /// `--gap-hours`, `[analyze] gap_hours` (a year).
 pub const GAP_HOURS: RangeInclusive<i64> = 1..=8_760;
 
+/// `--scan-ports`, `[analyze] scan_ports`: distinct ports that make a scan.
+pub const SCAN_PORTS: RangeInclusive<i64> = 2..=65_536;
+/// `--sweep-hosts`, `[analyze] sweep_hosts`.
+pub const SWEEP_HOSTS: RangeInclusive<i64> = 2..=1_000_000;
+/// `--exfil-mib-per-hour`, `[analyze] exfil_mib_per_hour` (up to a TiB).
+pub const EXFIL_MIB_PER_HOUR: RangeInclusive<u64> = 1..=1_048_576;
+/// `--lateral-baseline-hours`, `[analyze] lateral_baseline_hours` (a year).
+pub const LATERAL_BASELINE_HOURS: RangeInclusive<i64> = 1..=8_760;
+/// `--silent-hours`, `[analyze] silent_hours` (a year).
+pub const SILENT_HOURS: RangeInclusive<i64> = 1..=8_760;
+/// `[analyze] top_rejected`.
+pub const TOP_REJECTED: RangeInclusive<i64> = 1..=10_000;
+/// `[analyze] hotspot_min_rejected`.
+pub const HOTSPOT_MIN_REJECTED: RangeInclusive<u64> = 1..=1_000_000_000;
+/// `--min-retention-days`, `[checks] min_retention_days` (a century).
+pub const MIN_RETENTION_DAYS: RangeInclusive<i64> = 1..=36_500;
+/// `--max-delivery-age-hours`, `[checks] max_delivery_age_hours` (a year).
+pub const MAX_DELIVERY_AGE_HOURS: RangeInclusive<i64> = 1..=8_760;
+/// `--delivery-grace-minutes`, `[checks] delivery_grace_minutes` (a week).
+pub const DELIVERY_GRACE_MINUTES: RangeInclusive<i64> = 0..=10_080;
+/// `--fix-retention-days`, `[remediation] retention_days` (CloudWatch Logs' longest).
+pub const FIX_RETENTION_DAYS: RangeInclusive<i64> = 1..=3_653;
+
 /// A number from the file, refused outside `lo..=hi` with both bounds named.
 fn within<'de, T, D>(d: D, lo: i128, hi: i128) -> Result<Option<T>, D::Error>
 where
@@ -59,4 +82,15 @@ from_file! {
     timeout: u64 = TIMEOUT;
     threads: u16 = THREADS;
     gap_hours: u32 = GAP_HOURS;
+    scan_ports: u32 = SCAN_PORTS;
+    sweep_hosts: u32 = SWEEP_HOSTS;
+    exfil_mib_per_hour: u64 = EXFIL_MIB_PER_HOUR;
+    lateral_baseline_hours: u32 = LATERAL_BASELINE_HOURS;
+    silent_hours: u32 = SILENT_HOURS;
+    top_rejected: u32 = TOP_REJECTED;
+    hotspot_min_rejected: u64 = HOTSPOT_MIN_REJECTED;
+    min_retention_days: u32 = MIN_RETENTION_DAYS;
+    max_delivery_age_hours: u32 = MAX_DELIVERY_AGE_HOURS;
+    delivery_grace_minutes: u32 = DELIVERY_GRACE_MINUTES;
+    fix_retention_days: u32 = FIX_RETENTION_DAYS;
 }
