@@ -407,6 +407,44 @@ mod tests {
         }
     }
 
+    /// The example file shows every key of every section: the keys are read
+    /// from the parser's own list of expected fields.
+    #[test]
+    fn the_example_sets_every_key() {
+        let example = include_str!("../../../examples/flowaudit.toml");
+        for section in [
+            "scan",
+            "report",
+            "checks",
+            "remediation",
+            "priority",
+            "history",
+            "analyze",
+        ] {
+            let message = err(&format!("[{section}]\nno_such_key = 1\n"));
+            let expected = message
+                .split_once("expected ")
+                .map(|(_, list)| list.trim_start_matches("one of "))
+                .unwrap_or_else(|| panic!("{message}"));
+            let keys: Vec<&str> = expected
+                .split(", ")
+                .flat_map(|k| k.split(" or "))
+                .map(|k| k.trim().trim_matches('`'))
+                .collect();
+            assert!(keys.len() > 1, "{message}");
+            for key in keys {
+                let set = example.lines().any(|l| {
+                    let l = l.trim_start_matches('#').trim_start();
+                    l.starts_with(&format!("{key} =")) || l.starts_with(&format!("{key}="))
+                });
+                assert!(
+                    set,
+                    "examples/flowaudit.toml does not show [{section}] {key}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn full_file_parses() {
         let text = include_str!("../../../examples/flowaudit.toml");
