@@ -536,3 +536,59 @@ fn unknown_values_fail_closed_and_are_named() {
     let r = common::vpc_result(&report, "vpc-flow-logs-enabled", "vpc-0a1b2c3d4e5f60004");
     assert_eq!(r["status"], "FAIL", "judged, not skipped as shared: {r:#}");
 }
+
+/// Every option the README's option tables list is an option of some command,
+/// so the README cannot keep an option the binary dropped or renamed.
+#[test]
+fn readme_option_tables_match_the_help() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let listed: std::collections::BTreeSet<String> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `--"))
+        .flat_map(|l| {
+            let cell = l.split('|').nth(1).unwrap_or_default().to_string();
+            cell.split('`')
+                .filter(|part| part.starts_with("--"))
+                .map(|part| {
+                    part.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(listed.len() > 10, "{listed:?}");
+    let (_, top, _) = run(&["--help"]);
+    let commands: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() > 10, "{top}");
+    let mut help = top.clone();
+    for command in &commands {
+        let (code, text, stderr) = run(&[command, "--help"]);
+        assert_eq!(code, 0, "{command}: {stderr}");
+        help.push_str(&text);
+    }
+    let missing: Vec<&String> = listed
+        .iter()
+        .filter(|flag| {
+            !help
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .any(|word| word == flag.as_str())
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "in the README, not in any --help: {missing:?}"
+    );
+}
