@@ -102,7 +102,7 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         stats.malformed
     );
     for m in &stats.examples {
-        tracing::warn!("{}:{}: malformed record: {}", m.file, m.line, m.reason);
+        tracing::info!("{}:{}: malformed record: {}", m.file, m.line, m.reason);
     }
     let mut label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     label.extend(args.log_group.iter().map(|g| format!("log-group:{g}")));

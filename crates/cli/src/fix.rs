@@ -108,7 +108,9 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
         .and_then(|v| v.parse().ok());
     let open_journal = |account_id: &str| {
         let journal = Journal::create(&path, account_id)?;
-        eprintln!("journal: {}", journal.path().display());
+        if !crate::log::quiet() {
+            eprintln!("journal: {}", journal.path().display());
+        }
         Ok(journal)
     };
     let applied = rt.block_on(fix_command::apply(

@@ -47,7 +47,7 @@ pub fn run(args: RemediationArgs) -> Result<ExitCode> {
         Some(path) => output::write_file(path, &text)?,
         None => output::write_stdout(&text)?,
     }
-    if plans.is_empty() {
+    if plans.is_empty() && !crate::log::quiet() {
         eprintln!("flowaudit: no FAIL result to remediate");
     }
     Ok(ExitCode::SUCCESS)

@@ -304,10 +304,12 @@ fn security_hub_outcome(
     done: &flowaudit_aws::securityhub::ImportOutcome,
     total: usize,
 ) -> Result<()> {
-    eprintln!(
-        "Security Hub: imported {} of {total} findings in {} BatchImportFindings call(s)",
-        done.imported, done.calls
-    );
+    if !crate::log::quiet() {
+        eprintln!(
+            "Security Hub: imported {} of {total} findings in {} BatchImportFindings call(s)",
+            done.imported, done.calls
+        );
+    }
     let mut problems: Vec<String> = done
         .rejected
         .iter()

@@ -97,7 +97,12 @@ fn fix_applies_reruns_idempotently_and_rolls_back() {
         plan_section(&dry),
         "what --apply does is the plan shown"
     );
-    assert!(stderr.contains(&format!("journal: {journal}")));
+    // -q: standard error holds errors only; the journal is named on stdout.
+    assert!(!stderr.contains("journal:"), "{stderr}");
+    assert!(
+        applied.contains(&format!("Undo with: flowaudit rollback {journal}")),
+        "{applied}"
+    );
     let after = statuses(&moto);
     let status = |map: &BTreeMap<(String, String), String>, check: &str, resource: &str| {
         map.get(&(check.to_string(), resource.to_string()))
