@@ -148,6 +148,20 @@ impl Store {
         if version == SCHEMA_VERSION {
             return Ok(());
         }
+        // A database that holds tables but is not a history is refused before
+        // anything is written to it (switching to WAL would change its header).
+        if version == 0 {
+            let tables: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .map_err(err)?;
+            if tables > 0 {
+                return Err(StoreError::Foreign {
+                    path: self.path.clone(),
+                    found: app,
+                });
+            }
+        }
         // WAL is a property of the file; it cannot be switched inside a transaction.
         let _mode: String = self
             .conn
@@ -465,7 +479,13 @@ mod tests {
         conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
             .unwrap_or_else(|e| panic!("{e}"));
         drop(conn);
+        let bytes = std::fs::read(&foreign).unwrap_or_else(|e| panic!("{e}"));
         let msg = Store::open(&foreign).err().map(|e| e.to_string());
+        // Byte for byte as it was: not even its journal mode changed.
+        assert!(
+            std::fs::read(&foreign).unwrap_or_else(|e| panic!("{e}")) == bytes,
+            "the foreign database's file was changed"
+        );
         assert!(
             msg.as_deref()
                 .is_some_and(|m| m.contains("not a flowaudit history")),
