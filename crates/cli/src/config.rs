@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::parser::ValueSource;
 use clap::ArgMatches;
-use flowaudit_core::exceptions::Exception;
+use flowaudit_core::exceptions::{Exception, InvalidException};
 use serde::{Deserialize, Deserializer};
 
 use crate::limits;
@@ -184,20 +184,21 @@ pub struct HistorySection {
     pub db: Option<PathBuf>,
 }
 
-/// One `[[exception]]` as written.
+/// One `[[exception]]` as written, each key with where it is (errors point at
+/// the key they are about).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionEntry {
-    pub check: String,
-    pub resource: Option<String>,
-    pub vpc: Option<String>,
-    pub account: Option<String>,
-    pub region: Option<String>,
+    pub check: toml::Spanned<String>,
+    pub resource: Option<toml::Spanned<String>>,
+    pub vpc: Option<toml::Spanned<String>>,
+    pub account: Option<toml::Spanned<String>>,
+    pub region: Option<toml::Spanned<String>>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    pub reason: String,
-    pub expires: toml::value::Datetime,
-    pub owner: Option<String>,
+    pub reason: toml::Spanned<String>,
+    pub expires: toml::Spanned<toml::value::Datetime>,
+    pub owner: Option<toml::Spanned<String>>,
 }
 
 /// `output = "r.json"` or `output = ["json=r.json", "html=r.html"]`.
@@ -250,9 +251,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
         .collect();
     for (i, entry) in config.exceptions.iter().enumerate() {
         let span = entry.span();
-        let at = |message: String| located(path, text, Some(span.clone()), &message);
+        let at = |span: std::ops::Range<usize>, message: String| {
+            located(path, text, Some(span), &message)
+        };
         let e = entry.get_ref();
-        let expires = match (e.expires.date, e.expires.time) {
+        let value = |v: &Option<toml::Spanned<String>>| v.as_ref().map(|s| s.get_ref().clone());
+        let expires_at = e.expires.get_ref();
+        let expires = match (expires_at.date, expires_at.time) {
             (Some(d), None) => chrono::NaiveDate::from_ymd_opt(
                 i32::from(d.year),
                 u32::from(d.month),
@@ -261,28 +266,48 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
             _ => None,
         }
         .ok_or_else(|| {
-            at(format!(
-                "exception #{}: `expires` must be a date like 2027-03-31, not `{}`",
-                i + 1,
-                e.expires
-            ))
+            at(
+                e.expires.span(),
+                format!(
+                    "exception #{}: `expires` must be a date like 2027-03-31, not `{}`",
+                    i + 1,
+                    expires_at
+                ),
+            )
         })?;
         let line = starts.partition_point(|s| *s <= span.start);
         let exception = Exception {
-            check: e.check.clone(),
-            resource: e.resource.clone(),
-            vpc: e.vpc.clone(),
-            account: e.account.clone(),
-            region: e.region.clone(),
+            check: e.check.get_ref().clone(),
+            resource: value(&e.resource),
+            vpc: value(&e.vpc),
+            account: value(&e.account),
+            region: value(&e.region),
             tags: e.tags.clone(),
-            reason: e.reason.clone(),
+            reason: e.reason.get_ref().clone(),
             expires,
-            owner: e.owner.clone(),
+            owner: value(&e.owner),
             source: Some(format!("{}:{line}", path.display())),
         };
-        exception
-            .validate()
-            .map_err(|err| at(format!("exception #{}: {err}", i + 1)))?;
+        exception.validate().map_err(|err| {
+            // At the key the error is about; a missing selector at the entry.
+            let key = match &err {
+                InvalidException::NoReason => Some(e.reason.span()),
+                InvalidException::UnknownCheck(_) => Some(e.check.span()),
+                InvalidException::Empty { field } => match *field {
+                    "check" => Some(e.check.span()),
+                    "resource" => e.resource.as_ref().map(toml::Spanned::span),
+                    "vpc" => e.vpc.as_ref().map(toml::Spanned::span),
+                    "account" => e.account.as_ref().map(toml::Spanned::span),
+                    "region" => e.region.as_ref().map(toml::Spanned::span),
+                    _ => None,
+                },
+                InvalidException::NoSelector => None,
+            };
+            at(
+                key.unwrap_or_else(|| span.clone()),
+                format!("exception #{}: {err}", i + 1),
+            )
+        })?;
         exceptions.push(exception);
     }
     config.checked_exceptions = exceptions;
@@ -470,6 +495,8 @@ mod tests {
             err("\n[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nreason = \"r\"\nexpires = 2027-01-01\n"),
             err("[[exception]]\ncheck = \"vpc-flowlogs-*\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = 2027-01-01\n"),
             err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nexpires = 2027-01-01\n"),
+            err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nreason = \"  \"\nexpires = 2027-01-01\n"),
+            err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\naccount = \"\"\nreason = \"r\"\nexpires = 2027-01-01\n"),
             err("[scan\n"),
         ];
         insta::assert_snapshot!(messages.join("\n---\n"));
