@@ -277,7 +277,7 @@ async fn update_trust_policy(
         })?;
     rec.record(Change::ChangedTrustPolicy {
         role_name: role_name.clone(),
-        previous: previous.clone().unwrap_or_default(),
+        previous: previous.clone(),
     })?;
     outcomes.push(Outcome::Done(format!(
         "replaced the trust policy of {role_name}"
@@ -408,7 +408,7 @@ async fn raise_bucket_expiration(
         return Ok(());
     };
     let min = i32::try_from(*min_days).unwrap_or(i32::MAX);
-    let (_, previous) = crate::s3::change_expirations(ctx, bucket, |rule| {
+    let (_, previous) = crate::s3::change_expirations(ctx, bucket, |_, rule| {
         let days = rule.expiration().and_then(|e| e.days())?;
         (crate::s3::applies_to_flow_logs(rule, prefix) && days < min).then_some(min)
     })

@@ -44,8 +44,12 @@ pub enum Change {
         previous_days: Option<u32>,
         set_days: u32,
     },
-    /// A trust policy flowaudit replaced.
-    ChangedTrustPolicy { role_name: String, previous: String },
+    /// A trust policy flowaudit replaced, with the one before when it was known
+    /// (`None`, or `""` in journals of earlier versions: not known).
+    ChangedTrustPolicy {
+        role_name: String,
+        previous: Option<String>,
+    },
     /// Lifecycle rules (by id) whose expiration flowaudit raised to `set_days`,
     /// with the days before.
     ChangedBucketExpiration {
@@ -191,6 +195,26 @@ pub fn read(path: &Path) -> Result<Journaled, String> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A trust policy whose previous document was not known is journaled as
+    /// unknown, not as an empty document, and reads back as such.
+    #[test]
+    fn an_unknown_previous_trust_policy_stays_unknown() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("j.jsonl");
+        let mut journal = Journal::create(&path, "1").unwrap_or_else(|e| panic!("{e}"));
+        let change = Change::ChangedTrustPolicy {
+            role_name: "r".into(),
+            previous: None,
+        };
+        journal
+            .record(change.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let back = read(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.entries[0].change, change);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(text.contains("\"previous\":null"), "{text}");
+    }
     use super::*;
 
     #[test]

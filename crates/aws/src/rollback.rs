@@ -135,7 +135,10 @@ async fn verdict(ctx: &Ctx, iam: &aws_sdk_iam::Client, entry: &Entry) -> Result<
                 .role()
                 .and_then(|r| r.assume_role_policy_document())
                 .and_then(|d| crate::iam::parse_document(d).ok());
-            let before = crate::iam::parse_document(previous).ok();
+            let before = previous
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .and_then(|p| crate::iam::parse_document(p).ok());
             if current.is_some() && current == before {
                 return Ok(Verdict::Restored(format!(
                     "the trust policy of {role_name} was already restored"
@@ -323,25 +326,29 @@ pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, Strin
             Change::ChangedTrustPolicy {
                 role_name,
                 previous,
-            } => {
-                iam.update_assume_role_policy()
-                    .role_name(role_name)
-                    .policy_document(previous)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        format!("iam:UpdateAssumeRolePolicy {role_name}: {}", reason(&e))
-                    })?;
-                format!("restored the trust policy of {role_name}")
-            }
+            } => match previous.as_deref().filter(|p| !p.is_empty()) {
+                Some(previous) => {
+                    iam.update_assume_role_policy()
+                        .role_name(role_name)
+                        .policy_document(previous)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            format!("iam:UpdateAssumeRolePolicy {role_name}: {}", reason(&e))
+                        })?;
+                    format!("restored the trust policy of {role_name}")
+                }
+                None => format!(
+                    "left the trust policy of {role_name} as flowaudit set it: the one before was not known when it was changed; set it by hand"
+                ),
+            },
             Change::ChangedBucketExpiration {
                 bucket, previous, ..
             } => {
-                crate::s3::change_expirations(ctx, bucket, |rule| {
-                    let id = rule.id().unwrap_or_default();
+                crate::s3::change_expirations(ctx, bucket, |key, _| {
                     previous
                         .iter()
-                        .find(|(p, _)| p == id)
+                        .find(|(p, _)| p == key)
                         .map(|(_, days)| *days)
                 })
                 .await?;

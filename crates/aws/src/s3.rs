@@ -182,13 +182,18 @@ pub(crate) async fn expirations(
     let (_, _, rules) = lifecycle_rules(ctx, bucket).await?;
     Ok(rules
         .iter()
-        .map(|r| {
-            (
-                r.id().unwrap_or_default().to_string(),
-                r.expiration().and_then(|e| e.days()),
-            )
-        })
+        .enumerate()
+        .map(|(i, r)| (rule_key(i, r), r.expiration().and_then(|e| e.days())))
         .collect())
+}
+
+/// How the journal names a lifecycle rule: its id, or, for a rule without one,
+/// its position (`#2`), so that two unnamed rules are never taken for each other.
+pub(crate) fn rule_key(index: usize, rule: &LifecycleRule) -> String {
+    match rule.id().filter(|id| !id.is_empty()) {
+        Some(id) => id.to_string(),
+        None => format!("#{}", index + 1),
+    }
 }
 
 /// Sets the expiration days of the rules for which `change(rule)` says so, and
@@ -197,18 +202,19 @@ pub(crate) async fn expirations(
 pub(crate) async fn change_expirations(
     ctx: &Ctx,
     bucket: &str,
-    change: impl Fn(&LifecycleRule) -> Option<i32>,
+    change: impl Fn(&str, &LifecycleRule) -> Option<i32>,
 ) -> Result<(String, Vec<(String, i32)>), String> {
     let (region, client, current) = lifecycle_rules(ctx, bucket).await?;
     let mut changed = Vec::new();
     let mut rules = Vec::new();
-    for rule in &current {
-        let Some(days) = change(rule) else {
+    for (i, rule) in current.iter().enumerate() {
+        let key = rule_key(i, rule);
+        let Some(days) = change(&key, rule) else {
             rules.push(rule.clone());
             continue;
         };
         let previous = rule.expiration().and_then(|e| e.days()).unwrap_or(0);
-        changed.push((rule.id().unwrap_or_default().to_string(), previous));
+        changed.push((key, previous));
         let expiration = aws_sdk_s3::types::LifecycleExpiration::builder()
             .days(days)
             .set_expired_object_delete_marker(
@@ -319,6 +325,25 @@ pub fn day_prefix(d: &Delivery, account_id: &str, day: DateTime<Utc>) -> String 
 
 #[cfg(test)]
 mod tests {
+
+    /// Rules without an id are told apart by their position.
+    #[test]
+    fn unnamed_rules_are_keyed_by_position() {
+        let rule = |id: Option<&str>| {
+            aws_sdk_s3::types::LifecycleRule::builder()
+                .set_id(id.map(str::to_string))
+                .status(aws_sdk_s3::types::ExpirationStatus::Enabled)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert_eq!(super::rule_key(0, &rule(Some("logs"))), "logs");
+        assert_eq!(super::rule_key(1, &rule(None)), "#2");
+        assert_eq!(super::rule_key(2, &rule(Some(""))), "#3");
+        assert_ne!(
+            super::rule_key(1, &rule(None)),
+            super::rule_key(2, &rule(None))
+        );
+    }
     use super::*;
     use aws_sdk_s3::types::{LifecycleExpiration, LifecycleRuleFilter, Tag};
 
