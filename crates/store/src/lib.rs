@@ -150,12 +150,18 @@ impl Store {
         }
         // A database that holds tables but is not a history is refused before
         // anything is written to it (switching to WAL would change its header).
+        // One statement reads both, so a history another process creates at
+        // the same moment is seen whole (its tables and its version together).
         if version == 0 {
-            let tables: i64 = self
+            let (tables, now): (i64, i64) = self
                 .conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+                .query_row(
+                    "SELECT (SELECT count(*) FROM sqlite_master), (SELECT user_version FROM pragma_user_version)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .map_err(err)?;
-            if tables > 0 {
+            if tables > 0 && now == 0 {
                 return Err(StoreError::Foreign {
                     path: self.path.clone(),
                     found: app,
