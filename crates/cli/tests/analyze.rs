@@ -47,13 +47,39 @@ fn analyze_reports_findings_and_exits_by_them() {
     assert_eq!(read["from"], "2026-11-20T12:00:00+00:00");
     // Raising the threshold above the scan makes it disappear, from the command
     // line or from `[analyze]` in the config file (where the command line wins).
-    let (_, stdout, _) = run(&["analyze", path, "--format", "json", "--scan-ports", "500"]);
-    assert!(!stdout.contains("flowlog-port-scan"));
+    // Each run is judged by its report: the other findings are still there, so
+    // an empty or failed run cannot pass for "no port scan".
+    let ids = |stdout: &str| -> Vec<String> {
+        common::results(&parse_json(stdout))
+            .iter()
+            .filter_map(|r| r["check_id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let (code, stdout, stderr) = run(&["analyze", path, "--format", "json", "--scan-ports", "500"]);
+    assert_eq!(code, 1, "{stderr}");
+    let found = ids(&stdout);
+    assert!(
+        found.iter().any(|id| id == "flowlog-host-sweep"),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|id| id == "flowlog-port-scan"),
+        "{found:?}"
+    );
     let config = dir.path().join("flowaudit.toml");
     std::fs::write(&config, "[analyze]\nscan_ports = 500\n").unwrap_or_else(|e| panic!("{e}"));
     let config = config.to_str().unwrap_or_default();
-    let (_, stdout, _) = run(&["analyze", path, "--config", config, "--format", "json"]);
-    assert!(!stdout.contains("flowlog-port-scan"));
+    let (code, stdout, stderr) = run(&["analyze", path, "--config", config, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let found = ids(&stdout);
+    assert!(
+        found.iter().any(|id| id == "flowlog-host-sweep"),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|id| id == "flowlog-port-scan"),
+        "{found:?}"
+    );
     let (_, stdout, _) = run(&[
         "analyze",
         path,

@@ -129,9 +129,17 @@ fn fix_applies_reruns_idempotently_and_rolls_back() {
     // Running again finds nothing left to do and creates nothing.
     let journal2 = dir.path().join("again.jsonl");
     let journal2 = journal2.to_string_lossy();
-    let (_, again, _) = fix(&moto, &[], &["--apply", "--yes", "--journal", &journal2]);
+    let (code, again, stderr) = fix(&moto, &[], &["--apply", "--yes", "--journal", &journal2]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        again.contains("Nothing to fix: no FAIL result matches."),
+        "{again}"
+    );
     assert!(!again.contains("  done "), "{again}");
-    assert_eq!(std::fs::read_to_string(&*journal2).unwrap_or_default(), "");
+    assert!(
+        !std::path::Path::new(&*journal2).exists(),
+        "a run with nothing to do writes no journal"
+    );
     assert_eq!(statuses(&moto), after);
 
     // Rollback restores the first scan exactly.
