@@ -69,6 +69,11 @@ fn warn_exceptions(report: &Report) {
                 u.index,
                 e.selector()
             ),
+            ExceptionState::NotEvaluated => tracing::info!(
+                "exception #{}{at} of {owner}: its results were not evaluated this run (SKIPPED or ERROR): {}",
+                u.index,
+                e.selector()
+            ),
         }
     }
 }

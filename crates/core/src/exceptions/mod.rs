@@ -177,6 +177,24 @@ pub fn apply(
             source: e.source.clone(),
         });
     }
+    // Exceptions that matched no failure: do they select results that were
+    // not evaluated this run (a SKIPPED or ERROR VPC is not a fixed one)?
+    let mut unjudged = vec![false; exceptions.len()];
+    for result in results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Skipped | Status::Error))
+    {
+        let vpc = result.vpc_id.as_deref().and_then(|id| {
+            vpcs.get(&(result.account_id.as_str(), result.region.as_str(), id))
+                .copied()
+        });
+        index.candidates(result, &mut candidates);
+        for &i in &candidates {
+            if matched[i] == 0 && !unjudged[i] && exceptions[i].matches(result, vpc) {
+                unjudged[i] = true;
+            }
+        }
+    }
     exceptions
         .iter()
         .zip(matched)
@@ -184,6 +202,7 @@ pub fn apply(
         .map(|(i, (e, n))| ExceptionUse {
             index: i + 1,
             state: match (n, e.active_on(day)) {
+                (0, _) if unjudged[i] => ExceptionState::NotEvaluated,
                 (0, _) => ExceptionState::Stale,
                 (_, true) => ExceptionState::Active,
                 (_, false) => ExceptionState::Expired,
@@ -211,6 +230,7 @@ pub fn count(results: &[CheckResult], uses: &[ExceptionUse]) -> ExceptionCounts 
         active: state(ExceptionState::Active),
         expired: state(ExceptionState::Expired),
         stale: state(ExceptionState::Stale),
+        not_evaluated: state(ExceptionState::NotEvaluated),
     }
 }
 
@@ -317,6 +337,36 @@ mod tests {
         assert!(after
             .iter()
             .any(|r| r.exception.as_ref().and_then(|e| e.owner.as_deref()) == Some("glob")));
+    }
+
+    /// An exception whose results were only SKIPPED (or ERROR) this run is
+    /// "not evaluated", not "stale": its VPC was not judged, not fixed.
+    #[test]
+    fn an_exception_on_unjudged_results_is_not_called_stale() {
+        let (before, _) = run(&[]);
+        let skipped = before
+            .iter()
+            .find(|r| r.status == Status::Skipped && r.vpc_id.is_some())
+            .unwrap_or_else(|| panic!("the demo has a SKIPPED VPC result"));
+        let passing = before
+            .iter()
+            .find(|r| {
+                r.status == Status::Pass
+                    && r.vpc_id.is_some()
+                    && !before.iter().any(|o| {
+                        o.vpc_id == r.vpc_id && o.check_id == r.check_id && o.status != Status::Pass
+                    })
+            })
+            .unwrap_or_else(|| panic!("the demo has a passing VPC result"));
+        let mut unjudged = exception(&skipped.check_id);
+        unjudged.vpc = skipped.vpc_id.clone();
+        let mut fixed = exception(&passing.check_id);
+        fixed.vpc = passing.vpc_id.clone();
+        let (results, uses) = run(&[unjudged, fixed]);
+        assert_eq!(uses[0].state, ExceptionState::NotEvaluated, "{:?}", uses[0]);
+        assert_eq!(uses[1].state, ExceptionState::Stale, "{:?}", uses[1]);
+        let counts = count(&results, &uses);
+        assert_eq!((counts.stale, counts.not_evaluated), (1, 1));
     }
 
     #[test]

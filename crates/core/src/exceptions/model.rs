@@ -84,8 +84,13 @@ pub enum ExceptionState {
     Active,
     /// Matched FAIL results but has run out.
     Expired,
-    /// Matched no FAIL result.
+    /// Matched no FAIL result, and nothing it selects was left unjudged: the
+    /// failure is fixed or gone.
     Stale,
+    /// Matched no FAIL result, but results it selects were not evaluated in
+    /// this run (SKIPPED or ERROR): whether it is still needed is not known.
+    #[serde(rename = "not-evaluated")]
+    NotEvaluated,
 }
 
 impl ExceptionState {
@@ -94,6 +99,7 @@ impl ExceptionState {
             ExceptionState::Active => "active",
             ExceptionState::Expired => "expired",
             ExceptionState::Stale => "stale",
+            ExceptionState::NotEvaluated => "not-evaluated",
         }
     }
 }
@@ -122,4 +128,11 @@ pub struct ExceptionCounts {
     pub active: usize,
     pub expired: usize,
     pub stale: usize,
+    /// Exceptions whose results were all SKIPPED or ERROR this run.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_evaluated: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -315,8 +315,18 @@ fn render_exceptions(
     let c = &report.summary.exceptions;
     let _ = writeln!(
         out,
-        "Exceptions: {} configured: {} active ({} result(s) excepted), {} expired ({} result(s) failing again), {} stale",
-        c.configured, c.active, c.excepted_results, c.expired, c.expired_results, c.stale
+        "Exceptions: {} configured: {} active ({} result(s) excepted), {} expired ({} result(s) failing again), {} stale{}",
+        c.configured,
+        c.active,
+        c.excepted_results,
+        c.expired,
+        c.expired_results,
+        c.stale,
+        if c.not_evaluated > 0 {
+            format!(", {} not evaluated", c.not_evaluated)
+        } else {
+            String::new()
+        }
     );
     for u in &report.exceptions {
         let e = &u.exception;
@@ -324,6 +334,7 @@ fn render_exceptions(
             ExceptionState::Active => ("active ", Style::new().cyan()),
             ExceptionState::Expired => ("EXPIRED", Style::new().red().bold()),
             ExceptionState::Stale => ("STALE  ", Style::new().yellow()),
+            ExceptionState::NotEvaluated => ("UNJUDGED", Style::new().yellow()),
         };
         let when = if u.days_left >= 0 {
             format!("expires {} (in {} days)", e.expires, u.days_left)
@@ -332,6 +343,9 @@ fn render_exceptions(
         };
         let note = match u.state {
             ExceptionState::Stale => "matched no failing result: remove it".to_string(),
+            ExceptionState::NotEvaluated => {
+                "its results were not evaluated this run (SKIPPED or ERROR): keep it".to_string()
+            }
             _ => format!("matched {}", u.matched),
         };
         let _ = writeln!(
