@@ -50,9 +50,28 @@ impl Plan {
         self.actions.iter().map(render::words).collect()
     }
 
-    /// AWS CLI commands, in order.
+    /// AWS CLI commands, in order, to copy and paste. The deletion of a flow
+    /// log the plan replaces is a comment: it is run by hand once the new flow
+    /// log delivers, as the steps say, never right after creating it.
     pub fn cli(&self) -> Vec<String> {
-        self.actions.iter().flat_map(render::cli).collect()
+        self.actions
+            .iter()
+            .flat_map(|action| {
+                let commands = render::cli(action);
+                match action {
+                    Action::DeleteFlowLog { .. } => commands
+                        .into_iter()
+                        .map(|c| {
+                            format!(
+                                "# once the new flow log delivers: {}",
+                                crate::escape::shell::comment(&c)
+                            )
+                        })
+                        .collect(),
+                    _ => commands,
+                }
+            })
+            .collect()
     }
 
     /// Console steps.
