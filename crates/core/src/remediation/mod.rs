@@ -79,12 +79,28 @@ impl Plan {
         self.actions.iter().flat_map(render::console).collect()
     }
 
-    /// Commands that undo exactly this plan, in order.
+    /// Commands that undo exactly this plan, in order. The delivery role is
+    /// shared by every plan that needs one, so deleting it is a comment to run
+    /// by hand once no other flow log delivers with it.
     pub fn backout(&self) -> Vec<String> {
         self.actions
             .iter()
             .rev()
-            .flat_map(render::backout)
+            .flat_map(|action| {
+                let commands = render::backout(action);
+                match action {
+                    Action::CreateDeliveryRole { .. } => commands
+                        .into_iter()
+                        .map(|c| {
+                            format!(
+                                "# once no other flow log delivers with this role: {}",
+                                crate::escape::shell::comment(&c)
+                            )
+                        })
+                        .collect(),
+                    _ => commands,
+                }
+            })
             .collect()
     }
 
