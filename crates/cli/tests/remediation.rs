@@ -210,9 +210,45 @@ fn guardrails_are_written() {
     assert!(pack.contains("MinRetentionTime: 400"));
     insta::assert_snapshot!("guardrails_pack", pack);
     let scp = parse_json(&std::fs::read_to_string(out.join("scp.json")).unwrap_or_default());
-    let text = scp.to_string();
-    assert!(text.contains("ec2:DeleteFlowLogs") && text.contains("logs:DeleteLogGroup"));
-    assert!(text.contains("arn:aws:iam::*:role/Emergency"));
+    // Read as a policy, not as text: every statement denies, spares only the
+    // break-glass role, and together they cover deleting flow logs and their
+    // log groups (scoped to the flow-log groups).
+    assert_eq!(scp["Version"], "2012-10-17");
+    let statements = scp["Statement"].as_array().cloned().unwrap_or_default();
+    assert!(!statements.is_empty(), "{scp}");
+    let mut denied = Vec::new();
+    for st in &statements {
+        assert_eq!(st["Effect"], "Deny", "{st}");
+        assert_eq!(
+            st["Condition"]["ArnNotLike"]["aws:PrincipalARN"], "arn:aws:iam::*:role/Emergency",
+            "{st}"
+        );
+        let actions: Vec<String> = match &st["Action"] {
+            serde_json::Value::String(a) => vec![a.clone()],
+            serde_json::Value::Array(list) => list
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect(),
+            other => panic!("Action is {other}"),
+        };
+        if actions.iter().any(|a| a.starts_with("logs:")) {
+            assert_eq!(
+                st["Resource"], "arn:aws:logs:*:*:log-group:/aws/vpc-flow-logs/*",
+                "{st}"
+            );
+        }
+        denied.extend(actions);
+    }
+    for action in [
+        "ec2:DeleteFlowLogs",
+        "logs:DeleteLogGroup",
+        "logs:DeleteRetentionPolicy",
+    ] {
+        assert!(
+            denied.iter().any(|a| a == action),
+            "{action} not denied: {denied:?}"
+        );
+    }
 }
 
 #[test]
