@@ -310,6 +310,45 @@ fn asff_findings_carry_the_required_fields() {
             .as_str()
             .is_some_and(|d| d.chars().count() <= 1024));
     }
+    // Each finding says what its result says, not only that the fields exist:
+    // the same account, region, check, status and severity, one per result.
+    let (_, json, _) = run(&["demo", "--config", &config(), "--format", "json"]);
+    let report = parse_json(&json);
+    let results = common::results(&report);
+    assert_eq!(findings.len(), results.len());
+    let mut ids = std::collections::BTreeSet::new();
+    for (f, r) in findings.iter().zip(results.iter()) {
+        assert!(ids.insert(f["Id"].to_string()), "duplicate Id {}", f["Id"]);
+        assert_eq!(f["AwsAccountId"], r["account_id"], "{f}");
+        assert_eq!(f["Region"], r["region"], "{f}");
+        assert_eq!(
+            f["GeneratorId"],
+            format!("flowaudit/{}", r["check_id"].as_str().unwrap_or_default()),
+            "{f}"
+        );
+        assert_eq!(
+            f["ProductArn"],
+            format!(
+                "arn:aws:securityhub:{0}:{1}:product/{1}/default",
+                r["region"].as_str().unwrap_or_default(),
+                r["account_id"].as_str().unwrap_or_default()
+            ),
+            "{f}"
+        );
+        let (compliance, workflow) = match r["status"].as_str().unwrap_or_default() {
+            "PASS" => ("PASSED", "RESOLVED"),
+            "FAIL" => ("FAILED", "NEW"),
+            "EXCEPTED" => ("FAILED", "SUPPRESSED"),
+            _ => ("NOT_AVAILABLE", "NEW"),
+        };
+        assert_eq!(f["Compliance"]["Status"], compliance, "{f}\n{r}");
+        assert_eq!(f["Workflow"]["Status"], workflow, "{f}\n{r}");
+        let label = match r["severity"].as_str().unwrap_or_default() {
+            "info" => "INFORMATIONAL".to_string(),
+            other => other.to_ascii_uppercase(),
+        };
+        assert_eq!(f["Severity"]["Label"], label, "{f}");
+    }
     let suppressed = findings
         .iter()
         .filter(|f| f["Workflow"]["Status"] == "SUPPRESSED")
