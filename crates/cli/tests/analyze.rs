@@ -49,37 +49,27 @@ fn analyze_reports_findings_and_exits_by_them() {
     // line or from `[analyze]` in the config file (where the command line wins).
     // Each run is judged by its report: the other findings are still there, so
     // an empty or failed run cannot pass for "no port scan".
-    let ids = |stdout: &str| -> Vec<String> {
-        common::results(&parse_json(stdout))
+    let no_scan_but_the_rest = |args: &[&str]| {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, 1, "{stderr}");
+        let found: Vec<String> = common::results(&parse_json(&stdout))
             .iter()
             .filter_map(|r| r["check_id"].as_str().map(str::to_string))
-            .collect()
+            .collect();
+        assert!(
+            found.iter().any(|id| id == "flowlog-host-sweep"),
+            "{found:?}"
+        );
+        assert!(
+            !found.iter().any(|id| id == "flowlog-port-scan"),
+            "{found:?}"
+        );
     };
-    let (code, stdout, stderr) = run(&["analyze", path, "--format", "json", "--scan-ports", "500"]);
-    assert_eq!(code, 1, "{stderr}");
-    let found = ids(&stdout);
-    assert!(
-        found.iter().any(|id| id == "flowlog-host-sweep"),
-        "{found:?}"
-    );
-    assert!(
-        !found.iter().any(|id| id == "flowlog-port-scan"),
-        "{found:?}"
-    );
+    no_scan_but_the_rest(&["analyze", path, "--format", "json", "--scan-ports", "500"]);
     let config = dir.path().join("flowaudit.toml");
     std::fs::write(&config, "[analyze]\nscan_ports = 500\n").unwrap_or_else(|e| panic!("{e}"));
     let config = config.to_str().unwrap_or_default();
-    let (code, stdout, stderr) = run(&["analyze", path, "--config", config, "--format", "json"]);
-    assert_eq!(code, 1, "{stderr}");
-    let found = ids(&stdout);
-    assert!(
-        found.iter().any(|id| id == "flowlog-host-sweep"),
-        "{found:?}"
-    );
-    assert!(
-        !found.iter().any(|id| id == "flowlog-port-scan"),
-        "{found:?}"
-    );
+    no_scan_but_the_rest(&["analyze", path, "--config", config, "--format", "json"]);
     let (_, stdout, _) = run(&[
         "analyze",
         path,

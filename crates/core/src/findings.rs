@@ -21,7 +21,8 @@ pub static REGISTRY: &[&CheckMeta] = &[
     &INPUT,
 ];
 
-const NO_FIX: &str = "No automatic fix: a finding in traffic calls for an investigation, \
+/// Why no finding has an automatic fix (for explain and the generated docs).
+pub const NO_FIX: &str = "No automatic fix: a finding in traffic calls for an investigation, \
 not a change flowaudit can make for you.";
 
 pub static PORT_SCAN: CheckMeta = CheckMeta {
@@ -239,8 +240,3 @@ or fix the file named. No automatic fix.",
     compliance: &[],
     equivalents: &[],
 };
-
-/// Why no finding has an automatic fix (for the generated docs).
-pub fn no_fix_reason() -> &'static str {
-    NO_FIX
-}

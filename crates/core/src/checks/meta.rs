@@ -99,6 +99,18 @@ pub struct CheckMeta {
 }
 
 impl CheckMeta {
+    /// The prose doc sections, with their headings, in the order every
+    /// rendering (explain, the generated pages) shows them.
+    pub fn sections(&self) -> [(&'static str, &'static str); 5] {
+        [
+            ("Why it matters", self.rationale),
+            ("Passes when", self.passes_when),
+            ("Fails when", self.fails_when),
+            ("Other statuses", self.other_statuses),
+            ("Remediation", self.remediation),
+        ]
+    }
+
     pub fn compliance_refs(&self) -> Vec<ComplianceRef> {
         self.compliance
             .iter()

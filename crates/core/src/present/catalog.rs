@@ -26,9 +26,23 @@ remediation`), with its backout."
         ),
         None => (
             "Not applicable: judged on flow-log records by `flowaudit analyze`.".to_string(),
-            crate::findings::no_fix_reason().to_string(),
+            crate::findings::NO_FIX.to_string(),
         ),
     }
+}
+
+/// Every doc section of a check or finding, with its heading: the prose ones
+/// and how it is judged before deployment and fixed.
+pub fn sections(m: &CheckMeta) -> Vec<(&'static str, String)> {
+    let (predeploy, fix) = predeploy_and_fix(m);
+    let mut out: Vec<(&'static str, String)> = m
+        .sections()
+        .into_iter()
+        .map(|(heading, text)| (heading, text.to_string()))
+        .collect();
+    out.push(("Before deployment", predeploy));
+    out.push(("Automatic fix", fix));
+    out
 }
 
 /// The catalog as a table: id, severity, scope, title.
@@ -89,7 +103,6 @@ fn meta_json(m: &CheckMeta) -> serde_json::Value {
 /// One check explained; `None` for an unknown id.
 pub fn render_explain(id: &str) -> Option<String> {
     let m = crate::checks::meta(id)?;
-    let (predeploy, fix) = predeploy_and_fix(m);
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", m.id, m.title);
     let _ = writeln!(
@@ -98,16 +111,8 @@ pub fn render_explain(id: &str) -> Option<String> {
         m.severity,
         m.scope.describe()
     );
-    for (heading, text) in [
-        ("Why it matters", m.rationale),
-        ("Passes when", m.passes_when),
-        ("Fails when", m.fails_when),
-        ("Other statuses", m.other_statuses),
-        ("Remediation", m.remediation),
-        ("Before deployment", &predeploy),
-        ("Automatic fix", &fix),
-    ] {
-        let _ = writeln!(out, "\n{heading}\n{}", indent(text));
+    for (heading, text) in sections(m) {
+        let _ = writeln!(out, "\n{heading}\n{}", indent(&text));
     }
     let _ = writeln!(out, "\nCompliance");
     for (framework, control) in m.compliance {

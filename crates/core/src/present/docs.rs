@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::catalog::predeploy_and_fix;
+use super::catalog::sections;
 use crate::checks::{catalog, CheckMeta, Fix, Predeploy, REGISTRY};
 
 /// The markers around a generated part of the README.
@@ -73,7 +73,6 @@ pub fn findings_table() -> String {
 
 /// `docs/checks/<id>.md`: every doc section of one check or finding.
 pub fn page(m: &CheckMeta) -> String {
-    let (predeploy, fix) = predeploy_and_fix(m);
     let mut out = String::new();
     let _ = writeln!(out, "# `{}`: {}\n", m.id, m.title);
     let _ = writeln!(
@@ -82,15 +81,7 @@ pub fn page(m: &CheckMeta) -> String {
         m.severity.as_str(),
         m.scope.describe()
     );
-    for (heading, text) in [
-        ("Why it matters", m.rationale),
-        ("Passes when", m.passes_when),
-        ("Fails when", m.fails_when),
-        ("Other statuses", m.other_statuses),
-        ("Remediation", m.remediation),
-        ("Before deployment", predeploy.as_str()),
-        ("Automatic fix", fix.as_str()),
-    ] {
+    for (heading, text) in sections(m) {
         let _ = writeln!(out, "## {heading}\n\n{text}\n");
     }
     let _ = writeln!(out, "## Compliance\n");

@@ -54,24 +54,10 @@ impl Plan {
     /// log the plan replaces is a comment: it is run by hand once the new flow
     /// log delivers, as the steps say, never right after creating it.
     pub fn cli(&self) -> Vec<String> {
-        self.actions
-            .iter()
-            .flat_map(|action| {
-                let commands = render::cli(action);
-                match action {
-                    Action::DeleteFlowLog { .. } => commands
-                        .into_iter()
-                        .map(|c| {
-                            format!(
-                                "# once the new flow log delivers: {}",
-                                crate::escape::shell::comment(&c)
-                            )
-                        })
-                        .collect(),
-                    _ => commands,
-                }
-            })
-            .collect()
+        Self::rendered(self.actions.iter(), render::cli, |action| {
+            matches!(action, Action::DeleteFlowLog { .. })
+                .then_some("once the new flow log delivers")
+        })
     }
 
     /// Console steps.
@@ -83,22 +69,29 @@ impl Plan {
     /// shared by every plan that needs one, so deleting it is a comment to run
     /// by hand once no other flow log delivers with it.
     pub fn backout(&self) -> Vec<String> {
-        self.actions
-            .iter()
-            .rev()
+        Self::rendered(self.actions.iter().rev(), render::backout, |action| {
+            matches!(action, Action::CreateDeliveryRole { .. })
+                .then_some("once no other flow log delivers with this role")
+        })
+    }
+
+    /// The commands `render` gives each action; those of an action `by_hand`
+    /// names a condition for are comments (`# <condition>: <command>`), shown
+    /// but never run on paste.
+    fn rendered<'a>(
+        actions: impl Iterator<Item = &'a Action>,
+        render: fn(&Action) -> Vec<String>,
+        by_hand: fn(&Action) -> Option<&'static str>,
+    ) -> Vec<String> {
+        actions
             .flat_map(|action| {
-                let commands = render::backout(action);
-                match action {
-                    Action::CreateDeliveryRole { .. } => commands
+                let commands = render(action);
+                match by_hand(action) {
+                    Some(when) => commands
                         .into_iter()
-                        .map(|c| {
-                            format!(
-                                "# once no other flow log delivers with this role: {}",
-                                crate::escape::shell::comment(&c)
-                            )
-                        })
+                        .map(|c| format!("# {when}: {}", crate::escape::shell::comment(&c)))
                         .collect(),
-                    _ => commands,
+                    None => commands,
                 }
             })
             .collect()
