@@ -2,6 +2,7 @@
 
     proxy.py --upstream http://127.0.0.1:5000 [--fault-rate 0.2] [--seed 7]
              [--unreachable-region eu-west-1] [--deny-assume ACCOUNT_ID] [--delay 0.2]
+             [--fail OPERATION[:NTH[:CODE]]]...
 
 Listens on a free loopback port and prints `ready <port>` on stdout. Every request
 is forwarded to moto, except that:
@@ -11,9 +12,16 @@ is forwarded to moto, except that:
     HTTP 503, a connection reset, or a delay (then forwarded);
   - every request signed for `--unreachable-region` has its connection reset;
   - `sts:AssumeRole` into `--deny-assume` accounts gets AccessDenied;
-  - every request for `--slow-region` waits `--slow` seconds first.
-The region and service come from the request's SigV4 credential scope.
-GET /__proxy_stats returns the counts as JSON.
+  - every request for `--slow-region` waits `--slow` seconds first;
+  - `--fail CreateFlowLogs:2:InternalError` answers the 2nd call of that operation
+    (counted from 1; default 1, `*` for every call) with that error code (default
+    `InternalError`) in the service's own protocol, and forwards nothing: the
+    failure of one chosen AWS call, for the tests of what `fix` and `rollback` do
+    part-way. Repeatable.
+The region and service come from the request's SigV4 credential scope; the
+operation from the query `Action=`, the JSON `X-Amz-Target`, or, for S3's REST
+API, the method and sub-resource (`PUT ?lifecycle` is PutBucketLifecycleConfiguration).
+GET /__proxy_stats returns the counts as JSON, with `failed` per operation.
 """
 
 import argparse
@@ -42,6 +50,20 @@ class State:
         for k in KINDS:
             self.counts[k] = 0
         self.turn = 0
+        self.calls = {}
+        self.failed = {}
+        self.rules = [parse_fail(spec) for spec in args.fail]
+
+    def chosen_failure(self, operation):
+        """The error code to answer this call of `operation` with, or None."""
+        with self.lock:
+            n = self.calls.get(operation, 0) + 1
+            self.calls[operation] = n
+            for op, nth, code in self.rules:
+                if op == operation and (nth is None or nth == n):
+                    self.failed[operation] = self.failed.get(operation, 0) + 1
+                    return code
+            return None
 
     def count(self, key):
         with self.lock:
@@ -56,6 +78,70 @@ class State:
             self.turn += 1
             self.counts[kind] += 1
             return kind
+
+
+def parse_fail(spec):
+    """`OPERATION[:NTH[:CODE]]` -> (operation, nth or None for every call, code)."""
+    parts = spec.split(":")
+    if not parts[0] or len(parts) > 3:
+        sys.exit(f"--fail {spec!r}: expected OPERATION[:NTH[:CODE]]")
+    nth = parts[1] if len(parts) > 1 else "1"
+    if nth != "*" and not nth.isdigit():
+        sys.exit(f"--fail {spec!r}: NTH is a call number from 1, or *")
+    code = parts[2] if len(parts) > 2 and parts[2] else "InternalError"
+    return parts[0], None if nth == "*" else int(nth), code
+
+
+S3_SUBRESOURCES = {
+    "lifecycle": "BucketLifecycleConfiguration",
+    "policy": "BucketPolicy",
+    "acl": "BucketAcl",
+    "tagging": "BucketTagging",
+    "versioning": "BucketVersioning",
+    "encryption": "BucketEncryption",
+    "location": "BucketLocation",
+}
+S3_VERBS = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "HEAD": "Head", "POST": "Post"}
+
+
+def operation(method, path, headers, body, service):
+    """The AWS operation a request calls."""
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    query = urllib.parse.urlparse(path).query
+    for source in (query, body.decode(errors="replace") if body else ""):
+        action = urllib.parse.parse_qs(source).get("Action")
+        if action:
+            return action[0]
+    if service == "s3":
+        keys = urllib.parse.parse_qs(query, keep_blank_values=True)
+        for sub, name in S3_SUBRESOURCES.items():
+            if sub in keys:
+                return S3_VERBS.get(method, method.title()) + name
+        parts = [p for p in urllib.parse.urlparse(path).path.split("/") if p]
+        kind = "Object" if len(parts) > 1 else "Bucket" if parts else "Buckets"
+        return S3_VERBS.get(method, method.title()) + kind
+    return f"{method} {path}"
+
+
+def error(service, code):
+    """(status, headers, body) of the error `code` in the service's protocol."""
+    message = f"{code} injected by the fault proxy"
+    if service == "ec2":
+        body = ('<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>'
+                f"<Code>{code}</Code><Message>{message}</Message>"
+                "</Error></Errors><RequestID>fault</RequestID></Response>")
+        return 400, {"Content-Type": "text/xml"}, body
+    if service in ("logs", "organizations"):
+        return 400, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps({"__type": code, "message": message})
+    if service == "s3":
+        return 400, {"Content-Type": "application/xml"}, f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    if service == "securityhub":
+        return 400, {"Content-Type": "application/json", "x-amzn-ErrorType": code}, json.dumps({"message": message})
+    body = ('<ErrorResponse><Error><Type>Sender</Type>'
+            f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>")
+    return 400, {"Content-Type": "text/xml"}, body
 
 
 def throttle(service):
@@ -110,7 +196,8 @@ def make_handler(state):
             body = self.rfile.read(length) if length else b""
             if self.path == "/__proxy_stats":
                 with state.lock:
-                    return self.reply(200, {"Content-Type": "application/json"}, json.dumps(state.counts))
+                    counts = dict(state.counts, failed=dict(state.failed))
+                    return self.reply(200, {"Content-Type": "application/json"}, json.dumps(counts))
             m = SCOPE.search(self.headers.get("Authorization", ""))
             region, service = (m.group(1), m.group(2)) if m else ("", "")
             if state.args.unreachable_region and region == state.args.unreachable_region:
@@ -128,6 +215,10 @@ def make_handler(state):
                            f"<Message>User is not authorized to perform: sts:AssumeRole on resource: {role}</Message>"
                            "</Error><RequestId>denied</RequestId></ErrorResponse>")
                     return self.reply(403, {"Content-Type": "text/xml"}, xml)
+            if state.rules:
+                code = state.chosen_failure(operation(self.command, self.path, self.headers, body, service))
+                if code:
+                    return self.reply(*error(service, code))
             kind = state.fault()
             if kind == "throttle":
                 return self.reply(*throttle(service))
@@ -163,6 +254,7 @@ def main():
     p.add_argument("--deny-assume", action="append", default=[])
     p.add_argument("--slow-region", default="")
     p.add_argument("--slow", type=float, default=5.0)
+    p.add_argument("--fail", action="append", default=[], metavar="OPERATION[:NTH[:CODE]]")
     args = p.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args)))
     server.daemon_threads = True

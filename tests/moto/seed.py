@@ -7,7 +7,7 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
   seed.py --endpoint URL checks
   seed.py --endpoint URL many --regions us-east-1,eu-west-1 --vpcs 50 [--with-flow-logs 1.0]
   seed.py --endpoint URL role --name NAME [--service S]   (a role trusting S)
-  seed.py --endpoint URL inspect [--region R]   (log groups, roles, flowaudit's flow logs)
+  seed.py --endpoint URL inspect [--region R]   (log groups, roles, buckets and flow logs, with their settings)
   seed.py --endpoint URL hostile --canary FILE   (names an attacker can set: a role path
       holding a command that would create FILE, a VPC name that forges output)
 """
@@ -224,15 +224,53 @@ def many(endpoint, regions, count, ratio):
 
 
 def inspect(endpoint, region):
-    """What flowaudit may have created: log groups, roles and flow logs tagged by it."""
+    """Everything `fix` may change or create, with its values, so that a test can
+    compare an account before a fix and after its rollback exactly: log groups with
+    their retention and tags, roles with their trust policy and inline and attached
+    policies, buckets with their lifecycle rules, and every flow log with its
+    settings (flowaudit's own listed apart)."""
     c = clients(endpoint, region)
-    groups = [g["logGroupName"] for g in c["logs"].describe_log_groups()["logGroups"]]
-    roles = [r["RoleName"] for r in c["iam"].list_roles()["Roles"]]
-    flow_logs = [
-        f["FlowLogId"]
-        for f in c["ec2"].describe_flow_logs(Filters=[{"Name": "tag:managed-by", "Values": ["flowaudit"]}])["FlowLogs"]
-    ]
-    return {"log_groups": sorted(groups), "roles": sorted(roles), "flowaudit_flow_logs": sorted(flow_logs)}
+    logs, iam, s3, ec2 = c["logs"], c["iam"], c["s3"], c["ec2"]
+    groups = {}
+    for g in logs.describe_log_groups()["logGroups"]:
+        name = g["logGroupName"]
+        tags = logs.list_tags_log_group(logGroupName=name).get("tags", {})
+        groups[name] = {"retention_days": g.get("retentionInDays"), "tags": tags}
+    roles = {}
+    for r in iam.list_roles()["Roles"]:
+        name = r["RoleName"]
+        inline = {
+            p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+            for p in iam.list_role_policies(RoleName=name)["PolicyNames"]
+        }
+        attached = sorted(a["PolicyArn"] for a in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"])
+        roles[name] = {"trust": r["AssumeRolePolicyDocument"], "inline": inline, "attached": attached}
+    buckets = {}
+    for b in s3.list_buckets()["Buckets"]:
+        try:
+            rules = s3.get_bucket_lifecycle_configuration(Bucket=b["Name"])["Rules"]
+        except s3.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "NoSuchLifecycleConfiguration":
+                raise
+            rules = None
+        buckets[b["Name"]] = {"lifecycle": rules}
+    keep = ("ResourceId", "TrafficType", "LogDestinationType", "LogDestination", "LogGroupName",
+            "DeliverLogsPermissionArn", "FlowLogStatus", "LogFormat", "MaxAggregationInterval", "Tags")
+    flow_logs = {
+        f["FlowLogId"]: {k: f.get(k) for k in keep}
+        for f in ec2.describe_flow_logs()["FlowLogs"]
+    }
+    ours = sorted(
+        i for i, f in flow_logs.items()
+        if {"Key": "managed-by", "Value": "flowaudit"} in (f.get("Tags") or [])
+    )
+    return {
+        "log_groups": groups,
+        "roles": roles,
+        "buckets": buckets,
+        "flow_logs": flow_logs,
+        "flowaudit_flow_logs": ours,
+    }
 
 
 def org(endpoint, members, regions, vpcs, role_name="OrganizationAccountAccessRole"):

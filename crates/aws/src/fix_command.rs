@@ -12,6 +12,7 @@ use flowaudit_core::{CheckResult, Inventory, Report, Status};
 use crate::collect::{connect, ensure_readable, scan, Progress, ScanError, ScanOptions, Silent};
 use crate::fix::{self, FixError, Outcome};
 use crate::journal::{Entry, Journal};
+use crate::rollback::Failure;
 
 /// One failure chosen for fixing, with its plan.
 #[derive(Debug, Clone)]
@@ -172,9 +173,21 @@ pub enum RollbackError {
         journal: String,
         credentials: String,
     },
-    /// A step failed; what came before it was undone.
-    #[error("{0}")]
-    Failed(String),
+    /// Entries that do not match what flowaudit created or set (one line each):
+    /// nothing was undone.
+    #[error(
+        "refusing to roll back: {} of the journal do not match what flowaudit created or set, so undoing them could remove or change something that is not flowaudit's; nothing was undone",
+        entries(.0.len())
+    )]
+    Refused(Vec<String>),
+    /// A step failed; the changes in `undone` (the journal's later ones) were
+    /// undone before it, the earlier ones are left.
+    #[error("{error}")]
+    Failed { undone: Vec<String>, error: String },
+}
+
+fn entries(n: usize) -> String {
+    format!("{n} entr{}", if n == 1 { "y" } else { "ies" })
 }
 
 /// `flowaudit rollback` as a library: connects, refuses a journal of another
@@ -189,7 +202,10 @@ pub async fn rollback(opts: ScanOptions, entries: &[Entry]) -> Result<Vec<String
     }
     crate::rollback::rollback(&ctx, entries)
         .await
-        .map_err(RollbackError::Failed)
+        .map_err(|f| match f {
+            Failure::Refused(why) => RollbackError::Refused(why),
+            Failure::Step { undone, error } => RollbackError::Failed { undone, error },
+        })
 }
 
 #[cfg(test)]

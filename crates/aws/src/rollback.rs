@@ -235,11 +235,25 @@ pub async fn verify(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<Verdict>, String
     Ok(verdicts)
 }
 
+/// Why a rollback stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Entries (one line each) that do not match what flowaudit created or set:
+    /// nothing was undone.
+    Refused(Vec<String>),
+    /// A step failed after the changes in `undone` were undone (the journal's
+    /// later entries; the earlier ones are left).
+    Step { undone: Vec<String>, error: String },
+}
+
 /// Undoes the journal's changes in reverse order once [`verify`] finds nothing
 /// to refuse; returns one line per change. Something already gone is reported,
 /// not an error.
-pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, String> {
-    let verdicts = verify(ctx, entries).await?;
+pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, Failure> {
+    let verdicts = verify(ctx, entries).await.map_err(|error| Failure::Step {
+        undone: Vec::new(),
+        error,
+    })?;
     let refused: Vec<String> = verdicts
         .iter()
         .enumerate()
@@ -249,12 +263,7 @@ pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, Strin
         })
         .collect();
     if !refused.is_empty() {
-        return Err(format!(
-            "refusing to roll back: {} entr{} of the journal do not match what flowaudit created or set, so undoing them could remove or change something that is not flowaudit's; nothing was undone:\n  {}",
-            refused.len(),
-            if refused.len() == 1 { "y" } else { "ies" },
-            refused.join("\n  ")
-        ));
+        return Err(Failure::Refused(refused));
     }
     let iam = client!(aws_sdk_iam, ctx, None, "fix");
     let mut done = Vec::new();
@@ -263,149 +272,162 @@ pub async fn rollback(ctx: &Ctx, entries: &[Entry]) -> Result<Vec<String>, Strin
             done.push(what.clone());
             continue;
         }
-        let line = match &entry.change {
-            Change::CreatedFlowLog {
-                region,
-                flow_log_id,
-                ..
-            } => {
-                let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
-                let gone = format!("flow log {flow_log_id} was already gone");
-                match ec2
-                    .delete_flow_logs()
-                    .flow_log_ids(flow_log_id)
-                    .send()
-                    .await
-                {
-                    Err(e) if code(&e) == Some("InvalidFlowLogId.NotFound") => gone,
-                    Err(e) => {
-                        return Err(format!("ec2:DeleteFlowLogs {flow_log_id}: {}", reason(&e)))
-                    }
-                    Ok(out) => match out.unsuccessful().first().map(|u| u.error()) {
-                        None => format!("deleted flow log {flow_log_id}"),
-                        Some(Some(e)) if e.code() == Some("InvalidFlowLogId.NotFound") => gone,
-                        Some(e) => {
-                            return Err(format!(
-                                "ec2:DeleteFlowLogs {flow_log_id}: {}",
-                                e.and_then(|e| e.message().or(e.code()))
-                                    .unwrap_or("unsuccessful, no reason given")
-                            ))
-                        }
-                    },
-                }
-            }
-            Change::PutRolePolicy {
-                role_name,
-                policy_name,
-            } => {
-                match iam
-                    .delete_role_policy()
-                    .role_name(role_name)
-                    .policy_name(policy_name)
-                    .send()
-                    .await
-                {
-                    Ok(_) => format!("deleted policy {policy_name} of role {role_name}"),
-                    Err(e) if code(&e) == Some("NoSuchEntity") => {
-                        format!("policy {policy_name} of {role_name} was already gone")
-                    }
-                    Err(e) => {
-                        return Err(format!("iam:DeleteRolePolicy {role_name}: {}", reason(&e)))
-                    }
-                }
-            }
-            Change::CreatedRole { role_name } => {
-                match iam.delete_role().role_name(role_name).send().await {
-                    Ok(_) => format!("deleted role {role_name}"),
-                    Err(e) if code(&e) == Some("NoSuchEntity") => {
-                        format!("role {role_name} was already gone")
-                    }
-                    Err(e) => return Err(format!("iam:DeleteRole {role_name}: {}", reason(&e))),
-                }
-            }
-            Change::ChangedTrustPolicy {
-                role_name,
-                previous,
-            } => match previous.as_deref().filter(|p| !p.is_empty()) {
-                Some(previous) => {
-                    iam.update_assume_role_policy()
-                        .role_name(role_name)
-                        .policy_document(previous)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            format!("iam:UpdateAssumeRolePolicy {role_name}: {}", reason(&e))
-                        })?;
-                    format!("restored the trust policy of {role_name}")
-                }
-                None => format!(
-                    "left the trust policy of {role_name} as flowaudit set it: the one before was not known when it was changed; set it by hand"
-                ),
-            },
-            Change::ChangedBucketExpiration {
-                bucket, previous, ..
-            } => {
-                crate::s3::change_expirations(ctx, bucket, |key, _| {
-                    previous
-                        .iter()
-                        .find(|(p, _)| p == key)
-                        .map(|(_, days)| *days)
+        match undo(ctx, &iam, entry).await {
+            Ok(line) => done.push(line),
+            Err(error) => {
+                return Err(Failure::Step {
+                    undone: done,
+                    error,
                 })
-                .await?;
-                format!(
-                    "restored the expiration of {} lifecycle rule(s) of {bucket}",
-                    previous.len()
-                )
             }
-            Change::CreatedLogGroup {
-                region,
-                log_group_name,
-            } => {
-                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
-                match logs
-                    .delete_log_group()
+        }
+    }
+    Ok(done)
+}
+
+/// Undoes one journal entry; what was done, in one line.
+async fn undo(ctx: &Ctx, iam: &aws_sdk_iam::Client, entry: &Entry) -> Result<String, String> {
+    let line = match &entry.change {
+        Change::CreatedFlowLog {
+            region,
+            flow_log_id,
+            ..
+        } => {
+            let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
+            let gone = format!("flow log {flow_log_id} was already gone");
+            match ec2
+                .delete_flow_logs()
+                .flow_log_ids(flow_log_id)
+                .send()
+                .await
+            {
+                Err(e) if code(&e) == Some("InvalidFlowLogId.NotFound") => gone,
+                Err(e) => {
+                    return Err(format!("ec2:DeleteFlowLogs {flow_log_id}: {}", reason(&e)))
+                }
+                Ok(out) => match out.unsuccessful().first().map(|u| u.error()) {
+                    None => format!("deleted flow log {flow_log_id}"),
+                    Some(Some(e)) if e.code() == Some("InvalidFlowLogId.NotFound") => gone,
+                    Some(e) => {
+                        return Err(format!(
+                            "ec2:DeleteFlowLogs {flow_log_id}: {}",
+                            e.and_then(|e| e.message().or(e.code()))
+                                .unwrap_or("unsuccessful, no reason given")
+                        ))
+                    }
+                },
+            }
+        }
+        Change::PutRolePolicy {
+            role_name,
+            policy_name,
+        } => {
+            match iam
+                .delete_role_policy()
+                .role_name(role_name)
+                .policy_name(policy_name)
+                .send()
+                .await
+            {
+                Ok(_) => format!("deleted policy {policy_name} of role {role_name}"),
+                Err(e) if code(&e) == Some("NoSuchEntity") => {
+                    format!("policy {policy_name} of {role_name} was already gone")
+                }
+                Err(e) => {
+                    return Err(format!("iam:DeleteRolePolicy {role_name}: {}", reason(&e)))
+                }
+            }
+        }
+        Change::CreatedRole { role_name } => {
+            match iam.delete_role().role_name(role_name).send().await {
+                Ok(_) => format!("deleted role {role_name}"),
+                Err(e) if code(&e) == Some("NoSuchEntity") => {
+                    format!("role {role_name} was already gone")
+                }
+                Err(e) => return Err(format!("iam:DeleteRole {role_name}: {}", reason(&e))),
+            }
+        }
+        Change::ChangedTrustPolicy {
+            role_name,
+            previous,
+        } => match previous.as_deref().filter(|p| !p.is_empty()) {
+            Some(previous) => {
+                iam.update_assume_role_policy()
+                    .role_name(role_name)
+                    .policy_document(previous)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        format!("iam:UpdateAssumeRolePolicy {role_name}: {}", reason(&e))
+                    })?;
+                format!("restored the trust policy of {role_name}")
+            }
+            None => format!(
+                "left the trust policy of {role_name} as flowaudit set it: the one before was not known when it was changed; set it by hand"
+            ),
+        },
+        Change::ChangedBucketExpiration {
+            bucket, previous, ..
+        } => {
+            crate::s3::change_expirations(ctx, bucket, |key, _| {
+                previous
+                    .iter()
+                    .find(|(p, _)| p == key)
+                    .map(|(_, days)| *days)
+            })
+            .await?;
+            format!(
+                "restored the expiration of {} lifecycle rule(s) of {bucket}",
+                previous.len()
+            )
+        }
+        Change::CreatedLogGroup {
+            region,
+            log_group_name,
+        } => {
+            let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+            match logs
+                .delete_log_group()
+                .log_group_name(log_group_name)
+                .send()
+                .await
+            {
+                Ok(_) => format!("deleted log group {log_group_name} in {region}"),
+                Err(e) if code(&e) == Some("ResourceNotFoundException") => {
+                    format!("log group {log_group_name} was already gone")
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "logs:DeleteLogGroup {log_group_name}: {}",
+                        reason(&e)
+                    ))
+                }
+            }
+        }
+        Change::ChangedRetention {
+            region,
+            log_group_name,
+            previous_days,
+            ..
+        } => {
+            let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
+            match previous_days {
+                Some(days) => put_retention(&logs, log_group_name, *days).await?,
+                None => logs
+                    .delete_retention_policy()
                     .log_group_name(log_group_name)
                     .send()
                     .await
-                {
-                    Ok(_) => format!("deleted log group {log_group_name} in {region}"),
-                    Err(e) if code(&e) == Some("ResourceNotFoundException") => {
-                        format!("log group {log_group_name} was already gone")
-                    }
-                    Err(e) => {
-                        return Err(format!(
-                            "logs:DeleteLogGroup {log_group_name}: {}",
+                    .map(|_| ())
+                    .map_err(|e| {
+                        format!(
+                            "logs:DeleteRetentionPolicy {log_group_name}: {}",
                             reason(&e)
-                        ))
-                    }
-                }
+                        )
+                    })?,
             }
-            Change::ChangedRetention {
-                region,
-                log_group_name,
-                previous_days,
-                ..
-            } => {
-                let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
-                match previous_days {
-                    Some(days) => put_retention(&logs, log_group_name, *days).await?,
-                    None => logs
-                        .delete_retention_policy()
-                        .log_group_name(log_group_name)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| {
-                            format!(
-                                "logs:DeleteRetentionPolicy {log_group_name}: {}",
-                                reason(&e)
-                            )
-                        })?,
-                }
-                format!("restored the retention of {log_group_name}")
-            }
-        };
-        done.push(line);
-    }
-    Ok(done)
+            format!("restored the retention of {log_group_name}")
+        }
+    };
+    Ok(line)
 }

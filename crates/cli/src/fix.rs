@@ -122,11 +122,16 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     ));
     let (_, applied) = match applied {
         Ok(done) => done,
-        Err(e @ (ApplyError::Stopped(_) | ApplyError::Rescan(_))) => bail!(
-            "{e}\nWhat was changed so far is in {}; undo it with: flowaudit rollback {}",
-            path.display(),
-            path.display()
-        ),
+        Err(e @ (ApplyError::Stopped(_) | ApplyError::Rescan(_))) => {
+            // Two lines: the error (escaped, it may quote AWS) and what to do.
+            eprintln!("error: {}", show(&e.to_string()));
+            eprintln!(
+                "What was changed so far is in {}; undo it with: flowaudit rollback {}",
+                show(&path.display().to_string()),
+                show(&path.display().to_string())
+            );
+            return Ok(ExitCode::from(2));
+        }
         Err(e) => return Err(e.into()),
     };
     println!("\nApplied:");
@@ -200,25 +205,48 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode> {
     let settings = flowaudit_core::Settings::default();
     let opts = args.conn.options(&settings)?;
     let rt = runtime()?;
-    let done = rt
-        .block_on(fix_command::rollback(opts, &entries))
-        .map_err(|e| match e {
-            RollbackError::OtherAccount { .. } => {
-                anyhow::anyhow!("{}: {e}", args.journal.display())
+    let done = match rt.block_on(fix_command::rollback(opts, &entries)) {
+        Ok(done) => done,
+        Err(e @ RollbackError::OtherAccount { .. }) => {
+            bail!("{}: {e}", args.journal.display())
+        }
+        Err(e @ RollbackError::Refused(_)) => {
+            eprintln!(
+                "error: {}: {}",
+                show(&args.journal.display().to_string()),
+                e
+            );
+            if let RollbackError::Refused(why) = &e {
+                for line in why {
+                    eprintln!("  {}", show(line));
+                }
             }
-            RollbackError::Failed(_) => anyhow::anyhow!(
-                "{e}\n(the rest of {} was not undone)",
-                args.journal.display()
-            ),
-            RollbackError::Connect(_) => anyhow::Error::new(e),
-        })?;
+            return Ok(ExitCode::from(2));
+        }
+        Err(RollbackError::Failed { undone, error }) => {
+            print_undone(&args.journal, &undone);
+            eprintln!("error: {}", show(&error));
+            eprintln!(
+                "The {} change(s) recorded before that step in {} were not undone; run the rollback again once the cause is fixed (what is already undone is skipped).",
+                entries.len() - undone.len(),
+                show(&args.journal.display().to_string())
+            );
+            return Ok(ExitCode::from(2));
+        }
+        Err(e @ RollbackError::Connect(_)) => return Err(e.into()),
+    };
+    print_undone(&args.journal, &done);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "Rolled back N change(s) from FILE:" and one line per change.
+fn print_undone(journal: &std::path::Path, done: &[String]) {
     println!(
         "Rolled back {} change(s) from {}:",
         done.len(),
-        args.journal.display()
+        show(&journal.display().to_string())
     );
     for line in done {
-        println!("  {}", show(&line));
+        println!("  {}", show(line));
     }
-    Ok(ExitCode::SUCCESS)
 }

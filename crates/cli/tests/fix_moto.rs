@@ -458,3 +458,236 @@ fn a_crafted_journal_cannot_make_rollback_touch_what_flowaudit_did_not_create() 
     assert_eq!(statuses(&moto), before, "nothing changed");
     assert_eq!(moto.seed(&["inspect"]), resources_before);
 }
+
+/// `fix --apply` of the usual targets through `url` (moto or the fault proxy).
+fn apply_at(url: &str, journal: &str) -> (i32, String, String) {
+    let mut args = vec!["fix", "--regions", "us-east-1", "-q"];
+    args.extend_from_slice(&TARGETS);
+    args.extend_from_slice(&["--apply", "--yes", "--journal", journal]);
+    common::flowaudit_at(url, &[], &args)
+}
+
+/// The kinds of change a journal records, in order.
+fn journaled(journal: &str) -> Vec<String> {
+    std::fs::read_to_string(journal)
+        .unwrap_or_else(|e| panic!("{journal}: {e}"))
+        .lines()
+        .map(|l| parse_json(l)["change"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+/// One AWS call failing part-way through `fix --apply`, at each kind of step:
+/// the run stops with exit 2 naming the call and the rollback command, its
+/// journal holds exactly the changes made before the failure, and rolling it
+/// back restores every value (retention days, lifecycle rules, trust and inline
+/// policies, flow logs) as it was.
+#[test]
+fn a_failure_at_any_step_of_fix_rolls_back_exactly() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let before = moto.seed(&["inspect"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // The full run's journal: what each failure point cuts short.
+    let full = dir.path().join("full.jsonl").to_string_lossy().to_string();
+    let (code, _, stderr) = apply_at(&moto.url, &full);
+    assert_eq!(code, 0, "{stderr}");
+    let all = journaled(&full);
+    let (code, _, stderr) = moto.flowaudit(&["rollback", &full]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(moto.seed(&["inspect"]), before);
+
+    for (operation, call, shown) in [
+        ("CreateFlowLogs", "1", "ec2:CreateFlowLogs"),
+        ("PutRolePolicy", "2", "iam:PutRolePolicy flowaudit-noperm"),
+        ("PutRetentionPolicy", "1", "logs:PutRetentionPolicy /"),
+        // Between creating a log group and setting its retention (the order of
+        // the plans follows moto's VPC ids, so which call that is varies).
+        ("PutRetentionPolicy", "2", "logs:PutRetentionPolicy /"),
+        (
+            "PutBucketLifecycleConfiguration",
+            "1",
+            "s3:PutBucketLifecycleConfiguration flowaudit-short-lived",
+        ),
+        (
+            "UpdateAssumeRolePolicy",
+            "1",
+            "iam:UpdateAssumeRolePolicy flowaudit-badtrust",
+        ),
+    ] {
+        let proxy = common::Proxy::start(
+            &moto.url,
+            &["--fail", &format!("{operation}:{call}:AccessDenied")],
+        );
+        let journal = dir
+            .path()
+            .join(format!("{operation}-{call}.jsonl"))
+            .to_string_lossy()
+            .to_string();
+        let (code, out, stderr) = apply_at(&proxy.url, &journal);
+        assert_eq!(code, 2, "{operation}: {out}{stderr}");
+        assert_eq!(
+            proxy.stats()["failed"][operation],
+            1,
+            "{operation} was called"
+        );
+        assert!(
+            stderr.contains(&format!("error: {shown}")) && stderr.contains("AccessDenied"),
+            "{operation}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!(
+                "What was changed so far is in {journal}; undo it with: flowaudit rollback {journal}"
+            )),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("\\n"), "one message per line: {stderr}");
+        // The journal is the full run's cut short where the call failed.
+        let made = journaled(&journal);
+        assert!(made.len() < all.len(), "{operation}: {made:?}");
+        assert_eq!(made[..], all[..made.len()], "{operation}");
+        drop(proxy);
+        let (code, out, stderr) = moto.flowaudit(&["rollback", &journal]);
+        assert_eq!(code, 0, "{operation}: {stderr}");
+        // A failure at the very first change leaves an empty journal.
+        let said = if made.is_empty() {
+            format!("{journal}: nothing to undo")
+        } else {
+            format!("Rolled back {} change(s)", made.len())
+        };
+        assert!(out.contains(&said), "{said}\n{out}");
+        assert_eq!(moto.seed(&["inspect"]), before, "after {operation} failed");
+    }
+}
+
+/// A fix that failed part-way, run again, finds what the first run made and
+/// keeps it (the `unchanged` outcomes), then finishes; rolling back both
+/// journals, newest first, restores the account exactly.
+#[test]
+fn a_fix_run_again_after_a_failure_keeps_what_the_first_run_made() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let before = moto.seed(&["inspect"]);
+    let before_statuses = statuses(&moto);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let first = dir.path().join("first.jsonl").to_string_lossy().to_string();
+    let proxy = common::Proxy::start(&moto.url, &["--fail", "CreateFlowLogs:1"]);
+    let (code, _, stderr) = apply_at(&proxy.url, &first);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("InternalError"), "{stderr}");
+    drop(proxy);
+    // Whatever order moto's VPC ids give the plans, the first flow log needs
+    // its group, the delivery role and the role's policy first.
+    let made = journaled(&first);
+    for change in ["created_log_group", "created_role", "put_role_policy"] {
+        assert!(made.iter().any(|c| c == change), "{change}: {made:?}");
+    }
+    assert!(!made.iter().any(|c| c == "created_flow_log"), "{made:?}");
+
+    let second = dir
+        .path()
+        .join("second.jsonl")
+        .to_string_lossy()
+        .to_string();
+    let (code, out, stderr) = apply_at(&moto.url, &second);
+    assert_eq!(code, 0, "{out}{stderr}");
+    for kept in [
+        "unchanged  log group /aws/vpc-flow-logs/",
+        "unchanged  role flowaudit-vpc-flow-logs exists and trusts vpc-flow-logs.amazonaws.com",
+    ] {
+        assert!(out.contains(kept), "{kept}\n{out}");
+    }
+    let second_changes = journaled(&second);
+    assert!(!second_changes.contains(&"created_role".to_string()));
+    assert!(second_changes.contains(&"created_flow_log".to_string()));
+    let after = statuses(&moto);
+    for (key, was) in &before_statuses {
+        if was == "FAIL" && TARGETS.contains(&key.0.as_str()) {
+            assert_eq!(after.get(key).map(String::as_str), Some("PASS"), "{key:?}");
+        }
+    }
+
+    for journal in [&second, &first] {
+        let (code, _, stderr) = moto.flowaudit(&["rollback", journal]);
+        assert_eq!(code, 0, "{journal}: {stderr}");
+    }
+    assert_eq!(moto.seed(&["inspect"]), before);
+    assert_eq!(statuses(&moto), before_statuses);
+}
+
+/// A rollback whose step fails says what it undid and how many changes are
+/// left; run again once the cause is gone, it skips what is undone and
+/// finishes, leaving the account exactly as before the fix.
+#[test]
+fn a_rollback_that_fails_part_way_finishes_when_run_again() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let before = moto.seed(&["inspect"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("fix.jsonl").to_string_lossy().to_string();
+    let (code, _, stderr) = apply_at(&moto.url, &journal);
+    assert_eq!(code, 0, "{stderr}");
+    let changes = journaled(&journal);
+    let role_at = changes
+        .iter()
+        .position(|c| c == "created_role")
+        .unwrap_or_else(|| panic!("no role created: {changes:?}"));
+
+    let proxy = common::Proxy::start(&moto.url, &["--fail", "DeleteRole:1:AccessDenied"]);
+    let (code, out, stderr) = common::flowaudit_at(&proxy.url, &[], &["rollback", &journal]);
+    assert_eq!(code, 2, "{out}{stderr}");
+    // Undone in reverse order up to the role, which is the step that failed.
+    let undone = changes.len() - role_at - 1;
+    assert!(
+        out.contains(&format!("Rolled back {undone} change(s)")),
+        "{out}"
+    );
+    assert!(
+        stderr.contains("error: iam:DeleteRole flowaudit-vpc-flow-logs: AccessDenied"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "The {} change(s) recorded before that step in {journal} were not undone",
+            role_at + 1
+        )),
+        "{stderr}"
+    );
+    assert_ne!(moto.seed(&["inspect"]), before, "the role is still there");
+    drop(proxy);
+
+    let (code, out, stderr) = moto.flowaudit(&["rollback", &journal]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    assert!(
+        out.contains("deleted role flowaudit-vpc-flow-logs"),
+        "{out}"
+    );
+    assert_eq!(moto.seed(&["inspect"]), before);
+}
+
+/// An existing journal file is never overwritten or appended to, and a journal
+/// that cannot be created stops the fix before anything changes.
+#[test]
+fn fix_refuses_a_journal_it_cannot_create_before_changing_anything() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let before = moto.seed(&["inspect"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let existing = dir.path().join("existing.jsonl");
+    std::fs::write(&existing, "kept\n").unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, stderr) = apply_at(&moto.url, &existing.to_string_lossy());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("could not create journal {}", existing.display())),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap_or_default(),
+        "kept\n"
+    );
+    // A directory that cannot exist: its parent is a file.
+    let impossible = existing.join("fix.jsonl");
+    let (code, _, stderr) = apply_at(&moto.url, &impossible.to_string_lossy());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("could not create"), "{stderr}");
+    assert_eq!(moto.seed(&["inspect"]), before, "nothing changed");
+}
