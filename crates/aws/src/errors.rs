@@ -1,9 +1,9 @@
 //! Turning SDK errors into short, useful reasons: `Code: message` where AWS gave
-//! one, the whole error chain otherwise (timeouts, connection failures).
+//! one, the error chain's messages otherwise (timeouts, connection failures),
+//! never a Debug dump.
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// A one-line reason for a failed call.
@@ -24,7 +24,47 @@ where
     }
     match err {
         SdkError::TimeoutError(_) => "timed out".to_string(),
-        _ => DisplayErrorContext(err).to_string(),
+        _ => chain(err),
+    }
+}
+
+/// The messages of an error and its sources, joined by ": ", each once (a
+/// source's text that its parent already quotes is not repeated).
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Msg(&'static str, #[source] Option<Box<Msg>>);
+
+    #[test]
+    fn the_chain_reads_as_one_line_without_debug_or_repeats() {
+        let inner = Msg("Connection refused (os error 111)", None);
+        let mid = Msg("tcp connect error", Some(Box::new(inner)));
+        let outer = Msg("dispatch failure", Some(Box::new(mid)));
+        assert_eq!(
+            chain(&outer),
+            "dispatch failure: tcp connect error: Connection refused (os error 111)"
+        );
+        let repeats = Msg(
+            "io error: timed out",
+            Some(Box::new(Msg("timed out", None))),
+        );
+        assert_eq!(chain(&repeats), "io error: timed out");
     }
 }
 

@@ -21,14 +21,32 @@ pub fn init(verbose: u8, quiet: bool) {
     };
     let color = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    // The AWS SDK's own warnings (a region not found in IMDS, a retry) are Debug
+    // dumps that flowaudit reports again in its own words where they matter:
+    // shown from -v on.
+    let sdk = if verbose == 0 {
+        LevelFilter::ERROR
+    } else {
+        level
+    };
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(level)
+        .with_target("aws_config", sdk)
+        .with_target("aws_smithy_runtime", sdk)
+        .with_target("aws_smithy_runtime_api", sdk)
+        .with_target("aws_smithy_http_client", sdk)
+        .with_target("aws_runtime", sdk);
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(color)
         .without_time()
         .with_target(verbose >= 2)
         .fmt_fields(tracing_subscriber::fmt::format::debug_fn(shown_field))
-        .try_init();
+        .with_filter(filter);
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 /// Log messages carry names from AWS, files and records: their control

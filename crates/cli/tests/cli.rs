@@ -592,3 +592,37 @@ fn readme_option_tables_match_the_help() {
         "in the README, not in any --help: {missing:?}"
     );
 }
+
+/// An AWS endpoint that refuses connections gives one readable sentence and exit
+/// 2: the error chain's messages, no Debug dump of the SDK's types, and none of
+/// the SDK's own warnings (no region in IMDS) at default verbosity.
+#[test]
+fn an_unreachable_endpoint_is_one_sentence_without_debug_dumps() {
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    // No region anywhere, so the SDK looks in IMDS and warns when it is not there.
+    let mut cmd = common::bin();
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_EC2_METADATA_DISABLED")
+        .env_remove("AWS_ENDPOINT_URL")
+        .args(["scan", "--endpoint-url", &url])
+        .args(["--regions", "us-east-1", "--max-attempts", "1"]);
+    let (code, stdout, stderr) = common::output(cmd.output());
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0]
+            .starts_with("error: could not identify the AWS account (no usable credentials?): ")
+            && lines[0].contains("Connection refused"),
+        "{stderr}"
+    );
+    for debug in ["{ ", "Some(", "DispatchFailure(", "ConnectorError"] {
+        assert!(!stderr.contains(debug), "{debug} in {stderr}");
+    }
+}
