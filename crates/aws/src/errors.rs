@@ -43,6 +43,14 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// The error code AWS returned, if any.
+pub fn code<E, R>(err: &SdkError<E, R>) -> Option<&str>
+where
+    E: ProvideErrorMetadata,
+{
+    err.as_service_error().and_then(|e| e.code())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,12 +74,4 @@ mod tests {
         );
         assert_eq!(chain(&repeats), "io error: timed out");
     }
-}
-
-/// The error code AWS returned, if any.
-pub fn code<E, R>(err: &SdkError<E, R>) -> Option<&str>
-where
-    E: ProvideErrorMetadata,
-{
-    err.as_service_error().and_then(|e| e.code())
 }
