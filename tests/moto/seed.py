@@ -7,6 +7,7 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
   seed.py --endpoint URL checks
   seed.py --endpoint URL many --regions us-east-1,eu-west-1 --vpcs 50 [--with-flow-logs 1.0]
   seed.py --endpoint URL role --name NAME [--service S]   (a role trusting S)
+  seed.py --endpoint URL lifecycle --bucket B --rules JSON   (replaces B's lifecycle rules)
   seed.py --endpoint URL inspect [--region R]   (log groups, roles, buckets and flow logs, with their settings)
   seed.py --endpoint URL hostile --canary FILE   (names an attacker can set: a role path
       holding a command that would create FILE, a VPC name that forges output)
@@ -474,6 +475,9 @@ def main():
     f.add_argument("--region", default="us-east-1")
     h = sub.add_parser("hostile")
     h.add_argument("--canary", required=True)
+    lc = sub.add_parser("lifecycle")
+    lc.add_argument("--bucket", required=True)
+    lc.add_argument("--rules", required=True, help="the Rules list, as JSON")
     fl = sub.add_parser("flowlogs")
     fl.add_argument("--dir", required=True)
     fl.add_argument("--bucket", default="acme-flow-logs")
@@ -492,6 +496,12 @@ def main():
         out = findings(args.endpoint, args.region)
     elif args.scenario == "hostile":
         out = hostile(args.endpoint, args.canary)
+    elif args.scenario == "lifecycle":
+        s3 = clients(args.endpoint, "us-east-1")["s3"]
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=args.bucket, LifecycleConfiguration={"Rules": json.loads(args.rules)}
+        )
+        out = {"bucket": args.bucket}
     elif args.scenario == "flowlogs":
         out = flowlogs(args.endpoint, args.dir, args.bucket, args.group)
     else:

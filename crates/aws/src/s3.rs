@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use aws_sdk_s3::types::{ExpirationStatus, LifecycleRule};
 use chrono::{DateTime, Duration, Utc};
 use flowaudit_core::model::S3Bucket;
+use flowaudit_core::remediation::lifecycle;
 
 use crate::clients::{client, Ctx};
 use crate::ec2::to_chrono;
@@ -113,14 +114,9 @@ pub fn shortest_expiration(rules: &[LifecycleRule], prefix: &str) -> Option<u32>
 }
 
 /// Whether an enabled rule with an expiration in days applies to objects written
-/// under `<prefix>AWSLogs/`.
+/// under `<prefix>AWSLogs/` (the one definition is in core's
+/// `remediation::lifecycle`, which the exported commands mirror).
 pub fn applies_to_flow_logs(rule: &LifecycleRule, prefix: &str) -> bool {
-    let stem = format!("{prefix}AWSLogs/");
-    if *rule.status() != ExpirationStatus::Enabled
-        || rule.expiration().and_then(|e| e.days()).is_none()
-    {
-        return false;
-    }
     let (rule_prefix, tagged) = match rule.filter() {
         Some(f) => match f.and() {
             Some(and) => (and.prefix().unwrap_or_default(), !and.tags().is_empty()),
@@ -129,7 +125,15 @@ pub fn applies_to_flow_logs(rule: &LifecycleRule, prefix: &str) -> bool {
         #[allow(deprecated)]
         None => (rule.prefix().unwrap_or_default(), false),
     };
-    !tagged && (stem.starts_with(rule_prefix) || rule_prefix.starts_with(&stem))
+    lifecycle::applies_to_flow_logs(
+        &lifecycle::Rule {
+            enabled: *rule.status() == ExpirationStatus::Enabled,
+            expiration_days: rule.expiration().and_then(|e| e.days()),
+            prefix: rule_prefix,
+            tagged,
+        },
+        prefix,
+    )
 }
 
 /// The bucket's region (`GetBucketLocation`).

@@ -529,11 +529,14 @@ mod tests {
             }
         );
         assert!(
-            plans[0].cli()[1].contains("--arg stem flow/AWSLogs/"),
+            plans[0].cli()[2].contains("--arg stem flow/AWSLogs/"),
             "{:?}",
             plans[0].cli()
         );
-        assert!(plans[0].backout()[0].contains("file://lifecycle-logs-bucket.json"));
+        assert!(plans[0].backout()[0].ends_with(
+            " lifecycle-logs-bucket.json > lifecycle-logs-bucket.json.restore  # the configuration saved before"
+        ));
+        assert!(plans[0].backout()[1].ends_with("file://lifecycle-logs-bucket.json.restore"));
     }
 
     #[test]

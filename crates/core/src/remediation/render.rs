@@ -212,31 +212,7 @@ pub fn cli(action: &Action) -> Vec<String> {
             prefix,
             min_days,
             ..
-        } => {
-            let saved = lifecycle_file(bucket);
-            let new = format!("{saved}.new");
-            vec![
-                format!(
-                    "{} > {}",
-                    command(["aws", "s3api", "get-bucket-lifecycle-configuration", "--bucket", bucket]),
-                    command([&saved])
-                ),
-                format!(
-                    "{} > {}",
-                    command([
-                        "jq", "--argjson", "days", &min_days.to_string(), "--arg", "stem",
-                        &format!("{prefix}AWSLogs/"),
-                        ".Rules |= map(if .Status == \"Enabled\" and (.Expiration.Days != null) and (.Expiration.Days < $days) and (((.Filter.Prefix // .Prefix // \"\") as $p | ($stem | startswith($p)) or ($p | startswith($stem)))) then .Expiration.Days = $days else . end)",
-                        &saved,
-                    ]),
-                    command([&new])
-                ),
-                command([
-                    "aws", "s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket,
-                    "--lifecycle-configuration", &format!("file://{new}"),
-                ]),
-            ]
-        }
+        } => super::lifecycle::raise_commands(bucket, prefix, *min_days),
         Action::DeleteFlowLog {
             region,
             flow_log_id,
@@ -252,14 +228,6 @@ pub fn cli(action: &Action) -> Vec<String> {
         ])],
         Action::Investigate { commands, .. } => commands.clone(),
     }
-}
-
-/// Where the exported commands save a bucket's lifecycle configuration.
-fn lifecycle_file(bucket: &str) -> String {
-    format!(
-        "lifecycle-{}.json",
-        bucket.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
-    )
 }
 
 fn retention_cli(region: &str, group: &str, days: u32) -> String {
@@ -400,18 +368,7 @@ pub fn backout(action: &Action) -> Vec<String> {
             ]),
             created_flow_logs(region, vpc_id)
         )],
-        Action::RaiseBucketExpiration { bucket, .. } => vec![format!(
-            "{}  # the configuration saved before",
-            command([
-                "aws",
-                "s3api",
-                "put-bucket-lifecycle-configuration",
-                "--bucket",
-                bucket,
-                "--lifecycle-configuration",
-                &format!("file://{}", lifecycle_file(bucket)),
-            ])
-        )],
+        Action::RaiseBucketExpiration { bucket, .. } => super::lifecycle::restore_commands(bucket),
         Action::DeleteFlowLog { recreate, .. } => vec![recreate.clone()],
         Action::Investigate { .. } => Vec::new(),
     }
