@@ -691,3 +691,36 @@ fn fix_refuses_a_journal_it_cannot_create_before_changing_anything() {
     assert!(stderr.contains("could not create"), "{stderr}");
     assert_eq!(moto.seed(&["inspect"]), before, "nothing changed");
 }
+
+/// A sound role of the `--fix-role-name` name that flowaudit did not create is
+/// reused (not journaled as created), given the delivery policy, and left in
+/// place by the rollback, which removes only that policy.
+#[test]
+fn a_sound_role_of_the_fix_name_is_reused_and_survives_the_rollback() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    moto.seed(&["role", "--name", "flowaudit-vpc-flow-logs"]);
+    let before = moto.seed(&["inspect"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("fix.jsonl").to_string_lossy().to_string();
+    let (code, out, stderr) = fix_checks(
+        &moto,
+        &[],
+        &["--check", "vpc-flow-logs-enabled"],
+        &["--apply", "--yes", "--journal", &journal],
+    );
+    assert_eq!(code, 0, "{out}{stderr}");
+    assert!(
+        out.contains(
+            "unchanged  role flowaudit-vpc-flow-logs exists and trusts vpc-flow-logs.amazonaws.com"
+        ),
+        "{out}"
+    );
+    let made = journaled(&journal);
+    assert!(!made.iter().any(|c| c == "created_role"), "{made:?}");
+    assert!(made.iter().any(|c| c == "put_role_policy"), "{made:?}");
+    let (code, out, stderr) = moto.flowaudit(&["rollback", &journal]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!out.contains("deleted role"), "{out}");
+    assert_eq!(moto.seed(&["inspect"]), before);
+}
