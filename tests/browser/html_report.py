@@ -65,7 +65,9 @@ def main():
                 out["after_reset"] = len(visible_statuses(page))
                 # Keyboard: open the first FAIL row's details, move along the tabs.
                 page.select_option("#f-status", "FAIL")
-                first = page.locator("#results tbody tr:not([hidden])").first
+                # The first FAIL row with a fix plan (its details have tabs).
+                first = page.locator("#results tbody tr:not([hidden])").filter(
+                    has=page.locator("[role=tab]")).first
                 first.locator("summary").focus()
                 page.keyboard.press("Enter")
                 tab = first.locator("[role=tab]").first

@@ -7,6 +7,7 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
   seed.py --endpoint URL checks
   seed.py --endpoint URL many --regions us-east-1,eu-west-1 --vpcs 50 [--with-flow-logs 1.0]
   seed.py --endpoint URL role --name NAME [--service S]   (a role trusting S)
+  seed.py --endpoint URL orphan [--region R]   (a flow log whose VPC was then deleted)
   seed.py --endpoint URL lifecycle --bucket B --rules JSON   (replaces B's lifecycle rules)
   seed.py --endpoint URL inspect [--region R]   (log groups, roles, buckets and flow logs, with their settings)
   seed.py --endpoint URL hostile --canary FILE   (names an attacker can set: a role path
@@ -198,6 +199,18 @@ def checks(endpoint):
     cw_flow_log(eu["ec2"], vpcs["good-eu"], "/flowaudit/eu-good", good)
     delivered(eu["cloudwatch"], "/flowaudit/eu-good")
     return {"vpcs": vpcs}
+
+
+def orphan(endpoint, region):
+    """A flow log whose VPC was deleted after it was created (moto, like AWS for a
+    while, keeps the flow log); returns both ids."""
+    c = clients(endpoint, region)
+    bucket = f"flowaudit-orphan-{region}"
+    c["s3"].create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    vpc_id = vpc(c["ec2"], "deleted-later", "10.42.0.0/16")
+    flow_log_id = s3_flow_log(c["ec2"], vpc_id, f"arn:aws:s3:::{bucket}")
+    c["ec2"].delete_vpc(VpcId=vpc_id)
+    return {"vpc_id": vpc_id, "flow_log_id": flow_log_id}
 
 
 def many(endpoint, regions, count, ratio):
@@ -475,6 +488,8 @@ def main():
     f.add_argument("--region", default="us-east-1")
     h = sub.add_parser("hostile")
     h.add_argument("--canary", required=True)
+    orph = sub.add_parser("orphan")
+    orph.add_argument("--region", default="us-west-2")
     lc = sub.add_parser("lifecycle")
     lc.add_argument("--bucket", required=True)
     lc.add_argument("--rules", required=True, help="the Rules list, as JSON")
@@ -496,6 +511,8 @@ def main():
         out = findings(args.endpoint, args.region)
     elif args.scenario == "hostile":
         out = hostile(args.endpoint, args.canary)
+    elif args.scenario == "orphan":
+        out = orphan(args.endpoint, args.region)
     elif args.scenario == "lifecycle":
         s3 = clients(args.endpoint, "us-east-1")["s3"]
         s3.put_bucket_lifecycle_configuration(

@@ -172,9 +172,29 @@ fn filters_and_json() {
 fn json_report_carries_plans_for_failures_only() {
     let (_, stdout, _) = run(&["demo", "--format", "json"]);
     let report = parse_json(&stdout);
+    // Checks without an automatic fix say so in the catalog.
+    let (_, catalog, _) = run(&["checks", "--format", "json"]);
+    let manual: Vec<String> = parse_json(&catalog)
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| {
+            c["automatic_fix"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("No automatic fix"))
+        })
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect();
     for r in common::results(&report) {
         let has_plan = r.get("remediation").is_some();
-        assert_eq!(has_plan, r["status"] == "FAIL", "{}", r["resource_id"]);
+        let fixable = !manual.iter().any(|m| r["check_id"] == m.as_str());
+        assert_eq!(
+            has_plan,
+            r["status"] == "FAIL" && fixable,
+            "{}",
+            r["resource_id"]
+        );
         if has_plan {
             for field in ["title", "actions", "steps", "cli", "backout"] {
                 assert!(r["remediation"].get(field).is_some(), "plan lacks {field}");

@@ -227,7 +227,11 @@ fn a_failing_region_is_error_and_the_others_complete() {
         .iter()
         .filter(|r| r["region"] == "eu-west-1")
         .collect();
-    assert_eq!(eu.len(), 3, "one ERROR per VPC-level check: {eu:#?}");
+    assert_eq!(
+        eu.len(),
+        common::per_region_checks(),
+        "one ERROR per VPC- and region-level check: {eu:#?}"
+    );
     assert!(eu
         .iter()
         .all(|r| r["status"] == "ERROR" && r["resource_type"] == "region"));
@@ -442,5 +446,33 @@ fn security_hub_import_in_batches_of_100_per_region() {
     assert_eq!(
         moto.seed(&["findings", "--region", "us-east-1"])["count"],
         us
+    );
+}
+
+/// A flow log whose VPC was deleted is reported (FAIL, naming both), not
+/// dropped because no VPC of the region claims it.
+#[test]
+fn a_flow_log_of_a_deleted_vpc_is_reported() {
+    let moto = Moto::start();
+    let planted = moto.seed(&["orphan", "--region", "us-west-2"]);
+    let flow_log = planted["flow_log_id"].as_str().unwrap_or_default();
+    let vpc = planted["vpc_id"].as_str().unwrap_or_default();
+    let (code, stdout, stderr) =
+        moto.flowaudit(&["scan", "--regions", "us-west-2", "--format", "json", "-q"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let found: Vec<&Value> = results(&report)
+        .iter()
+        .filter(|r| r["check_id"] == "flow-log-resource-exists")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["status"], "FAIL");
+    assert_eq!(found[0]["resource_id"], flow_log);
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("VPC {vpc} is not in the inventory"))),
+        "{}",
+        found[0]
     );
 }

@@ -74,6 +74,9 @@ pub struct RegionCtx<'a> {
     pub account: &'a AccountInventory,
     pub region: &'a RegionInventory,
     pub vpcs: Vec<VpcCtx<'a>>,
+    /// Flow logs whose VPC, subnet or interface is in no VPC of the region
+    /// (see `flow-log-resource-exists`).
+    pub unattached: Vec<&'a FlowLog>,
     log_groups: HashMap<&'a str, &'a LogGroup>,
     buckets: HashMap<&'a str, &'a S3Bucket>,
     roles: HashMap<&'a str, &'a IamRole>,
@@ -100,8 +103,10 @@ impl<'a> RegionCtx<'a> {
         }
         let mut by_vpc: HashMap<&str, Vec<&FlowLog>> = HashMap::new();
         let mut destination_vpcs: HashMap<String, BTreeSet<&str>> = HashMap::new();
+        let mut unattached = Vec::new();
         for flow_log in &region.flow_logs {
             let Some(vpc_id) = vpc_of.get(flow_log.resource_id.as_str()).copied() else {
+                unattached.push(flow_log);
                 continue;
             };
             by_vpc.entry(vpc_id).or_default().push(flow_log);
@@ -124,6 +129,7 @@ impl<'a> RegionCtx<'a> {
             account,
             region,
             vpcs,
+            unattached,
             log_groups: region
                 .log_groups
                 .iter()
@@ -201,7 +207,7 @@ impl<'a> RegionCtx<'a> {
     pub fn result(
         &self,
         meta: &CheckMeta,
-        vpc: &VpcCtx<'_>,
+        vpc: Option<&VpcCtx<'_>>,
         resource_type: ResourceType,
         resource_id: &str,
         outcome: Outcome,
@@ -214,8 +220,8 @@ impl<'a> RegionCtx<'a> {
             region: self.region.region.clone(),
             resource_type,
             resource_id: resource_id.to_string(),
-            vpc_id: Some(vpc.vpc.vpc_id.clone()),
-            vpc_name: vpc.vpc.name().map(str::to_string),
+            vpc_id: vpc.map(|v| v.vpc.vpc_id.clone()),
+            vpc_name: vpc.and_then(|v| v.vpc.name()).map(str::to_string),
             message: outcome.message,
             evidence: outcome.evidence,
             compliance: meta.compliance_refs(),

@@ -288,3 +288,21 @@ pub fn results(report: &Value) -> &Vec<Value> {
         .as_array()
         .unwrap_or_else(|| panic!("report has no results array: {report}"))
 }
+
+/// How many checks give one result per VPC or per region (and so one ERROR for
+/// a region that could not be read), from `flowaudit checks --format json`.
+pub fn per_region_checks() -> usize {
+    let (code, catalog, stderr) = run(&["checks", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let n = parse_json(&catalog)
+        .as_array()
+        .map(|checks| {
+            checks
+                .iter()
+                .filter(|c| c["scope"] == "vpc" || c["scope"] == "region")
+                .count()
+        })
+        .unwrap_or_default();
+    assert!(n > 0, "{catalog}");
+    n
+}

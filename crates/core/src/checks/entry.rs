@@ -14,11 +14,23 @@ pub type VpcEval = fn(&RegionCtx<'_>, &VpcCtx<'_>) -> Outcome;
 /// `None` where the check does not apply to that flow log.
 pub type FlowLogEval = fn(&RegionCtx<'_>, &VpcCtx<'_>, &FlowLog) -> Option<Outcome>;
 
+/// A region-level evaluation: called once per readable region; one outcome per
+/// resource it judges (the region itself when all is well).
+pub type RegionEval = fn(&RegionCtx<'_>) -> Vec<RegionOutcome>;
+
+/// One outcome of a [`RegionEval`], about one resource.
+pub struct RegionOutcome {
+    pub resource_type: crate::report::ResourceType,
+    pub resource_id: String,
+    pub outcome: Outcome,
+}
+
 /// How a check evaluates.
 #[derive(Clone, Copy)]
 pub enum Eval {
     Vpc(VpcEval),
     FlowLog(FlowLogEval),
+    Region(RegionEval),
 }
 
 /// What a check judges before deployment, over what templates declare.

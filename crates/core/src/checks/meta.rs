@@ -56,6 +56,8 @@ pub enum Scope {
     FlowLog,
     /// Flow-log records read by `flowaudit analyze`: one result per finding.
     Records,
+    /// One PASS per region, or one FAIL per resource of the region at fault.
+    Region,
 }
 
 impl Scope {
@@ -64,6 +66,7 @@ impl Scope {
             Scope::Vpc => "vpc",
             Scope::FlowLog => "flow-log",
             Scope::Records => "records",
+            Scope::Region => "region",
         }
     }
     /// How many results, in words.
@@ -72,6 +75,7 @@ impl Scope {
             Scope::Vpc => "one result per vpc",
             Scope::FlowLog => "one result per flow-log",
             Scope::Records => "one result per finding in flow-log records",
+            Scope::Region => "one result per region, or per resource at fault",
         }
     }
 }

@@ -17,7 +17,9 @@ use crate::remediation::plan::{Plan, RemediationOptions};
 use crate::report::{CheckResult, ResourceType, Status};
 
 use crate::settings::Settings;
-pub use entry::{Check, Eval, Fix, FlowLogEval, PlanFn, Predeploy, VpcEval};
+pub use entry::{
+    Check, Eval, Fix, FlowLogEval, PlanFn, Predeploy, RegionEval, RegionOutcome, VpcEval,
+};
 pub use meta::{CheckId, CheckMeta, Outcome, Scope};
 
 pub mod delivery_role;
@@ -29,6 +31,7 @@ pub mod flow_logs_delivering;
 pub mod flow_logs_enabled;
 pub mod meta;
 pub mod recent_delivery;
+pub mod resource_exists;
 pub mod retention;
 
 #[cfg(test)]
@@ -51,6 +54,7 @@ pub static REGISTRY: &[Check] = &[
     delivery_role::CHECK,
     destination_shared::CHECK,
     recent_delivery::CHECK,
+    resource_exists::CHECK,
 ];
 
 /// Finds a check by id.
@@ -196,7 +200,7 @@ pub fn evaluate(inventory: &Inventory, settings: &Settings) -> Vec<CheckResult> 
     results
 }
 
-/// `ERROR` results for every VPC-level check where nothing could be read.
+/// `ERROR` results for every VPC- and region-level check where nothing could be read.
 fn unreadable(
     out: &mut Vec<CheckResult>,
     account_id: &str,
@@ -205,7 +209,10 @@ fn unreadable(
     resource_id: &str,
     reason: &str,
 ) {
-    for check in REGISTRY.iter().filter(|c| c.meta.scope == Scope::Vpc) {
+    for check in REGISTRY
+        .iter()
+        .filter(|c| matches!(c.meta.scope, Scope::Vpc | Scope::Region))
+    {
         out.push(CheckResult {
             check_id: check.meta.id.to_string(),
             status: Status::Error,
@@ -229,6 +236,12 @@ fn unreadable(
 
 fn run_check(ctx: &RegionCtx<'_>, check: &Check, out: &mut Vec<CheckResult>) {
     let meta = check.meta;
+    if let Eval::Region(eval) = check.eval {
+        for r in eval(ctx) {
+            out.push(ctx.result(meta, None, r.resource_type, &r.resource_id, r.outcome));
+        }
+        return;
+    }
     for vpc in &ctx.vpcs {
         match check.eval {
             Eval::Vpc(eval) => {
@@ -238,7 +251,7 @@ fn run_check(ctx: &RegionCtx<'_>, check: &Check, out: &mut Vec<CheckResult>) {
                     }
                     None => eval(ctx, vpc),
                 };
-                out.push(ctx.result(meta, vpc, ResourceType::Vpc, &vpc.vpc.vpc_id, outcome));
+                out.push(ctx.result(meta, Some(vpc), ResourceType::Vpc, &vpc.vpc.vpc_id, outcome));
             }
             Eval::FlowLog(eval) => {
                 if vpc.skip_reason.is_some() {
@@ -248,7 +261,7 @@ fn run_check(ctx: &RegionCtx<'_>, check: &Check, out: &mut Vec<CheckResult>) {
                     if let Some(outcome) = eval(ctx, vpc, flow_log) {
                         out.push(ctx.result(
                             meta,
-                            vpc,
+                            Some(vpc),
                             ResourceType::FlowLog,
                             &flow_log.flow_log_id,
                             outcome,
@@ -256,6 +269,7 @@ fn run_check(ctx: &RegionCtx<'_>, check: &Check, out: &mut Vec<CheckResult>) {
                     }
                 }
             }
+            Eval::Region(_) => {}
         }
     }
 }
@@ -338,6 +352,7 @@ mod tests {
             let kind = match check.eval {
                 Eval::Vpc(_) => Scope::Vpc,
                 Eval::FlowLog(_) => Scope::FlowLog,
+                Eval::Region(_) => Scope::Region,
             };
             assert_eq!(kind, check.meta.scope, "{}", check.meta.id);
         }
