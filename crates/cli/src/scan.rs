@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use flowaudit_aws::{Progress, ScanOptions};
+use flowaudit_core::escape::terminal::show;
 use flowaudit_core::stats::RunStats;
 use flowaudit_core::Source;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -323,16 +324,17 @@ fn security_hub_outcome(
     if problems.is_empty() {
         return Ok(());
     }
+    // One line each (escaped: they quote AWS), then the error.
     let shown = problems.len().min(20);
+    for line in &problems[..shown] {
+        eprintln!("{}", show(line));
+    }
+    if problems.len() > shown {
+        eprintln!("  … and {} more", problems.len() - shown);
+    }
     bail!(
-        "Security Hub did not import {} finding(s):\n{}{}",
-        total - done.imported,
-        problems[..shown].join("\n"),
-        if problems.len() > shown {
-            format!("\n  … and {} more", problems.len() - shown)
-        } else {
-            String::new()
-        }
+        "Security Hub did not import {} of {total} finding(s) (listed above)",
+        total - done.imported
     )
 }
 

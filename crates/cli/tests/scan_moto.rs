@@ -476,3 +476,70 @@ fn a_flow_log_of_a_deleted_vpc_is_reported() {
         found[0]
     );
 }
+
+/// Security Hub failing: a throttled import is retried and lands; a batch the
+/// API refuses is named (region, size, reason), the others still land, and the
+/// run exits 2 with one line per problem.
+#[test]
+fn security_hub_throttling_is_retried_and_a_refused_batch_is_named() {
+    let moto = Moto::start();
+    moto.seed(&["many", "--regions", "us-east-1,eu-west-1", "--vpcs", "20"]);
+    let scan_via = |proxy: &common::Proxy| {
+        common::flowaudit_at(
+            &proxy.url,
+            &[],
+            &[
+                "scan",
+                "--format",
+                "json",
+                "--regions",
+                "us-east-1,eu-west-1",
+                "--security-hub",
+            ],
+        )
+    };
+
+    let throttled = common::Proxy::start(
+        &moto.url,
+        &["--fail", "BatchImportFindings:1:TooManyRequestsException"],
+    );
+    let (code, stdout, stderr) = scan_via(&throttled);
+    assert!(code == 0 || code == 1, "exit {code}\n{stderr}");
+    assert_eq!(throttled.stats()["failed"]["BatchImportFindings"], 1);
+    let report = parse_json(&stdout);
+    let per_region = |region: &str| {
+        results(&report)
+            .iter()
+            .filter(|r| r["region"] == region)
+            .count()
+    };
+    let (us, eu) = (per_region("us-east-1"), per_region("eu-west-1"));
+    assert!(
+        stderr.contains(&format!("imported {0} of {0} findings", us + eu)),
+        "{stderr}"
+    );
+    drop(throttled);
+
+    // Regions are imported in name order: the first call is eu-west-1's first batch.
+    let refused = common::Proxy::start(
+        &moto.url,
+        &["--fail", "BatchImportFindings:1:AccessDeniedException"],
+    );
+    let (code, _, stderr) = scan_via(&refused);
+    assert_eq!(code, 2, "{stderr}");
+    let first = eu.min(100);
+    assert!(
+        stderr.contains(&format!(
+            "  {first} findings in eu-west-1: securityhub:BatchImportFindings: AccessDeniedException"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "error: Security Hub did not import {first} of {} finding(s) (listed above)",
+            us + eu
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("\\n"), "one message per line: {stderr}");
+}
