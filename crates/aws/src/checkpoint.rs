@@ -410,4 +410,29 @@ mod tests {
             .unwrap_or_default();
         assert!(msg.contains(":1:"), "{msg}");
     }
+
+    /// A checkpoint cut, flipped or spliced anywhere: loaded (what is whole) or
+    /// refused with a message, never a panic.
+    #[test]
+    fn mutated_checkpoints_load_or_are_refused_with_a_message() {
+        use flowaudit_core::mutate::{assert_message, mutations};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("scan.checkpoint");
+        let w = Writer::create(&path, Utc::now(), &fp()).unwrap_or_else(|e| panic!("{e}"));
+        w.account("111111111111", &Ok(vec!["us-east-1".into()]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        w.region("111111111111", &region("us-east-1"), &BTreeSet::new())
+            .unwrap_or_else(|e| panic!("{e}"));
+        drop(w);
+        let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut refused = 0;
+        for input in mutations(&text, 300, 11) {
+            std::fs::write(&path, &input).unwrap_or_else(|e| panic!("{e}"));
+            if let Err(e) = load(&path, &fp()) {
+                refused += 1;
+                assert_message(&e.to_string(), &input);
+            }
+        }
+        assert!(refused > 30, "only {refused} of 300 refused");
+    }
 }

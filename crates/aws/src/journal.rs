@@ -288,4 +288,40 @@ mod tests {
         assert!(err.contains("j.jsonl:1: not a journal entry"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// A journal cut, flipped or spliced anywhere: read (a cut last line is
+    /// reported, not fatal) or refused with a message naming the file, never a
+    /// panic.
+    #[test]
+    fn mutated_journals_are_read_or_refused_with_a_message() {
+        use flowaudit_core::mutate::{assert_message, mutations};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("j.jsonl");
+        let mut journal = Journal::create(&path, "123456789012").unwrap_or_else(|e| panic!("{e}"));
+        for change in [
+            Change::CreatedRole {
+                role_name: "r".into(),
+            },
+            Change::ChangedRetention {
+                region: "us-east-1".into(),
+                log_group_name: "g".into(),
+                previous_days: Some(7),
+                set_days: 365,
+            },
+        ] {
+            journal.record(change).unwrap_or_else(|e| panic!("{e}"));
+        }
+        drop(journal);
+        let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut refused = 0;
+        for input in mutations(&text, 300, 12) {
+            std::fs::write(&path, &input).unwrap_or_else(|e| panic!("{e}"));
+            if let Err(e) = read(&path) {
+                refused += 1;
+                assert_message(&e, &input);
+                assert!(e.contains("j.jsonl"), "{e}");
+            }
+        }
+        assert!(refused > 30, "only {refused} of 300 refused");
+    }
 }

@@ -501,4 +501,24 @@ mod tests {
         ];
         insta::assert_snapshot!(messages.join("\n---\n"));
     }
+
+    /// The example config cut, flipped or spliced anywhere: parsed or refused
+    /// with a message naming the file (and where), never a panic.
+    #[test]
+    fn mutated_configs_parse_or_are_refused_with_a_message() {
+        use flowaudit_core::mutate::{assert_message, mutations};
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/flowaudit.toml");
+        let text = std::fs::read(example).unwrap_or_else(|e| panic!("{example}: {e}"));
+        let mut refused = 0;
+        for input in mutations(&text, 400, 13) {
+            let text = String::from_utf8_lossy(&input);
+            if let Err(e) = parse(&text, Path::new("mutated.toml")) {
+                refused += 1;
+                let e = format!("{e:#}");
+                assert_message(&e, &input);
+                assert!(e.starts_with("mutated.toml"), "{e}");
+            }
+        }
+        assert!(refused > 100, "only {refused} of 400 refused");
+    }
 }

@@ -1,5 +1,5 @@
 //! The sample inventory behind `flowaudit demo`: three regions of one account, one
-//! of them unreadable, with every status of every check present.
+//! of them unreadable, every check passing and failing somewhere.
 
 use crate::load::parse_inventory;
 use crate::model::Inventory;

@@ -15,6 +15,8 @@ pub mod exceptions;
 pub mod findings;
 pub mod load;
 pub mod model;
+#[doc(hidden)]
+pub mod mutate;
 pub mod policy;
 pub mod present;
 pub mod priority;

@@ -6,6 +6,8 @@
 pub mod athena;
 pub mod detect;
 mod findings;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 mod parquet;
 pub mod read;
