@@ -85,6 +85,12 @@ fi
 echo "==> module cycles"
 python3 scripts/module-cycles.py
 
+# The cargo-fuzz crate is not a workspace member: check that it still builds
+# (its lockfile pins the workspace's versions; the regular tests replay its seeds
+# and corpus through the same target body).
+echo "==> fuzz crate (cargo check)"
+cargo check --locked --quiet --manifest-path fuzz/Cargo.toml --target-dir target --bins
+
 echo "==> cargo test"
 cargo test --workspace --all-targets --locked --no-fail-fast
 
