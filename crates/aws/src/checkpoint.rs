@@ -36,6 +36,14 @@ pub struct Fingerprint {
     pub regions: Option<Vec<String>>,
     pub role_arn: Option<String>,
     pub profile: Option<String>,
+    /// How many days back deliveries are looked for (from
+    /// --max-delivery-age-hours): regions read with another window would be
+    /// judged on different evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_lookback_days: Option<u32>,
+    /// Where the API calls went (`--endpoint-url`), when not AWS's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -348,6 +356,8 @@ mod tests {
             regions: Some(vec!["us-east-1".into()]),
             role_arn: None,
             profile: None,
+            delivery_lookback_days: Some(2),
+            endpoint_url: None,
         }
     }
 

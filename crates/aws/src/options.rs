@@ -62,6 +62,8 @@ impl ScanOptions {
             regions: self.regions.clone(),
             role_arn: self.role_arn.clone(),
             profile: self.profile.clone(),
+            delivery_lookback_days: Some(self.delivery_lookback_days),
+            endpoint_url: self.endpoint_url.clone(),
         }
     }
 }

@@ -329,6 +329,34 @@ fn an_interrupted_scan_resumes_to_the_same_report() {
         stderr.contains("was written by a scan with other options"),
         "{stderr}"
     );
+    // So is one read with another delivery window: its evidence would differ.
+    let (code, _, stderr) = org_scan(
+        &org.moto.url,
+        &[],
+        &["--resume", cp, "--max-delivery-age-hours", "200"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("delivery_lookback_days: 2 in the checkpoint, 7 now"),
+        "{stderr}"
+    );
+    // Options that change how, not what, is read are free to differ.
+    let (code, calmer, stderr) = org_scan(
+        &org.moto.url,
+        &[],
+        &[
+            "--resume",
+            cp,
+            "--concurrency",
+            "2",
+            "--max-attempts",
+            "5",
+            "--call-timeout",
+            "20",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&calmer), findings(&whole));
 }
 
 #[test]
