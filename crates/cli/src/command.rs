@@ -20,8 +20,8 @@ pub struct Cli {
     /// Settings file (default: flowaudit.toml in the working directory, if present).
     #[arg(long, global = true, value_name = "FILE", env = "FLOWAUDIT_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Ignore flowaudit.toml.
-    #[arg(long, global = true, conflicts_with = "config")]
+    /// Ignore flowaudit.toml, and FLOWAUDIT_CONFIG too.
+    #[arg(long, global = true)]
     pub no_config: bool,
     /// More log detail on standard error (-v info, -vv debug, -vvv trace).
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
@@ -191,5 +191,42 @@ mod tests {
                 assert_eq!(file.is_ok(), ok, "{key} = {value}");
             }
         }
+    }
+
+    /// Every argument id the config merge names (`set(m, "id", …)`,
+    /// `set_opt`, `explicit`) is an argument of some command: a misspelt id
+    /// would let the file win over the command line without a word.
+    #[test]
+    fn the_config_merge_names_only_real_arguments() {
+        use clap::CommandFactory;
+        let sources = [
+            include_str!("args.rs"),
+            include_str!("scan.rs"),
+            include_str!("history.rs"),
+        ];
+        let mut ids = std::collections::BTreeSet::new();
+        for source in sources {
+            let flat: String = source.chars().filter(|c| !c.is_whitespace()).collect();
+            for call in ["set(m,\"", "set_opt(m,\"", "explicit(m,\""] {
+                for (at, _) in flat.match_indices(call) {
+                    let rest = &flat[at + call.len()..];
+                    if let Some(end) = rest.find('"') {
+                        ids.insert(rest[..end].to_string());
+                    }
+                }
+            }
+        }
+        assert!(ids.len() > 30, "{ids:?}");
+        let mut known = std::collections::BTreeSet::new();
+        let mut stack = vec![Cli::command()];
+        while let Some(cmd) = stack.pop() {
+            known.extend(cmd.get_arguments().map(|a| a.get_id().to_string()));
+            stack.extend(cmd.get_subcommands().cloned());
+        }
+        let unknown: Vec<&String> = ids.iter().filter(|id| !known.contains(*id)).collect();
+        assert!(
+            unknown.is_empty(),
+            "not an argument of any command: {unknown:?}"
+        );
     }
 }

@@ -33,6 +33,17 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     log::init(cli.verbose, cli.quiet);
+    // --no-config wins over FLOWAUDIT_CONFIG; with --config on the same command
+    // line it is a contradiction.
+    let sub_source = |m: &ArgMatches| m.value_source("config");
+    let from_line = [Some(&matches), matches.subcommand().map(|(_, m)| m)]
+        .into_iter()
+        .flatten()
+        .any(|m| sub_source(m) == Some(clap::parser::ValueSource::CommandLine));
+    if cli.no_config && from_line {
+        eprintln!("error: --no-config cannot be used with --config");
+        return ExitCode::from(2);
+    }
     let sub = matches
         .subcommand()
         .map(|(_, m)| m.clone())

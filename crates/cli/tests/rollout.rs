@@ -507,3 +507,128 @@ fn a_config_found_in_the_working_directory_is_announced_and_may_not_write_outsid
     );
     assert_eq!(stderr, "", "--quiet: only errors");
 }
+
+/// Every `[checks]`, `[remediation]` and `[priority]` key reaches the report's
+/// settings from the file, found through `FLOWAUDIT_CONFIG`; the command line
+/// wins over the file key by key; `--config` wins over `FLOWAUDIT_CONFIG`.
+#[test]
+fn config_precedence_key_by_key() {
+    let dir = tempdir();
+    let file = dir.path().join("team.toml");
+    std::fs::write(
+        &file,
+        "[checks]\nskip_default_vpcs = true\nskip_unused_vpcs = true\nrequired_traffic_type = \"all\"\n\
+         min_retention_days = 10\nmax_delivery_age_hours = 48\ndelivery_grace_minutes = 5\n\n\
+         [remediation]\ndestination = \"s3\"\nbucket_arn = \"arn:aws:s3:::team-logs/vpc\"\nparquet = true\n\
+         hourly_partitions = true\ntraffic_type = \"reject\"\nretention_days = 400\nrole_name = \"team-role\"\n\n\
+         [priority]\nproduction_tag_keys = [\"tier\"]\nproduction_tag_values = [\"gold\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let file = file.display().to_string();
+    let settings = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut cmd = bin();
+        cmd.current_dir(dir.path()).envs(env.iter().copied());
+        let (code, stdout, stderr) =
+            output(cmd.args(["demo", "--format", "json"]).args(extra).output());
+        assert_eq!(code, 1, "{stderr}");
+        parse_json(&stdout)["settings"].clone()
+    };
+    let from_file = settings(&[("FLOWAUDIT_CONFIG", &file)], &[]);
+    let r = &from_file["remediation"];
+    for (got, want) in [
+        (&from_file["skip_default_vpcs"], Value::from(true)),
+        (&from_file["skip_unused_vpcs"], true.into()),
+        (&from_file["required_traffic_type"], "all".into()),
+        (&from_file["min_retention_days"], 10.into()),
+        (&from_file["max_delivery_age_hours"], 48.into()),
+        (&from_file["delivery_grace_minutes"], 5.into()),
+        (&r["destination"]["type"], "s3".into()),
+        (
+            &r["destination"]["bucket_arn"],
+            "arn:aws:s3:::team-logs/vpc".into(),
+        ),
+        (&r["destination"]["parquet"], true.into()),
+        (&r["destination"]["hourly_partitions"], true.into()),
+        (&r["traffic_type"], "REJECT".into()),
+        (&r["retention_days"], 400.into()),
+        (&r["role_name"], "team-role".into()),
+        (
+            &from_file["priority"]["production_tag_keys"],
+            serde_json::json!(["tier"]),
+        ),
+        (
+            &from_file["priority"]["production_tag_values"],
+            serde_json::json!(["gold"]),
+        ),
+    ] {
+        assert_eq!(got, &want, "{from_file}");
+    }
+    // The command line wins, key by key.
+    for (flag, value, path, want) in [
+        (
+            "--required-traffic-type",
+            "reject",
+            "/required_traffic_type",
+            Value::from("reject"),
+        ),
+        (
+            "--min-retention-days",
+            "500",
+            "/min_retention_days",
+            500.into(),
+        ),
+        (
+            "--max-delivery-age-hours",
+            "12",
+            "/max_delivery_age_hours",
+            12.into(),
+        ),
+        (
+            "--delivery-grace-minutes",
+            "90",
+            "/delivery_grace_minutes",
+            90.into(),
+        ),
+        (
+            "--fix-destination",
+            "cloudwatch-logs",
+            "/remediation/destination/type",
+            "cloud-watch-logs".into(),
+        ),
+        (
+            "--fix-traffic-type",
+            "accept",
+            "/remediation/traffic_type",
+            "ACCEPT".into(),
+        ),
+        (
+            "--fix-retention-days",
+            "731",
+            "/remediation/retention_days",
+            731.into(),
+        ),
+        (
+            "--fix-role-name",
+            "cli-role",
+            "/remediation/role_name",
+            "cli-role".into(),
+        ),
+        (
+            "--fix-bucket-arn",
+            "arn:aws:s3:::cli-logs",
+            "/remediation/destination/bucket_arn",
+            "arn:aws:s3:::cli-logs".into(),
+        ),
+    ] {
+        let got = settings(&[("FLOWAUDIT_CONFIG", &file)], &[flag, value]);
+        assert_eq!(got.pointer(path), Some(&want), "{flag} {value}: {got}");
+    }
+    // --config wins over FLOWAUDIT_CONFIG; --no-config ignores both.
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, "[checks]\nmin_retention_days = 77\n").unwrap_or_else(|e| panic!("{e}"));
+    let other = other.display().to_string();
+    let got = settings(&[("FLOWAUDIT_CONFIG", &file)], &["--config", &other]);
+    assert_eq!(got["min_retention_days"], 77);
+    let got = settings(&[("FLOWAUDIT_CONFIG", &file)], &["--no-config"]);
+    assert_eq!(got["min_retention_days"], 365);
+}
