@@ -724,3 +724,94 @@ fn a_sound_role_of_the_fix_name_is_reused_and_survives_the_rollback() {
     assert!(!out.contains("deleted role"), "{out}");
     assert_eq!(moto.seed(&["inspect"]), before);
 }
+
+/// A fix that leaves a failure in place (a deleted bucket is for a person to
+/// recreate) exits 1 and shows it FAIL → FAIL beside the one it fixed.
+#[test]
+fn fix_exits_1_when_a_targeted_failure_remains() {
+    let moto = Moto::start();
+    let seeded = moto.seed(&["checks"]);
+    let before = moto.seed(&["inspect"]);
+    let vpc = |name: &str| {
+        seeded["vpcs"][name]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("fix.jsonl").to_string_lossy().to_string();
+    let (code, out, stderr) = fix_checks(
+        &moto,
+        &[],
+        &["--check", "flow-log-destination-exists"],
+        &["--apply", "--yes", "--journal", &journal],
+    );
+    assert_eq!(code, 1, "{out}{stderr}");
+    let line = |vpc_id: &str| {
+        out.lines()
+            .find(|l| l.contains("flow-log-destination-exists") && l.contains(vpc_id))
+            .unwrap_or_else(|| panic!("no before → after line for {vpc_id}:\n{out}"))
+            .to_string()
+    };
+    assert!(line(&vpc("missing")).contains("FAIL → PASS"), "{out}");
+    assert!(line(&vpc("s3-gone")).contains("FAIL → FAIL"), "{out}");
+    assert!(
+        out.contains("  left       Recreate bucket flowaudit-deleted-bucket"),
+        "{out}"
+    );
+    let (code, _, stderr) = moto.flowaudit(&["rollback", &journal]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(moto.seed(&["inspect"]), before);
+}
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), `--apply`
+/// without `--yes` asks; "n" (or anything but y/yes) changes nothing, "y"
+/// applies.
+#[test]
+fn apply_on_a_terminal_asks_first() {
+    use std::io::Write;
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let before = moto.seed(&["inspect"]);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("fix.jsonl");
+    let line = format!(
+        "{} fix -q --endpoint-url {} --regions us-east-1 --check flow-log-retention --apply --journal {}",
+        env!("CARGO_BIN_EXE_flowaudit"),
+        moto.url,
+        journal.display()
+    );
+    let answer = |text: &str| {
+        let mut child = common::bin();
+        child
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE");
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .envs(child.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("util-linux script is needed: {e}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(text.as_bytes());
+        }
+        common::output(child.wait_with_output())
+    };
+    let (code, out, _) = answer("n\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("action(s)? [y/N]"), "{out}");
+    assert!(out.contains("Nothing was changed."), "{out}");
+    assert!(!journal.exists());
+    assert_eq!(moto.seed(&["inspect"]), before);
+
+    let (code, out, _) = answer("y\n");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Applied:"), "{out}");
+    assert!(journal.exists());
+    assert_ne!(moto.seed(&["inspect"]), before);
+}
