@@ -149,6 +149,10 @@ pub struct CutLine {
     pub text: String,
 }
 
+/// The largest journal [`read`] accepts: a fix of ten thousand VPCs writes a
+/// few MiB; a bigger file is not a journal and is not read into memory.
+pub const MAX_BYTES: u64 = 64 << 20;
+
 /// Reads a journal; a bad line, or one whose digest does not follow from the
 /// lines before it, is an error naming the file and line. A last line that
 /// ends without a newline was cut short by a crash (each entry is written with
@@ -157,8 +161,17 @@ pub struct CutLine {
 pub fn read(path: &Path) -> Result<Journaled, String> {
     let mut text = String::new();
     File::open(path)
-        .and_then(|mut f| std::io::Read::read_to_string(&mut f, &mut text))
+        .and_then(|f| {
+            std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_BYTES + 1), &mut text)
+        })
         .map_err(|e| format!("could not read journal {}: {e}", path.display()))?;
+    if text.len() as u64 > MAX_BYTES {
+        return Err(format!(
+            "{} is larger than {} MiB, far more than any fix writes: not read",
+            path.display(),
+            MAX_BYTES >> 20
+        ));
+    }
     let mut lines: Vec<&str> = text.split('\n').collect();
     let last = lines.pop().unwrap_or_default();
     let cut = (!last.trim().is_empty()).then(|| CutLine {
@@ -323,5 +336,17 @@ mod tests {
             }
         }
         assert!(refused > 30, "only {refused} of 300 refused");
+    }
+
+    /// A file bigger than any journal is refused without being read whole.
+    #[test]
+    fn a_huge_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("huge.jsonl");
+        let file = File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+        file.set_len(MAX_BYTES + 10)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let e = read(&path).err().unwrap_or_default();
+        assert!(e.contains("larger than 64 MiB"), "{e}");
     }
 }
