@@ -13,6 +13,9 @@ is forwarded to moto, except that:
   - every request signed for `--unreachable-region` has its connection reset;
   - `sts:AssumeRole` into `--deny-assume` accounts gets AccessDenied;
   - every request for `--slow-region` waits `--slow` seconds first;
+  - `--reject-findings`: every BatchImportFindings is forwarded, and its reply
+    rewritten so that Security Hub rejects the first finding of the batch
+    (FailedFindings, as the API reports invalid findings);
   - `--fail CreateFlowLogs:2:InternalError` answers the 2nd call of that operation
     (counted from 1; default 1, `*` for every call) with that error code (default
     `InternalError`) in the service's own protocol, and forwards nothing: the
@@ -46,7 +49,7 @@ class State:
         self.args = args
         self.rng = random.Random(args.seed)
         self.lock = threading.Lock()
-        self.counts = {"requests": 0, "forwarded": 0, "denied": 0, "unreachable": 0, "slowed": 0}
+        self.counts = {"requests": 0, "forwarded": 0, "denied": 0, "unreachable": 0, "slowed": 0, "rejected": 0}
         for k in KINDS:
             self.counts[k] = 0
         self.turn = 0
@@ -149,6 +152,21 @@ def error(service, code):
     return 400, {"Content-Type": "text/xml"}, body
 
 
+def reject_first(request, reply):
+    """The BatchImportFindings reply with the request's first finding rejected."""
+    findings = json.loads(request or b"{}").get("Findings") or []
+    out = json.loads(reply or b"{}")
+    if findings:
+        out["FailedFindings"] = (out.get("FailedFindings") or []) + [{
+            "Id": findings[0].get("Id", ""),
+            "ErrorCode": "InvalidInput",
+            "ErrorMessage": "Finding rejected by the fault proxy",
+        }]
+        out["FailedCount"] = len(out["FailedFindings"])
+        out["SuccessCount"] = max(0, len(findings) - out["FailedCount"])
+    return json.dumps(out).encode()
+
+
 def throttle(service):
     """(status, headers, body) of a throttling error in the service's protocol."""
     if service == "ec2":
@@ -242,6 +260,10 @@ def make_handler(state):
                    if k.lower() not in ("transfer-encoding", "connection", "content-length", "keep-alive")}
             conn.close()
             state.count("forwarded")
+            if (state.args.reject_findings and resp.status == 200
+                    and operation(self.command, self.path, self.headers, body, service) == "BatchImportFindings"):
+                data = reject_first(body, data)
+                state.count("rejected")
             self.reply(resp.status, out, data)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
@@ -259,6 +281,7 @@ def main():
     p.add_argument("--deny-assume", action="append", default=[])
     p.add_argument("--slow-region", default="")
     p.add_argument("--slow", type=float, default=5.0)
+    p.add_argument("--reject-findings", action="store_true")
     p.add_argument("--fail", action="append", default=[], metavar="OPERATION[:NTH[:CODE]]")
     args = p.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args)))

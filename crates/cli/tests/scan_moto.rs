@@ -543,3 +543,43 @@ fn security_hub_throttling_is_retried_and_a_refused_batch_is_named() {
     );
     assert!(!stderr.contains("\\n"), "one message per line: {stderr}");
 }
+
+/// Findings Security Hub rejects (FailedFindings in a successful reply) are
+/// named one per line with the API's code and message, and the run exits 2.
+#[test]
+fn security_hub_rejected_findings_are_named() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let proxy = common::Proxy::start(&moto.url, &["--reject-findings"]);
+    let (code, stdout, stderr) = common::flowaudit_at(
+        &proxy.url,
+        &[],
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--regions",
+            "us-east-1",
+            "--security-hub",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let batches = proxy.stats()["rejected"].as_u64().unwrap_or_default();
+    assert!(batches >= 1);
+    let total = results(&parse_json(&stdout)).len();
+    let rejected: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": InvalidInput Finding rejected by the fault proxy"))
+        .collect();
+    assert_eq!(rejected.len() as u64, batches, "{stderr}");
+    assert!(
+        rejected.iter().all(|l| l.starts_with("  flowaudit/")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "error: Security Hub did not import {batches} of {total} finding(s) (listed above)"
+        )),
+        "{stderr}"
+    );
+}
