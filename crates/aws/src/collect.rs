@@ -53,6 +53,9 @@ pub struct ScanOutcome {
 pub enum ScanError {
     #[error("could not identify the AWS account (no usable credentials?): {0}")]
     Identity(String),
+    /// No credentials could be loaded from any source the SDK looks in.
+    #[error("no AWS credentials could be loaded ({0}); provide them with `aws configure`, `aws sso login --profile NAME` and AWS_PROFILE=NAME, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (looked in: environment variables, the shared config and credentials files, SSO, web identity, the container and the EC2 instance metadata)")]
+    NoCredentials(String),
     #[error("could not list the enabled regions: {0}")]
     Regions(String),
     #[error("no region to scan")]
@@ -97,11 +100,13 @@ pub async fn connect(opts: ScanOptions) -> Result<(Ctx, String), ScanError> {
         opts,
     };
     let sts = client!(aws_sdk_sts, &ctx, None, "global");
-    let identity = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| ScanError::Identity(reason(&e)))?;
+    let identity =
+        sts.get_caller_identity().send().await.map_err(
+            |e| match crate::errors::credentials_problem(&e) {
+                Some(why) => ScanError::NoCredentials(why),
+                None => ScanError::Identity(reason(&e)),
+            },
+        )?;
     let account_id = identity
         .account()
         .ok_or_else(|| ScanError::Identity("GetCallerIdentity returned no account".to_string()))?

@@ -28,13 +28,40 @@ where
     }
 }
 
+/// Why credentials could not be loaded, when that is why a call failed: the
+/// credential provider's own error, found in the error's sources.
+pub fn credentials_problem(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            return Some(chain(c));
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// The messages of an error and its sources, joined by ": ", each once (a
 /// source's text that its parent already quotes is not repeated).
 pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut next = Some(err);
     while let Some(e) = next {
-        let text = e.to_string();
+        // Some messages are several lines (the credential chain lists each
+        // provider it tried): one line, the lines joined by "; ".
+        let mut text = String::new();
+        for line in e
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
+            if !text.is_empty() {
+                text.push_str(if text.ends_with(':') { " " } else { "; " });
+            }
+            text.push_str(line);
+        }
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }

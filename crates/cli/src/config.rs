@@ -197,8 +197,17 @@ pub struct ExceptionEntry {
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     pub reason: toml::Spanned<String>,
-    pub expires: toml::Spanned<toml::value::Datetime>,
+    pub expires: toml::Spanned<Expires>,
     pub owner: Option<toml::Spanned<String>>,
+}
+
+/// `expires` as written: a TOML date, or a string (quoted by mistake), which
+/// is refused saying how to write it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Expires {
+    Date(toml::value::Datetime),
+    Text(String),
 }
 
 /// `output = "r.json"` or `output = ["json=r.json", "html=r.html"]`.
@@ -256,7 +265,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Config> {
         };
         let e = entry.get_ref();
         let value = |v: &Option<toml::Spanned<String>>| v.as_ref().map(|s| s.get_ref().clone());
-        let expires_at = e.expires.get_ref();
+        let expires_at = match e.expires.get_ref() {
+            Expires::Date(date) => date,
+            Expires::Text(text) => {
+                let hint = if text.parse::<chrono::NaiveDate>().is_ok() {
+                    format!("write the date unquoted: expires = {text}")
+                } else {
+                    "write a date, unquoted, like expires = 2027-03-31".to_string()
+                };
+                return Err(at(
+                    e.expires.span(),
+                    format!("exception #{}: `expires` is a string; {hint}", i + 1),
+                ));
+            }
+        };
         let expires = match (expires_at.date, expires_at.time) {
             (Some(d), None) => chrono::NaiveDate::from_ymd_opt(
                 i32::from(d.year),
@@ -491,6 +513,7 @@ mod tests {
             err("[report]\nformat = \"yaml\"\n"),
             err("[unknown]\nx = 1\n"),
             err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = \"soon\"\n"),
+            err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = \"2099-12-31\"\n"),
             err("[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = 2027-01-01T10:00:00Z\n"),
             err("\n[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nreason = \"r\"\nexpires = 2027-01-01\n"),
             err("[[exception]]\ncheck = \"vpc-flowlogs-*\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = 2027-01-01\n"),

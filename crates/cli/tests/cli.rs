@@ -628,3 +628,24 @@ fn an_unreachable_endpoint_is_one_sentence_without_debug_dumps() {
         assert!(!stderr.contains(debug), "{debug} in {stderr}");
     }
 }
+
+/// A scan with no credentials anywhere: one line on standard error that says
+/// what was tried and how to provide credentials, exit 2.
+#[test]
+fn a_scan_without_credentials_says_how_to_provide_them_in_one_line() {
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut cmd = common::bin();
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("FLOWAUDIT_NO_HISTORY", "1")
+        .env("AWS_CONFIG_FILE", home.path().join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("none"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["scan", "--regions", "us-east-1"]);
+    let (code, stdout, stderr) = common::output(cmd.output());
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    insta::assert_snapshot!("no_credentials", stderr);
+}

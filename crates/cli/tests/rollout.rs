@@ -632,3 +632,23 @@ fn config_precedence_key_by_key() {
     let got = settings(&[("FLOWAUDIT_CONFIG", &file)], &["--no-config"]);
     assert_eq!(got["min_retention_days"], 365);
 }
+
+/// A quoted expiry date is refused at its key, saying to write it unquoted.
+#[test]
+fn a_quoted_expiry_date_says_to_write_it_unquoted() {
+    let dir = tempdir();
+    let path = dir.path().join("quoted.toml");
+    std::fs::write(
+        &path,
+        "[[exception]]\ncheck = \"vpc-flow-logs-enabled\"\nvpc = \"vpc-1\"\nreason = \"r\"\nexpires = \"2099-12-31\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let name = path.display().to_string();
+    let (code, stdout, stderr) = run(&["demo", "--config", &name]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr.trim_end(),
+        format!("error: {name}:5:11: exception #1: `expires` is a string; write the date unquoted: expires = 2099-12-31")
+    );
+}
