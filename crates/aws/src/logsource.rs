@@ -388,7 +388,9 @@ async fn header_of(ctx: &Ctx, region: Option<&str>, group: &str) -> Option<Strin
         }
     };
     let format = logs.iter().find_map(|f| f.log_format())?;
-    Format::parse(format).ok().map(|f| f.fields.join(" "))
+    Format::from_log_format(format)
+        .ok()
+        .map(|f| f.fields.join(" "))
 }
 
 async fn log_group(

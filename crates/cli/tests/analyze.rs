@@ -326,3 +326,76 @@ fn links_and_fifos_are_read_once_or_named() {
         "the FIFO is named: {stdout}"
     );
 }
+
+/// Files as deliveries and Firehose leave them: two S3 deliveries of different
+/// formats joined into one file (a BOM before the second header), and
+/// subscription payloads back to back with a CONTROL_MESSAGE among them. Every
+/// record is read with its own file's fields, nothing is malformed, and the
+/// health check is counted apart.
+#[test]
+fn joined_deliveries_and_firehose_payloads_are_read_exactly() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let joined = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
+        2 123456789012 eni-1 10.0.0.1 10.0.0.2 1234 22 6 1 40 1764676800 1764676860 ACCEPT OK\n\
+        \u{feff}interface-id srcaddr dstaddr dstport action log-status start\n\
+        eni-2 10.0.0.3 10.0.0.4 443 REJECT OK 1764676800\n\
+        eni-2 - - - - NODATA 1764676800\n";
+    std::fs::write(dir.path().join("joined.log"), joined).unwrap_or_else(|e| panic!("{e}"));
+    let event = |port: u16| {
+        format!("{{\"id\":\"{port}\",\"timestamp\":1,\"message\":\"2 123456789012 eni-3 10.0.0.5 10.0.0.6 1234 {port} 6 1 40 1764676800 1764676860 ACCEPT OK\"}}")
+    };
+    let payload = |port: u16| {
+        format!("{{\"messageType\":\"DATA_MESSAGE\",\"owner\":\"123456789012\",\"logGroup\":\"g\",\"logStream\":\"s\",\"subscriptionFilters\":[\"f\"],\"logEvents\":[{}]}}", event(port))
+    };
+    let control = "{\"messageType\":\"CONTROL_MESSAGE\",\"owner\":\"CloudwatchLogs\",\"logGroup\":\"\",\"logStream\":\"\",\"subscriptionFilters\":[],\"logEvents\":[{\"id\":\"\",\"timestamp\":1,\"message\":\"CWL CONTROL MESSAGE: Checking health of destination Firehose.\"}]}";
+    std::fs::write(
+        dir.path().join("firehose"),
+        format!("{}{control}{}", payload(80), payload(8080)),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().to_str().unwrap_or_default();
+    let (code, stdout, stderr) = run(&["analyze", path, "--format", "json"]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    let read = &parse_json(&stdout)["stats"]["read"];
+    assert_eq!(read["inputs"], 2, "{read}");
+    // 3 records in the joined file (one NODATA), 2 in the payloads.
+    assert_eq!(read["records"], 5, "{read}");
+    assert_eq!(read["nodata"], 1, "{read}");
+    assert_eq!(read["malformed"], 0, "{read}");
+    assert_eq!(read["control_messages"], 1, "{read}");
+}
+
+/// `--format-fields` takes the underscore spellings of Athena, Glue and
+/// Parquet, and refuses a name it does not know, naming the closest.
+#[test]
+fn format_fields_accepts_underscores_and_refuses_unknown_names() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("records.log");
+    std::fs::write(
+        &file,
+        "eni-1 10.0.0.1 10.0.0.2 22 ACCEPT NODATA 1764676800\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let file = file.to_str().unwrap_or_default();
+    let (code, stdout, stderr) = run(&[
+        "analyze",
+        file,
+        "--format",
+        "json",
+        "--format-fields",
+        "interface_id srcaddr dstaddr dstport action log_status start",
+    ]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    let read = &parse_json(&stdout)["stats"]["read"];
+    assert_eq!(
+        (read["records"].as_u64(), read["nodata"].as_u64()),
+        (Some(1), Some(1)),
+        "{read}"
+    );
+    let (code, stdout, stderr) = run(&["analyze", file, "--format-fields", "interface-id srcadr"]);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: --format-fields: `srcadr` is not a flow-log field (did you mean `srcaddr`?)"
+    );
+}

@@ -45,6 +45,9 @@ pub struct ReadStats {
     pub nodata: u64,
     pub skipdata: u64,
     pub malformed: u64,
+    /// CloudWatch Logs CONTROL_MESSAGE payloads (health checks), left out.
+    #[serde(default)]
+    pub control_messages: u64,
     pub outside_window: u64,
     pub unreadable: u64,
     /// Time of the oldest and newest record (RFC 3339), when any was read.

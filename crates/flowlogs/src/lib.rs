@@ -56,6 +56,7 @@ impl Outcome {
             nodata: stats.nodata,
             skipdata: stats.skipdata,
             malformed: stats.malformed,
+            control_messages: stats.control_messages,
             outside_window: stats.outside_window,
             unreadable: stats.unreadable.len() as u64,
             from: self.span.and_then(|(a, _)| time(a)),

@@ -41,6 +41,9 @@ pub struct ReadStats {
     pub nodata: u64,
     pub skipdata: u64,
     pub malformed: u64,
+    /// CloudWatch Logs subscription payloads of `messageType` CONTROL_MESSAGE:
+    /// the destination's health checks, not records.
+    pub control_messages: u64,
     /// Records outside the time window asked for (read, then left out).
     pub outside_window: u64,
     pub examples: Vec<Malformed>,
@@ -55,6 +58,7 @@ impl ReadStats {
         self.nodata += other.nodata;
         self.skipdata += other.skipdata;
         self.malformed += other.malformed;
+        self.control_messages += other.control_messages;
         for e in other.examples {
             if self.examples.len() < EXAMPLES {
                 self.examples.push(e);
@@ -153,7 +157,9 @@ pub fn read_input(
             return stats;
         }
         lines.unit = Some("event");
-        for (i, m) in json_messages(&text).iter().enumerate() {
+        let messages = json_messages(&text);
+        lines.stats.control_messages += messages.control;
+        for (i, m) in messages.messages.iter().enumerate() {
             lines.line(i, m, sink);
         }
         return stats;
@@ -238,10 +244,15 @@ struct Lines<'s> {
 
 impl Lines<'_> {
     fn line(&mut self, i: usize, line: &str, sink: &mut dyn FnMut(&Record)) {
+        // A byte-order mark (an editor's, or one per file of a concatenation)
+        // is never part of a record.
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         if line.trim().is_empty() {
             return;
         }
-        if i == 0 && self.unit.is_none() {
+        // A header line anywhere in a text file: several deliveries joined into
+        // one (`cat`, multi-member gzip) switch the format from there on.
+        if self.unit.is_none() && (i == 0 || may_be_header(line)) {
             if let Some(header) = Format::from_header(line) {
                 if !self.given {
                     self.current = header;
@@ -288,6 +299,14 @@ impl Lines<'_> {
     }
 }
 
+/// Whether `line` could be a header line: its first word is a lower-case
+/// name, as no record's first field is (a cheap test before
+/// [`Format::from_header`], on every line).
+fn may_be_header(line: &str) -> bool {
+    let word = line.split_ascii_whitespace().next().unwrap_or("");
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+}
+
 /// `reason` cut to [`QUOTED`] characters (it may quote the line).
 fn quoted(reason: String) -> String {
     match reason.char_indices().nth(QUOTED) {
@@ -296,37 +315,66 @@ fn quoted(reason: String) -> String {
     }
 }
 
-/// The messages of CloudWatch Logs JSON: one document or one per line; each a
-/// subscription payload (`logEvents`), `filter-log-events` output (`events`), an
-/// event (`message`), or an array of those.
-pub fn json_messages(text: &str) -> Vec<String> {
-    fn collect(v: &serde_json::Value, out: &mut Vec<String>) {
+/// What CloudWatch Logs JSON holds: the records' messages, and how many
+/// CONTROL_MESSAGE payloads (the destination's health checks) were left out.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct JsonMessages {
+    pub messages: Vec<String>,
+    pub control: u64,
+}
+
+/// The messages of CloudWatch Logs JSON: documents one after another (one,
+/// one per line, or back to back with nothing between, as Kinesis Data Firehose
+/// writes subscription payloads to S3); each a subscription payload
+/// (`logEvents`), `filter-log-events` output (`events`), an event (`message`),
+/// or an array of those. A stretch that is not JSON is kept line by line, so
+/// that it is counted as malformed with its place.
+pub fn json_messages(text: &str) -> JsonMessages {
+    fn collect(v: &serde_json::Value, out: &mut JsonMessages) {
         match v {
             serde_json::Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
             serde_json::Value::Object(o) => {
+                if o.get("messageType").and_then(serde_json::Value::as_str)
+                    == Some("CONTROL_MESSAGE")
+                {
+                    out.control += 1;
+                    return;
+                }
                 for key in ["logEvents", "events"] {
                     if let Some(list) = o.get(key) {
                         collect(list, out);
                     }
                 }
                 if let Some(m) = o.get("message").and_then(serde_json::Value::as_str) {
-                    out.push(m.to_string());
+                    out.messages.push(m.to_string());
                 }
             }
             _ => {}
         }
     }
-    let mut out = Vec::new();
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(v) => collect(&v, &mut out),
-        Err(_) => {
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                match serde_json::from_str::<serde_json::Value>(line) {
-                    Ok(v) => collect(&v, &mut out),
-                    // Kept, so that it is counted as malformed with its place.
-                    Err(_) => out.push(line.to_string()),
+    let mut out = JsonMessages::default();
+    let mut rest = text;
+    while !rest.trim().is_empty() {
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+        match stream.next() {
+            Some(Ok(v)) => {
+                let end = stream.byte_offset();
+                if v.is_object() || v.is_array() {
+                    collect(&v, &mut out);
+                } else {
+                    // A bare number or string is no payload: malformed.
+                    out.messages.push(rest[..end].trim().to_string());
                 }
+                rest = &rest[end..];
             }
+            Some(Err(_)) => {
+                // Not JSON up to the end of this line: kept as a malformed line.
+                let start = rest.len() - rest.trim_start().len();
+                let line_end = rest[start..].find('\n').map_or(rest.len(), |n| start + n);
+                out.messages.push(rest[start..line_end].to_string());
+                rest = &rest[line_end..];
+            }
+            None => break,
         }
     }
     out
@@ -476,5 +524,75 @@ mod tests {
         let data = gz.finish().unwrap_or_else(|e| panic!("{e}"));
         let stats = count(&data);
         assert_eq!((stats.records, stats.malformed), (20_000, 0), "{stats:?}");
+    }
+
+    fn gzip(text: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut g = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        g.write_all(text.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        g.finish().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// (dstport of each record, stats) of `data`.
+    fn ports(data: &[u8]) -> (Vec<u16>, ReadStats) {
+        let mut seen = Vec::new();
+        let input = Input::Bytes {
+            name: "t".into(),
+            data: data.to_vec(),
+        };
+        let stats = read_input(input, None, &mut |r| seen.extend(r.dstport));
+        (seen, stats)
+    }
+
+    /// Two S3 deliveries of different formats joined into one file (plain,
+    /// and as two gzip members): the second header switches the format, so
+    /// the second delivery's records are read with their own fields; a BOM
+    /// before a header changes nothing.
+    #[test]
+    fn a_header_in_the_middle_switches_the_format() {
+        let a = "version srcaddr dstaddr dstport action\n2 10.0.0.1 10.0.0.2 22 ACCEPT\n";
+        let b =
+            "\u{feff}dstport srcaddr dstaddr action log-status\n443 10.0.0.3 10.0.0.4 REJECT OK\n";
+        let joined = format!("{a}{b}");
+        let (seen, stats) = ports(joined.as_bytes());
+        assert_eq!(seen, [22, 443], "{stats:?}");
+        assert_eq!((stats.records, stats.malformed), (2, 0));
+        let mut members = gzip(a);
+        members.extend(gzip(b));
+        let (seen, stats) = ports(&members);
+        assert_eq!(seen, [22, 443], "{stats:?}");
+        assert_eq!(stats.malformed, 0);
+    }
+
+    /// CloudWatch Logs subscription payloads back to back with nothing between
+    /// (as Firehose writes them to S3), plain and gzip, with a CONTROL_MESSAGE
+    /// among them: every record read, the health check counted apart, and a
+    /// stretch that is not JSON malformed.
+    #[test]
+    fn subscription_payloads_back_to_back_and_control_messages() {
+        let event = |port: u16| {
+            format!(
+                "{{\"id\":\"{port}\",\"timestamp\":1,\"message\":\"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1234 {port} 6 1 40 1700000000 1700000060 ACCEPT OK\"}}"
+            )
+        };
+        let payload = |ports: &[u16]| {
+            format!(
+                "{{\"messageType\":\"DATA_MESSAGE\",\"owner\":\"123456789012\",\"logGroup\":\"g\",\"logStream\":\"s\",\"subscriptionFilters\":[\"f\"],\"logEvents\":[{}]}}",
+                ports.iter().map(|p| event(*p)).collect::<Vec<_>>().join(",")
+            )
+        };
+        let control = "{\"messageType\":\"CONTROL_MESSAGE\",\"owner\":\"CloudwatchLogs\",\"logGroup\":\"\",\"logStream\":\"\",\"subscriptionFilters\":[],\"logEvents\":[{\"id\":\"\",\"timestamp\":1,\"message\":\"CWL CONTROL MESSAGE: Checking health of destination Firehose.\"}]}";
+        let text = format!("{}{control}{}", payload(&[22, 80]), payload(&[443]));
+        for data in [text.as_bytes().to_vec(), gzip(&text)] {
+            let (seen, stats) = ports(&data);
+            assert_eq!(seen, [22, 80, 443], "{stats:?}");
+            assert_eq!((stats.control_messages, stats.malformed), (1, 0));
+        }
+        let broken = format!("{}\nnot json at all\n{}", payload(&[22]), payload(&[443]));
+        let (seen, stats) = ports(broken.as_bytes());
+        assert_eq!(seen, [22, 443]);
+        assert_eq!(stats.malformed, 1, "{stats:?}");
+        assert_eq!(stats.examples[0].line, 2);
     }
 }

@@ -208,8 +208,41 @@ impl Format {
         Some(Format::new(tokens.iter().map(|t| t.to_string()).collect()))
     }
 
-    /// `${version} ${srcaddr} …` (the LogFormat of a flow log) or `version srcaddr …`.
+    /// `${version} ${srcaddr} …` (the LogFormat of a flow log) or `version srcaddr …`;
+    /// the underscore spellings that Athena, Glue and Parquet use (`account_id`,
+    /// `log_status`) are the same fields. A name AWS does not document is
+    /// refused, naming the closest one: a field silently dropped would hide
+    /// what it carries (`log_status` unread means no NODATA or SKIPDATA seen).
     pub fn parse(spec: &str) -> Result<Format, String> {
+        let mut fields = Vec::new();
+        for token in spec.split_whitespace() {
+            let name = token.trim_start_matches("${").trim_end_matches('}');
+            if name.is_empty() || name.contains(['$', '{', '}']) {
+                return Err(format!("`{token}` is not a field name"));
+            }
+            let field = name.to_ascii_lowercase().replace('_', "-");
+            if !is_known_field(&field) {
+                return Err(format!(
+                    "`{name}` is not a flow-log field{}",
+                    closest_field(&field)
+                        .map(|c| format!(" (did you mean `{c}`?)"))
+                        .unwrap_or_default()
+                ));
+            }
+            fields.push(field);
+        }
+        if fields.is_empty() {
+            return Err("the format names no fields".into());
+        }
+        Ok(Format::new(fields))
+    }
+}
+
+impl Format {
+    /// The `LogFormat` a flow log reports (`${version} ${srcaddr} …`), as AWS
+    /// writes it: a field name flowaudit does not know yet (one AWS added later)
+    /// is kept in its place, so that the fields after it are still read right.
+    pub fn from_log_format(spec: &str) -> Result<Format, String> {
         let fields: Vec<String> = spec
             .split_whitespace()
             .map(|t| t.trim_start_matches("${").trim_end_matches('}').to_string())
@@ -225,6 +258,35 @@ impl Format {
         }
         Ok(Format::new(fields))
     }
+}
+
+/// The documented field nearest to `name` (edit distance at most 3).
+fn closest_field(name: &str) -> Option<&'static str> {
+    DEFAULT_FIELDS
+        .iter()
+        .chain(LATER_FIELDS.iter())
+        .map(|f| (edit_distance(name, f), *f))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, f)| f)
+}
+
+/// Levenshtein distance, over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn opt(v: &str) -> Option<&str> {
@@ -482,5 +544,35 @@ mod tests {
             assert!(err.contains(want), "{line}: {err}");
         }
         assert!(Format::from_header("2 123 eni-1 10.0.0.1").is_none());
+    }
+
+    /// Underscore spellings (Athena, Glue, Parquet) are the same fields; an
+    /// unknown name is refused with the closest known one.
+    #[test]
+    fn format_names_are_known_or_refused_with_a_hint() {
+        let f = Format::parse("${version} account_id interface-id srcaddr LOG_STATUS pkt_srcaddr")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            f.fields,
+            [
+                "version",
+                "account-id",
+                "interface-id",
+                "srcaddr",
+                "log-status",
+                "pkt-srcaddr"
+            ]
+        );
+        let line = "2 123456789012 eni-1 10.0.0.1 NODATA 10.0.0.9";
+        let r = parse_line(&f, line).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.log_status, Some(LogStatus::NoData));
+        assert_eq!(
+            Format::parse("version srcadr dstaddr").err().as_deref(),
+            Some("`srcadr` is not a flow-log field (did you mean `srcaddr`?)")
+        );
+        assert_eq!(
+            Format::parse("version frobnicate").err().as_deref(),
+            Some("`frobnicate` is not a flow-log field")
+        );
     }
 }

@@ -258,6 +258,13 @@ fn render_read(out: &mut dyn std::fmt::Write, read: &ReadStats) {
             read.outside_window
         );
     }
+    if read.control_messages > 0 {
+        let _ = writeln!(
+            out,
+            "{} CloudWatch Logs CONTROL_MESSAGE payload(s) (the destination's health checks) left out",
+            read.control_messages
+        );
+    }
     let _ = writeln!(
         out,
         "Records from {} to {}; {} ms on {} thread(s), {} records/s",
