@@ -41,9 +41,6 @@ pub struct Fingerprint {
     /// judged on different evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_lookback_days: Option<u32>,
-    /// Where the API calls went (`--endpoint-url`), when not AWS's own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -357,7 +354,6 @@ mod tests {
             role_arn: None,
             profile: None,
             delivery_lookback_days: Some(2),
-            endpoint_url: None,
         }
     }
 

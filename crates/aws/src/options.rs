@@ -63,7 +63,6 @@ impl ScanOptions {
             role_arn: self.role_arn.clone(),
             profile: self.profile.clone(),
             delivery_lookback_days: Some(self.delivery_lookback_days),
-            endpoint_url: self.endpoint_url.clone(),
         }
     }
 }

@@ -399,3 +399,59 @@ fn format_fields_accepts_underscores_and_refuses_unknown_names() {
         "error: --format-fields: `srcadr` is not a flow-log field (did you mean `srcaddr`?)"
     );
 }
+
+/// Every file with malformed lines gets its own ERROR result with how many,
+/// even past the examples kept; a header-less file whose lines do not fit the
+/// default format is told its header seems missing.
+#[test]
+fn every_file_with_malformed_lines_is_named_with_its_count() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let good =
+        "2 123456789012 eni-1 10.0.0.1 10.0.0.2 1234 22 6 1 40 1764676800 1764676860 ACCEPT OK\n";
+    let files = 12;
+    for i in 0..files {
+        std::fs::write(
+            dir.path().join(format!("f{i:02}.log")),
+            format!("{good}2 123456789012 eni-1 10.0.0.1 10.0.0.2 1234 22 6 1 40 1764676800 1764676860 MAYBE OK\n{good}"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // Seven fields a line, no header: a custom format delivered without it.
+    std::fs::write(
+        dir.path().join("custom.log"),
+        "eni-1 10.0.0.1 10.0.0.2 22 ACCEPT OK 1764676800\neni-1 10.0.0.1 10.0.0.3 22 ACCEPT OK 1764676800\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().to_str().unwrap_or_default();
+    let (_, stdout, stderr) = run(&["analyze", path, "--format", "json"]);
+    let report = parse_json(&stdout);
+    let errors: Vec<&serde_json::Value> = common::results(&report)
+        .iter()
+        .filter(|r| r["check_id"] == "flowlog-input" && r["status"] == "ERROR")
+        .collect();
+    assert_eq!(errors.len(), files + 1, "{stderr}\n{errors:#?}");
+    for i in 0..files {
+        let name = format!("f{i:02}.log");
+        assert!(
+            errors.iter().any(|r| r["resource_id"]
+                .as_str()
+                .is_some_and(|id| id.ends_with(&name))
+                && r["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("1 malformed record(s)"))),
+            "{name}: {errors:#?}"
+        );
+    }
+    let custom = errors
+        .iter()
+        .find(|r| {
+            r["resource_id"]
+                .as_str()
+                .is_some_and(|id| id.ends_with("custom.log"))
+        })
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    assert_eq!(
+        custom["message"],
+        "2 malformed record(s), first at line 1: the line has 7 fields and the default format 14: the header line seems missing; pass --format-fields with the flow log's LogFormat"
+    );
+}

@@ -127,25 +127,20 @@ pub fn analyze(inputs: impl Iterator<Item = Input> + Send, options: &Options) ->
     );
     stats.outside_window = analysis.outside_window;
     let mut results = analysis.findings(thresholds);
-    let mut per_file: BTreeMap<&str, Vec<&read::Malformed>> = BTreeMap::new();
+    stats.malformed_inputs.sort();
+    let mut first: BTreeMap<&str, &read::Malformed> = BTreeMap::new();
     for m in &stats.examples {
-        per_file.entry(m.file.as_str()).or_default().push(m);
+        first.entry(m.file.as_str()).or_insert(m);
     }
-    for (file, examples) in per_file {
-        let first = examples[0];
+    for (file, count) in &stats.malformed_inputs {
+        let (line, detail) = match first.get(file.as_str()) {
+            Some(m) => (m.line, format!("first at line {}: {}", m.line, m.reason)),
+            None => (1, "its lines are not among the examples kept".to_string()),
+        };
         results.push(input_error(
             file,
-            first.line,
-            format!(
-                "malformed record(s), first at line {}: {}{}",
-                first.line,
-                first.reason,
-                if stats.malformed > stats.examples.len() as u64 {
-                    format!(" ({} malformed lines in all the files)", stats.malformed)
-                } else {
-                    String::new()
-                }
-            ),
+            line,
+            format!("{count} malformed record(s), {detail}"),
         ));
     }
     for (file, why) in &stats.unreadable {

@@ -47,6 +47,9 @@ pub struct ReadStats {
     /// Records outside the time window asked for (read, then left out).
     pub outside_window: u64,
     pub examples: Vec<Malformed>,
+    /// Every input with malformed lines: (input, how many), so that each is
+    /// named even when its lines are not among the kept examples.
+    pub malformed_inputs: Vec<(String, u64)>,
     /// Files that could not be opened or decompressed: (file, reason).
     pub unreadable: Vec<(String, String)>,
 }
@@ -65,6 +68,7 @@ impl ReadStats {
             }
         }
         self.unreadable.extend(other.unreadable);
+        self.malformed_inputs.extend(other.malformed_inputs);
     }
 }
 
@@ -96,6 +100,15 @@ pub fn read_input(
     sink: &mut dyn FnMut(&Record),
 ) -> ReadStats {
     let name = input.name();
+    let mut stats = read_one(input, format, sink);
+    if stats.malformed > 0 {
+        stats.malformed_inputs.push((name, stats.malformed));
+    }
+    stats
+}
+
+fn read_one(input: Input, format: Option<&Format>, sink: &mut dyn FnMut(&Record)) -> ReadStats {
+    let name = input.name();
     let mut stats = ReadStats {
         files: 1,
         ..ReadStats::default()
@@ -105,6 +118,7 @@ pub fn read_input(
         let mut lines = Lines {
             current: Format::default(),
             given: true,
+            header_seen: true,
             name: &name,
             stats: &mut stats,
             unit: Some("row"),
@@ -128,6 +142,7 @@ pub fn read_input(
     let mut lines = Lines {
         current: format.cloned().unwrap_or_default(),
         given: format.is_some(),
+        header_seen: false,
         name: &name,
         stats: &mut stats,
         unit: None,
@@ -235,6 +250,8 @@ pub fn read_input(
 struct Lines<'s> {
     current: Format,
     given: bool,
+    /// A header line named the fields (else the default format applies).
+    header_seen: bool,
     name: &'s str,
     stats: &'s mut ReadStats,
     /// What a "line" is when it is not a line of text: a JSON `event`, a
@@ -257,6 +274,7 @@ impl Lines<'_> {
                 if !self.given {
                     self.current = header;
                 }
+                self.header_seen = true;
                 return;
             }
         }
@@ -279,8 +297,23 @@ impl Lines<'_> {
                 self.stats.records += 1;
                 sink(&r);
             }
-            Err(reason) => self.malformed(i, reason),
+            Err(reason) => {
+                let reason = self.header_missing(line).unwrap_or(reason);
+                self.malformed(i, reason)
+            }
         }
+    }
+
+    /// For a line that does not fit the default format, with no header line
+    /// and no --format-fields: that the header seems missing, and what to do.
+    fn header_missing(&self, line: &str) -> Option<String> {
+        let fields = line.split_ascii_whitespace().count();
+        let expected = self.current.fields.len();
+        (!self.given && !self.header_seen && fields != expected).then(|| {
+            format!(
+                "the line has {fields} fields and the default format {expected}: the header line seems missing; pass --format-fields with the flow log's LogFormat"
+            )
+        })
     }
 
     fn malformed(&mut self, i: usize, reason: String) {
