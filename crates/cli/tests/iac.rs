@@ -273,3 +273,20 @@ fn links_loops_and_special_files_end_and_are_named() {
         );
     }
 }
+
+/// `aws_default_vpc` is a VPC (CIS 3.7 says all VPCs): judged like `aws_vpc`,
+/// and a flow log pointing at it counts.
+#[test]
+fn a_default_vpc_is_judged_like_any_vpc() {
+    let (code, stdout, stderr) =
+        run(&["iac", &corpus("terraform/default-vpc"), "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    assert_eq!(
+        result(&report, "aws_default_vpc.default", "vpc-flow-logs-enabled")["status"],
+        "PASS"
+    );
+    let west = result(&report, "aws_default_vpc.west", "vpc-flow-logs-enabled");
+    assert_eq!(west["status"], "FAIL");
+    assert_eq!(west["location"]["line"], 8);
+}

@@ -65,6 +65,10 @@ fn expressions(module: &Value, prefix: &str, out: &mut BTreeMap<String, Value>) 
 
 /// The first reference of an expression that starts with `kind.` (within the
 /// resource's module), without the attribute: `aws_vpc.main[0]`.
+/// The resource types that are VPCs (the default VPC a configuration adopts is
+/// one, for CIS 3.7).
+const VPC_KINDS: [&str; 2] = ["aws_vpc", "aws_default_vpc"];
+
 fn reference(expr: &Value, kind: &str, prefix: &str) -> Option<String> {
     expr["references"]
         .as_array()?
@@ -114,7 +118,7 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
     let vpcs_of = |base: &str| -> Vec<String> {
         instances
             .iter()
-            .filter(|i| i.kind == "aws_vpc" && i.base == base)
+            .filter(|i| VPC_KINDS.contains(&i.kind.as_str()) && i.base == base)
             .map(|i| i.address.clone())
             .collect()
     };
@@ -123,7 +127,7 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
         let prefix = prefix_of(&i.base, &i.kind);
         let config = exprs.get(&i.base).cloned().unwrap_or(Value::Null);
         match i.kind.as_str() {
-            "aws_vpc" => out.vpcs.push(Vpc {
+            "aws_vpc" | "aws_default_vpc" => out.vpcs.push(Vpc {
                 address: i.address.clone(),
                 name: v["tags"]["Name"].as_str().map(str::to_string),
                 location: at(&i.address),
@@ -131,7 +135,10 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
                 suppressions: Vec::new(),
             }),
             "aws_flow_log" => {
-                let target = if let Some(vpc) = reference(&config["vpc_id"], "aws_vpc", &prefix) {
+                let vpc_ref = VPC_KINDS
+                    .iter()
+                    .find_map(|kind| reference(&config["vpc_id"], kind, &prefix));
+                let target = if let Some(vpc) = vpc_ref {
                     let all = vpcs_of(&vpc);
                     // count.index / each.key pairs instances by index.
                     let same: Vec<String> = all

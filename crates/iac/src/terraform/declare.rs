@@ -51,7 +51,9 @@ impl<'a> Module<'a> {
             for (key, exists, ctx) in list {
                 let address = format!("{p}{base}{key}");
                 match r.kind.as_str() {
-                    "aws_vpc" => out.vpcs.push(Vpc {
+                    // CIS 3.7 covers every VPC: the default VPC a configuration
+                    // adopts is one.
+                    "aws_vpc" | "aws_default_vpc" => out.vpcs.push(Vpc {
                         address,
                         name: self.name_tag(r.body, &ctx),
                         location: r.location.clone(),
@@ -340,22 +342,26 @@ impl<'a> Module<'a> {
             Some((address, _)) if address.starts_with("module.") => {
                 Target::Vpcs(vec![format!("{p}{address}")])
             }
-            Some((address, index)) if address.starts_with("aws_vpc.") => match index {
-                None => match self.resource_keys(&address, 0) {
-                    Err(why) => Target::Unknown(why),
-                    Ok(Some(keys)) => Target::Vpcs(
-                        keys.into_iter()
-                            .map(|k| format!("{p}{address}{k}"))
-                            .collect(),
-                    ),
-                    Ok(None) => Target::Vpcs(vec![format!("{p}{address}")]),
-                },
-                Some(Known::Yes(ix)) if ix == "*" => {
-                    Target::Vpcs(vec![format!("{p}{address}{key}")])
+            Some((address, index))
+                if address.starts_with("aws_vpc.") || address.starts_with("aws_default_vpc.") =>
+            {
+                match index {
+                    None => match self.resource_keys(&address, 0) {
+                        Err(why) => Target::Unknown(why),
+                        Ok(Some(keys)) => Target::Vpcs(
+                            keys.into_iter()
+                                .map(|k| format!("{p}{address}{k}"))
+                                .collect(),
+                        ),
+                        Ok(None) => Target::Vpcs(vec![format!("{p}{address}")]),
+                    },
+                    Some(Known::Yes(ix)) if ix == "*" => {
+                        Target::Vpcs(vec![format!("{p}{address}{key}")])
+                    }
+                    Some(Known::Yes(ix)) => Target::Vpcs(vec![format!("{p}{address}{ix}")]),
+                    Some(Known::Unknown(why)) => Target::Unknown(why),
                 }
-                Some(Known::Yes(ix)) => Target::Vpcs(vec![format!("{p}{address}{ix}")]),
-                Some(Known::Unknown(why)) => Target::Unknown(why),
-            },
+            }
             Some((address, _)) => Target::Unknown(format!("vpc_id refers to {address}")),
             None => match self.eval(vpc, ctx) {
                 Known::Yes(Value::String(id)) => Target::Vpcs(vec![format!("external:{id}")]),
