@@ -290,3 +290,57 @@ fn a_default_vpc_is_judged_like_any_vpc() {
     assert_eq!(west["status"], "FAIL");
     assert_eq!(west["location"]["line"], 8);
 }
+
+/// A flow log that can log no declared VPC (a misspelt reference, a subnet's id
+/// as vpc_id, no target; in CloudFormation a `!Ref` to an undeclared logical id)
+/// is reported at its own line, and the VPCs keep their verdict (FAIL here, not
+/// SKIPPED), the same in Terraform and CloudFormation.
+#[test]
+fn a_flow_log_that_can_log_no_declared_vpc_is_reported_and_leaves_the_vpcs_alone() {
+    for (path, vpc, flow_logs) in [
+        (
+            "terraform/dangling",
+            "aws_vpc.main",
+            vec![
+                (
+                    "aws_flow_log.typo",
+                    13,
+                    "vpc_id refers to aws_vpc.mian, which is not declared",
+                ),
+                (
+                    "aws_flow_log.subnet_as_vpc",
+                    20,
+                    "vpc_id refers to aws_subnet.a, which is not a VPC",
+                ),
+                ("aws_flow_log.nowhere", 27, "it names no vpc_id"),
+            ],
+        ),
+        (
+            "cloudformation/dangling.yaml",
+            "Vpc",
+            vec![(
+                "FlowLog",
+                8,
+                "ResourceId refers to MissingVpc, which the template does not declare",
+            )],
+        ),
+    ] {
+        let (code, stdout, stderr) = run(&["iac", &corpus(path), "--format", "json"]);
+        assert_eq!(code, 1, "{path}: {stderr}");
+        let report = parse_json(&stdout);
+        assert_eq!(
+            result(&report, vpc, "vpc-flow-logs-enabled")["status"],
+            "FAIL",
+            "{path}"
+        );
+        for (address, line, why) in flow_logs {
+            let r = result(&report, address, "flow-log-resource-exists");
+            assert_eq!(r["status"], "FAIL", "{path}: {r}");
+            assert_eq!(r["location"]["line"], line, "{path}: {r}");
+            assert!(
+                r["message"].as_str().is_some_and(|m| m.contains(why)),
+                "{path}: {r}"
+            );
+        }
+    }
+}

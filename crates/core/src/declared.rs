@@ -70,6 +70,11 @@ pub enum Target {
     NotVpc(String),
     /// The reference could not be followed.
     Unknown(String),
+    /// It can target no VPC declared here: a reference to something not
+    /// declared, to a resource that is not a VPC, or no target at all (why).
+    /// The VPCs keep their verdicts; the flow log itself is reported
+    /// (`flow-log-resource-exists`).
+    Dangling(String),
 }
 
 /// Where a flow log delivers.
@@ -163,6 +168,10 @@ impl Verdict {
 
 /// A check's evaluation of one declared VPC.
 pub type PredeployEval = fn(&DeclaredVpc<'_>, &Settings) -> Verdict;
+
+/// A pre-deployment evaluation of one declared flow log (that may exist):
+/// `None` where the check has nothing to say about it.
+pub type FlowLogPredeploy = fn(&Declared, &FlowLog) -> Option<Verdict>;
 
 /// One declared VPC with the flow logs that may target it.
 pub struct DeclaredVpc<'a> {

@@ -14,14 +14,29 @@ pub fn iac_checks(
 ) -> impl Iterator<Item = (&'static CheckMeta, flowaudit_core::declared::PredeployEval)> {
     checks::REGISTRY.iter().filter_map(|c| match c.predeploy {
         Predeploy::Vpc(eval) => Some((c.meta, eval)),
-        Predeploy::CloudOnly(_) => None,
+        Predeploy::FlowLog(_) | Predeploy::CloudOnly(_) => None,
+    })
+}
+
+/// The checks `flowaudit iac` runs on each declared flow log.
+fn flow_log_checks() -> impl Iterator<
+    Item = (
+        &'static CheckMeta,
+        flowaudit_core::declared::FlowLogPredeploy,
+    ),
+> {
+    checks::REGISTRY.iter().filter_map(|c| match c.predeploy {
+        Predeploy::FlowLog(eval) => Some((c.meta, eval)),
+        _ => None,
     })
 }
 
 /// Where a check comes in the report (registry order).
 pub fn check_order(id: &str) -> usize {
-    iac_checks()
-        .position(|(m, _)| m.id == *id)
+    checks::REGISTRY
+        .iter()
+        .filter(|c| !matches!(c.predeploy, Predeploy::CloudOnly(_)))
+        .position(|c| c.meta.id == *id)
         .unwrap_or(usize::MAX)
 }
 
@@ -92,6 +107,28 @@ pub fn evaluate(declared: &Declared, settings: &Settings) -> Vec<CheckResult> {
                 r.message = format!("{} cannot be checked statically: {why}", vpc.address);
             }
             apply_suppressions(&mut r, vpc, declared);
+            out.push(r);
+        }
+    }
+    for f in &declared.flow_logs {
+        if f.exists == Known::Yes(false) {
+            continue;
+        }
+        for (meta, eval) in flow_log_checks() {
+            let Some(verdict) = eval(declared, f) else {
+                continue;
+            };
+            let vpc = Vpc {
+                address: f.address.clone(),
+                name: None,
+                location: f.location.clone(),
+                exists: Known::Yes(true),
+                suppressions: f.suppressions.clone(),
+            };
+            let mut r = result(meta, &vpc, verdict, json!({ "flow_log": f.address }));
+            r.resource_type = ResourceType::FlowLog;
+            r.vpc_id = None;
+            apply_suppressions(&mut r, &vpc, declared);
             out.push(r);
         }
     }

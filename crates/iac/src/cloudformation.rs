@@ -483,9 +483,14 @@ impl<'a> Template<'a> {
                                 (Some(l), _) if self.kind_of(&l) == Some("AWS::EC2::VPC") => {
                                     Target::Vpcs(vec![l])
                                 }
-                                (Some(l), _) => Target::Unknown(format!(
-                                    "ResourceId refers to {l}, not a VPC of this template"
-                                )),
+                                (Some(l), _) => Target::Dangling(match self.kind_of(&l) {
+                                    Some(kind) => {
+                                        format!("ResourceId refers to {l}, a {kind}, not a VPC")
+                                    }
+                                    None => format!(
+                                        "ResourceId refers to {l}, which the template does not declare"
+                                    ),
+                                }),
                                 (None, Some(external)) => {
                                     Target::Vpcs(vec![format!("external:{external}")])
                                 }

@@ -159,7 +159,7 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
                 {
                     Target::NotVpc("subnet or interface".into())
                 } else {
-                    Target::Unknown("vpc_id refers to nothing in the plan".into())
+                    Target::Dangling("vpc_id refers to nothing in the plan".into())
                 };
                 let dest_type = v["log_destination_type"]
                     .as_str()

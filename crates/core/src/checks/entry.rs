@@ -39,6 +39,8 @@ pub enum Predeploy {
     /// Judged once per declared VPC, with the same predicates as the cloud
     /// evaluation; SKIPPED only for what is not known before apply.
     Vpc(crate::declared::PredeployEval),
+    /// Judged once per declared flow log; `None` where there is nothing to say.
+    FlowLog(crate::declared::FlowLogPredeploy),
     /// Judged in the cloud only, and why.
     CloudOnly(&'static str),
 }

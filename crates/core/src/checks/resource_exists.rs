@@ -6,7 +6,8 @@ use serde_json::json;
 use super::entry::{Check, Eval, Fix, Predeploy, RegionOutcome};
 use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{flow_log_evidence, RegionCtx};
-use crate::report::{ResourceType, Severity};
+use crate::declared::{Declared, FlowLog as DeclaredFlowLog, Target, Verdict};
+use crate::report::{ResourceType, Severity, Status};
 
 /// This check's id.
 pub const ID: CheckId = CheckId::new("flow-log-resource-exists");
@@ -24,7 +25,9 @@ inventory is reported here.",
     passes_when: "Every flow log of the region belongs to a VPC, subnet or network interface \
 of a VPC in the inventory (one result for the region, with the number of flow logs).",
     fails_when: "The flow log's resource (a VPC, subnet or network interface) is not in the \
-inventory of its region: deleted, or left out of a hand-made inventory.",
+inventory of its region: deleted, or left out of a hand-made inventory. Before deployment: a \
+declared flow log that can log no VPC declared in the template (a reference to something not \
+declared or not a VPC, or no target at all), at its own line.",
     other_statuses: "ERROR for a region that could not be read.",
     remediation: "Confirm the resource is gone (`aws ec2 describe-vpcs`, `describe-subnets` or \
 `describe-network-interfaces` with its id), then delete the flow log with `aws ec2 \
@@ -36,15 +39,38 @@ delete-flow-logs`; if the resource exists, the inventory is incomplete: scan aga
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::Region(evaluate),
-    predeploy: Predeploy::CloudOnly(
-        "A template's flow logs name resources it declares or that exist when it is applied; \
-whether a resource was deleted later is known only in the account.",
-    ),
+    predeploy: Predeploy::FlowLog(predeploy),
     fix: Fix::Manual(
         "Deleting a flow log is left to a person, who first confirms that its resource is gone \
 for good and not missing from an incomplete inventory.",
     ),
 };
+
+/// Before deployment: a flow log whose target can be no VPC declared here (a
+/// reference to something not declared or not a VPC, or no target at all), or
+/// names only VPC addresses that are not declared, fails at its own line.
+fn predeploy(declared: &Declared, flow_log: &DeclaredFlowLog) -> Option<Verdict> {
+    let why = match &flow_log.target {
+        Target::Dangling(why) => why.clone(),
+        Target::Vpcs(addresses)
+            if !addresses.is_empty()
+                && addresses.iter().all(|a| {
+                    !a.starts_with("external:") && !declared.vpcs.iter().any(|v| &v.address == a)
+                }) =>
+        {
+            format!("it targets {}, which is not declared", addresses.join(", "))
+        }
+        _ => return None,
+    };
+    Some(Verdict::new(
+        Status::Fail,
+        &flow_log.location,
+        format!(
+            "flow log {} can log no VPC declared here: {why}",
+            flow_log.address
+        ),
+    ))
+}
 
 fn evaluate(ctx: &RegionCtx<'_>) -> Vec<RegionOutcome> {
     let region = &ctx.region.region;

@@ -15,6 +15,9 @@ pub fn predeploy_and_fix(m: &CheckMeta) -> (String, String) {
 cloud; SKIPPED where a value is known only at apply time."
                         .to_string()
                 }
+                Predeploy::FlowLog(_) => "Judged by `flowaudit iac` on each declared flow log, \
+at its own line."
+                    .to_string(),
                 Predeploy::CloudOnly(why) => format!("Cloud only. {why}"),
             },
             match check.fix {

@@ -256,7 +256,9 @@ impl<'a> Module<'a> {
             .find(|k| self.attr(r.body, k).is_some());
             match other {
                 Some(k) => Target::NotVpc(k.trim_end_matches("_id").replace('_', " ")),
-                None => Target::Unknown(format!("{base} has no vpc_id")),
+                None => Target::Dangling(
+                    "it names no vpc_id, subnet_id, eni_id or transit gateway".to_string(),
+                ),
             }
         };
         let traffic = match self.attr(r.body, "traffic_type") {
@@ -346,6 +348,9 @@ impl<'a> Module<'a> {
                 if address.starts_with("aws_vpc.") || address.starts_with("aws_default_vpc.") =>
             {
                 match index {
+                    None if !self.declares(&address) => Target::Dangling(format!(
+                        "vpc_id refers to {address}, which is not declared"
+                    )),
                     None => match self.resource_keys(&address, 0) {
                         Err(why) => Target::Unknown(why),
                         Ok(Some(keys)) => Target::Vpcs(
@@ -362,7 +367,14 @@ impl<'a> Module<'a> {
                     Some(Known::Unknown(why)) => Target::Unknown(why),
                 }
             }
-            Some((address, _)) => Target::Unknown(format!("vpc_id refers to {address}")),
+            // A data source may look up a VPC declared here; any other resource
+            // is not a VPC.
+            Some((address, _)) if address.starts_with("data.") => {
+                Target::Unknown(format!("vpc_id refers to {address}"))
+            }
+            Some((address, _)) => {
+                Target::Dangling(format!("vpc_id refers to {address}, which is not a VPC"))
+            }
             None => match self.eval(vpc, ctx) {
                 Known::Yes(Value::String(id)) => Target::Vpcs(vec![format!("external:{id}")]),
                 Known::Yes(other) => Target::Unknown(format!("vpc_id = {other}")),

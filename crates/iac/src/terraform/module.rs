@@ -448,6 +448,11 @@ impl<'a> Module<'a> {
     }
 
     /// The instance suffixes of resource `address` (`aws_vpc.main`), if known.
+    /// Whether this module declares the resource `address` (`aws_vpc.main`).
+    pub(super) fn declares(&self, address: &str) -> bool {
+        self.by_address.contains_key(address)
+    }
+
     pub(super) fn resource_keys(
         &self,
         address: &str,
