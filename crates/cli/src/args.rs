@@ -380,7 +380,7 @@ pub struct FixArgs {
     #[arg(long, value_enum, default_value_t = FixDestinationArg::CloudwatchLogs)]
     pub fix_destination: FixDestinationArg,
     /// Bucket for new flow logs with --fix-destination s3 (arn:aws:s3:::bucket[/prefix]).
-    #[arg(long, value_name = "ARN", required_if_eq("fix_destination", "s3"))]
+    #[arg(long, value_name = "ARN", required_if_eq("fix_destination", "s3"), value_parser = flowaudit_core::remediation::validate::bucket_arn_option)]
     pub fix_bucket_arn: Option<String>,
     /// Write new S3 flow logs as Parquet with Hive-compatible partitions.
     #[arg(long)]
@@ -395,7 +395,7 @@ pub struct FixArgs {
     #[arg(long, default_value_t = RemediationOptions::default().retention_days, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::FIX_RETENTION_DAYS))]
     pub fix_retention_days: u32,
     /// Name of the delivery role plans create or reuse.
-    #[arg(long, default_value_t = RemediationOptions::default().role_name, value_name = "NAME")]
+    #[arg(long, default_value_t = RemediationOptions::default().role_name, value_name = "NAME", value_parser = flowaudit_core::remediation::validate::role_name_option)]
     pub fix_role_name: String,
 }
 

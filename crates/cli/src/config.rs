@@ -117,12 +117,14 @@ pub struct ChecksSection {
 #[serde(deny_unknown_fields)]
 pub struct RemediationSection {
     pub destination: Option<FixDestinationArg>,
+    #[serde(default, deserialize_with = "limits::bucket_arn")]
     pub bucket_arn: Option<String>,
     pub parquet: Option<bool>,
     pub hourly_partitions: Option<bool>,
     pub traffic_type: Option<FixTrafficArg>,
     #[serde(default, deserialize_with = "limits::fix_retention_days")]
     pub retention_days: Option<u32>,
+    #[serde(default, deserialize_with = "limits::role_name")]
     pub role_name: Option<String>,
 }
 

@@ -94,3 +94,19 @@ from_file! {
     delivery_grace_minutes: u32 = DELIVERY_GRACE_MINUTES;
     fix_retention_days: u32 = FIX_RETENTION_DAYS;
 }
+
+/// `[remediation] role_name`, checked as `--fix-role-name` is.
+pub fn role_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    flowaudit_core::remediation::validate::role_name_option(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// `[remediation] bucket_arn`, checked as `--fix-bucket-arn` is.
+pub fn bucket_arn<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(d)?;
+    flowaudit_core::remediation::validate::bucket_arn_option(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}

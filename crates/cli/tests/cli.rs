@@ -649,3 +649,37 @@ fn a_scan_without_credentials_says_how_to_provide_them_in_one_line() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     insta::assert_snapshot!("no_credentials", stderr);
 }
+
+/// The names a plan will put into commands are checked where they are given,
+/// on the command line and in the config file, with exit 2 naming the value.
+#[test]
+fn fix_role_name_and_bucket_arn_are_checked_where_given() {
+    let (code, _, stderr) = run(&["demo", "--fix-role-name", "flow logs;rm"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("\"flow logs;rm\" is not a valid IAM role name"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&[
+        "demo",
+        "--fix-destination",
+        "s3",
+        "--fix-bucket-arn",
+        "arn:aws:s3:::Not_A_Bucket",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not a valid S3 bucket ARN"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(&config, "[remediation]\nrole_name = \"a b\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = config.display().to_string();
+    let (code, _, stderr) = run(&["demo", "--config", &config]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(&format!(
+            "{config}:2:13: \"a b\" is not a valid IAM role name"
+        )),
+        "{stderr}"
+    );
+}

@@ -17,7 +17,7 @@ pub mod plan;
 mod render;
 pub mod script;
 pub mod terraform;
-pub(crate) mod validate;
+pub mod validate;
 
 use serde::Serialize;
 

@@ -164,6 +164,18 @@ fn role_name_ok(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
 }
 
+/// An IAM role name (`--fix-role-name`, `[remediation] role_name`), checked
+/// where it is given rather than when a plan is built.
+pub fn role_name_option(value: &str) -> Result<String, String> {
+    role_name(value).map(|()| value.to_string())
+}
+
+/// An S3 bucket ARN for new flow logs (`--fix-bucket-arn`), checked where it is
+/// given.
+pub fn bucket_arn_option(value: &str) -> Result<String, String> {
+    bucket_arn_of(value).map(|()| value.to_string())
+}
+
 fn role_name(value: &str) -> Result<(), String> {
     if role_name_ok(value) {
         Ok(())
