@@ -321,32 +321,24 @@ async fn undo(ctx: &Ctx, iam: &aws_sdk_iam::Client, entry: &Entry) -> Result<Str
         Change::PutRolePolicy {
             role_name,
             policy_name,
-        } => {
-            match iam
-                .delete_role_policy()
+        } => deleted(
+            iam.delete_role_policy()
                 .role_name(role_name)
                 .policy_name(policy_name)
                 .send()
-                .await
-            {
-                Ok(_) => format!("deleted policy {policy_name} of role {role_name}"),
-                Err(e) if code(&e) == Some("NoSuchEntity") => {
-                    format!("policy {policy_name} of {role_name} was already gone")
-                }
-                Err(e) => {
-                    return Err(format!("iam:DeleteRolePolicy {role_name}: {}", reason(&e)))
-                }
-            }
-        }
-        Change::CreatedRole { role_name } => {
-            match iam.delete_role().role_name(role_name).send().await {
-                Ok(_) => format!("deleted role {role_name}"),
-                Err(e) if code(&e) == Some("NoSuchEntity") => {
-                    format!("role {role_name} was already gone")
-                }
-                Err(e) => return Err(format!("iam:DeleteRole {role_name}: {}", reason(&e))),
-            }
-        }
+                .await,
+            "NoSuchEntity",
+            &format!("iam:DeleteRolePolicy {role_name}"),
+            format!("deleted policy {policy_name} of role {role_name}"),
+            format!("policy {policy_name} of {role_name} was already gone"),
+        )?,
+        Change::CreatedRole { role_name } => deleted(
+            iam.delete_role().role_name(role_name).send().await,
+            "NoSuchEntity",
+            &format!("iam:DeleteRole {role_name}"),
+            format!("deleted role {role_name}"),
+            format!("role {role_name} was already gone"),
+        )?,
         Change::ChangedTrustPolicy {
             role_name,
             previous,
@@ -386,23 +378,16 @@ async fn undo(ctx: &Ctx, iam: &aws_sdk_iam::Client, entry: &Entry) -> Result<Str
             log_group_name,
         } => {
             let logs = client!(aws_sdk_cloudwatchlogs, ctx, Some(region.as_str()), "fix");
-            match logs
-                .delete_log_group()
-                .log_group_name(log_group_name)
-                .send()
-                .await
-            {
-                Ok(_) => format!("deleted log group {log_group_name} in {region}"),
-                Err(e) if code(&e) == Some("ResourceNotFoundException") => {
-                    format!("log group {log_group_name} was already gone")
-                }
-                Err(e) => {
-                    return Err(format!(
-                        "logs:DeleteLogGroup {log_group_name}: {}",
-                        reason(&e)
-                    ))
-                }
-            }
+            deleted(
+                logs.delete_log_group()
+                    .log_group_name(log_group_name)
+                    .send()
+                    .await,
+                "ResourceNotFoundException",
+                &format!("logs:DeleteLogGroup {log_group_name}"),
+                format!("deleted log group {log_group_name} in {region}"),
+                format!("log group {log_group_name} was already gone"),
+            )?
         }
         Change::ChangedRetention {
             region,
@@ -430,4 +415,33 @@ async fn undo(ctx: &Ctx, iam: &aws_sdk_iam::Client, entry: &Entry) -> Result<Str
         }
     };
     Ok(line)
+}
+
+/// The line for a deletion: `done` when it went through, `gone` when AWS says
+/// `not_found` (a rollback that ran before), the error with `op` otherwise.
+fn deleted<T, E>(
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    >,
+    not_found: &str,
+    op: &str,
+    done: String,
+    gone: String,
+) -> Result<String, String>
+where
+    E: std::error::Error
+        + aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + Send
+        + Sync
+        + 'static,
+{
+    match result {
+        Ok(_) => Ok(done),
+        Err(e) if code(&e) == Some(not_found) => Ok(gone),
+        Err(e) => Err(format!("{op}: {}", reason(&e))),
+    }
 }

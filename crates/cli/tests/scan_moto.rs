@@ -397,12 +397,7 @@ fn security_hub_import_in_batches_of_100_per_region() {
     ]);
     assert!(code == 0 || code == 1, "exit {code}\n{stderr}");
     let report = parse_json(&stdout);
-    let per_region = |region: &str| {
-        results(&report)
-            .iter()
-            .filter(|r| r["region"] == region)
-            .count()
-    };
+    let per_region = |region: &str| in_region(&report, region);
     let (us, eu) = (per_region("us-east-1"), per_region("eu-west-1"));
     assert!(
         us > 100,
@@ -507,12 +502,7 @@ fn security_hub_throttling_is_retried_and_a_refused_batch_is_named() {
     assert!(code == 0 || code == 1, "exit {code}\n{stderr}");
     assert_eq!(throttled.stats()["failed"]["BatchImportFindings"], 1);
     let report = parse_json(&stdout);
-    let per_region = |region: &str| {
-        results(&report)
-            .iter()
-            .filter(|r| r["region"] == region)
-            .count()
-    };
+    let per_region = |region: &str| in_region(&report, region);
     let (us, eu) = (per_region("us-east-1"), per_region("eu-west-1"));
     assert!(
         stderr.contains(&format!("imported {0} of {0} findings", us + eu)),
@@ -582,4 +572,12 @@ fn security_hub_rejected_findings_are_named() {
         )),
         "{stderr}"
     );
+}
+
+/// How many results of `report` are in `region`.
+fn in_region(report: &Value, region: &str) -> usize {
+    results(report)
+        .iter()
+        .filter(|r| r["region"] == region)
+        .count()
 }
