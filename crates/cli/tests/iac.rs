@@ -344,3 +344,44 @@ fn a_flow_log_that_can_log_no_declared_vpc_is_reported_and_leaves_the_vpcs_alone
         }
     }
 }
+
+/// A flow log whose target is known only at apply time puts in doubt only the
+/// VPCs it could be: an input (a variable, a parameter) cannot be a VPC the
+/// same file declares, so that VPC keeps its FAIL; an unknown index into a
+/// counted VPC makes only that VPC's instances SKIPPED.
+#[test]
+fn an_unknown_target_skips_only_the_vpcs_it_could_be() {
+    let (code, stdout, stderr) = run(&[
+        "iac",
+        &corpus("terraform/unknown-targets"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    assert_eq!(
+        result(&report, "aws_vpc.alone", "vpc-flow-logs-enabled")["status"],
+        "FAIL"
+    );
+    for pair in ["aws_vpc.pair[0]", "aws_vpc.pair[1]"] {
+        let r = result(&report, pair, "vpc-flow-logs-enabled");
+        assert_eq!(r["status"], "SKIPPED", "{r}");
+        assert!(
+            r["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("var.which")),
+            "{r}"
+        );
+    }
+    let (code, stdout, stderr) = run(&[
+        "iac",
+        &corpus("cloudformation/parameter-target.yaml"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        result(&parse_json(&stdout), "Vpc", "vpc-flow-logs-enabled")["status"],
+        "FAIL"
+    );
+}

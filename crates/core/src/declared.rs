@@ -68,13 +68,45 @@ pub enum Target {
     Vpcs(Vec<String>),
     /// A subnet or network interface (not VPC-level).
     NotVpc(String),
-    /// The reference could not be followed.
+    /// The reference could not be followed: it may be any VPC.
     Unknown(String),
+    /// One or more instances of the VPC resource `of` (an index that is not
+    /// known before apply): only those VPCs are in doubt.
+    AnyOf { of: String, why: String },
+    /// A value from outside the module `module` (a variable or a parameter
+    /// without a value): no VPC that module declares can be it, since a
+    /// module's inputs cannot refer to its own resources. The root's prefix is
+    /// empty, and then no declared VPC is in doubt.
+    Outside { module: String, why: String },
     /// It can target no VPC declared here: a reference to something not
     /// declared, to a resource that is not a VPC, or no target at all (why).
     /// The VPCs keep their verdicts; the flow log itself is reported
     /// (`flow-log-resource-exists`).
     Dangling(String),
+}
+
+impl Target {
+    /// Why this target may be the VPC `address` without it being known, if it
+    /// may: `None` when it certainly is, or certainly is not.
+    pub fn may_be(&self, address: &str) -> Option<&str> {
+        match self {
+            Target::Unknown(why) => Some(why),
+            Target::AnyOf { of, why }
+                if address == of
+                    || address
+                        .strip_prefix(of.as_str())
+                        .is_some_and(|rest| rest.starts_with('[')) =>
+            {
+                Some(why)
+            }
+            Target::Outside { module, why }
+                if !module.is_empty() && !address.starts_with(module.as_str()) =>
+            {
+                Some(why)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Where a flow log delivers.
@@ -201,10 +233,8 @@ impl<'a> DeclaredVpc<'a> {
         let unknown_targets = declared
             .flow_logs
             .iter()
-            .filter_map(|f| match &f.target {
-                Target::Unknown(why) if f.exists != Known::Yes(false) => Some(why.as_str()),
-                _ => None,
-            })
+            .filter(|f| f.exists != Known::Yes(false))
+            .filter_map(|f| f.target.may_be(&vpc.address))
             .collect();
         DeclaredVpc {
             declared,

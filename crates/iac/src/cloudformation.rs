@@ -479,6 +479,19 @@ impl<'a> Template<'a> {
                 "AWS::EC2::FlowLog" => {
                     let target = match text("ResourceType") {
                         Known::Yes(t) if t == "VPC" => match self.resolve(&props["ResourceId"]) {
+                            // A parameter without a value: an input, which
+                            // cannot be a VPC of this template.
+                            Known::Unknown(why)
+                                if props["ResourceId"]
+                                    .get("Ref")
+                                    .and_then(Value::as_str)
+                                    .is_some_and(|n| self.params.contains_key(n)) =>
+                            {
+                                Target::Outside {
+                                    module: String::new(),
+                                    why,
+                                }
+                            }
                             Known::Yes(v) => match (self.logical(&v), v.as_str()) {
                                 (Some(l), _) if self.kind_of(&l) == Some("AWS::EC2::VPC") => {
                                     Target::Vpcs(vec![l])

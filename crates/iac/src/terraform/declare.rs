@@ -352,7 +352,10 @@ impl<'a> Module<'a> {
                         "vpc_id refers to {address}, which is not declared"
                     )),
                     None => match self.resource_keys(&address, 0) {
-                        Err(why) => Target::Unknown(why),
+                        Err(why) => Target::AnyOf {
+                            of: format!("{p}{address}"),
+                            why,
+                        },
                         Ok(Some(keys)) => Target::Vpcs(
                             keys.into_iter()
                                 .map(|k| format!("{p}{address}{k}"))
@@ -364,7 +367,10 @@ impl<'a> Module<'a> {
                         Target::Vpcs(vec![format!("{p}{address}{key}")])
                     }
                     Some(Known::Yes(ix)) => Target::Vpcs(vec![format!("{p}{address}{ix}")]),
-                    Some(Known::Unknown(why)) => Target::Unknown(why),
+                    Some(Known::Unknown(why)) => Target::AnyOf {
+                        of: format!("{p}{address}"),
+                        why,
+                    },
                 }
             }
             // A data source may look up a VPC declared here; any other resource
@@ -378,10 +384,22 @@ impl<'a> Module<'a> {
             None => match self.eval(vpc, ctx) {
                 Known::Yes(Value::String(id)) => Target::Vpcs(vec![format!("external:{id}")]),
                 Known::Yes(other) => Target::Unknown(format!("vpc_id = {other}")),
+                // A variable with no value here: an input, which cannot be a
+                // VPC this module declares.
+                Known::Unknown(why) if is_variable(vpc) => Target::Outside {
+                    module: p.clone(),
+                    why,
+                },
                 Known::Unknown(why) => Target::Unknown(why),
             },
         }
     }
+}
+
+/// Whether `expr` is a variable (`var.vpc_id`, `var.network.vpc_id`).
+fn is_variable(expr: &Expression) -> bool {
+    matches!(expr, Expression::Traversal(t)
+        if matches!(&t.expr, Expression::Variable(v) if v.as_str() == "var"))
 }
 
 /// A module that cannot be looked into: its VPCs, if any, are unknown.
