@@ -385,3 +385,32 @@ fn an_unknown_target_skips_only_the_vpcs_it_could_be() {
         "FAIL"
     );
 }
+
+/// Values built with Terraform's common functions are evaluated (the verdicts
+/// are exact); a function flowaudit does not evaluate makes the result SKIPPED
+/// naming it.
+#[test]
+fn terraform_functions_are_evaluated_or_named() {
+    let (code, stdout, stderr) = run(&["iac", &corpus("terraform/functions"), "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report = parse_json(&stdout);
+    let retention = result(&report, "aws_vpc.core", "flow-log-retention");
+    assert_eq!(retention["status"], "PASS", "{retention}");
+    assert!(
+        retention["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("400 days")),
+        "{retention}"
+    );
+    let rejects = result(&report, "aws_vpc.core", "vpc-flow-logs-capture-rejects");
+    assert_eq!(rejects["status"], "PASS", "{rejects}");
+    assert_eq!(rejects["vpc_name"], "core");
+    let edge = result(&report, "aws_vpc.edge", "flow-log-retention");
+    assert_eq!(edge["status"], "SKIPPED", "{edge}");
+    assert!(
+        edge["message"].as_str().is_some_and(
+            |m| m.contains("uses the function `cidrsubnet`, which flowaudit does not evaluate")
+        ),
+        "{edge}"
+    );
+}

@@ -12,6 +12,7 @@
 
 mod declare;
 mod file;
+mod functions;
 mod json;
 mod limits;
 mod module;

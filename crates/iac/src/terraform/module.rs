@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use flowaudit_core::report::SourceLocation;
-use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use hcl::eval::{Context, Evaluate};
 use hcl::expr::{Expression, TraversalOperator};
 use hcl::{Body, Value};
 
@@ -49,40 +49,6 @@ pub(super) struct Module<'a> {
     pub(super) refused: RefCell<BTreeSet<String>>,
     /// Refusals while reading variables and locals, with where.
     pub(super) scope_errors: Vec<Broken>,
-}
-
-pub(super) fn functions(ctx: &mut Context) {
-    pub(super) fn jsonencode(args: FuncArgs) -> Result<Value, String> {
-        let v = args.into_values().into_iter().next().unwrap_or(Value::Null);
-        serde_json::to_string(&v)
-            .map(Value::String)
-            .map_err(|e| e.to_string())
-    }
-    pub(super) fn identity(args: FuncArgs) -> Result<Value, String> {
-        Ok(args.into_values().into_iter().next().unwrap_or(Value::Null))
-    }
-    pub(super) fn length(args: FuncArgs) -> Result<Value, String> {
-        match args.into_values().into_iter().next() {
-            Some(Value::Array(a)) => Ok(Value::from(a.len() as u64)),
-            Some(Value::Object(o)) => Ok(Value::from(o.len() as u64)),
-            Some(Value::String(s)) => Ok(Value::from(s.chars().count() as u64)),
-            _ => Err("length of an unsupported value".into()),
-        }
-    }
-    ctx.declare_func(
-        "jsonencode",
-        FuncDef::builder().param(ParamType::Any).build(jsonencode),
-    );
-    for name in ["toset", "tolist", "tomap", "tostring", "tonumber", "tobool"] {
-        ctx.declare_func(
-            name,
-            FuncDef::builder().param(ParamType::Any).build(identity),
-        );
-    }
-    ctx.declare_func(
-        "length",
-        FuncDef::builder().param(ParamType::Any).build(length),
-    );
 }
 
 impl<'a> Module<'a> {
@@ -305,7 +271,7 @@ impl<'a> Module<'a> {
         }
         self.work.set(spent);
         let mut ctx = Context::new();
-        functions(&mut ctx);
+        super::functions::declare(&mut ctx);
         let mut picked: BTreeMap<&str, hcl::Map<String, Value>> = BTreeMap::new();
         for (root, attr) in &refs {
             let source = match root.as_str() {
@@ -358,11 +324,17 @@ impl<'a> Module<'a> {
     pub(super) fn eval(&self, expr: &Expression, binding: &Binding) -> Known<Value> {
         match self.evaluate(expr, binding) {
             Ok(v) => Known::Yes(v),
-            Err(e) => Known::Unknown(format!(
-                "`{}` is not known before apply ({})",
-                short(expr),
-                first_line(&e)
-            )),
+            Err(e) => Known::Unknown(match super::functions::unsupported(&e) {
+                Some(f) => format!(
+                    "`{}` uses the function `{f}`, which flowaudit does not evaluate",
+                    short(expr)
+                ),
+                None => format!(
+                    "`{}` is not known before apply ({})",
+                    short(expr),
+                    first_line(&e)
+                ),
+            }),
         }
     }
 
