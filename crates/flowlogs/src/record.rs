@@ -58,9 +58,32 @@ pub const LATER_FIELDS: [&str; 28] = [
     "encryption-status",
 ];
 
-/// Whether AWS documents a field of this name.
+/// The fields of Transit Gateway flow logs that VPC flow logs do not have.
+pub const TGW_FIELDS: [&str; 19] = [
+    "resource-type",
+    "tgw-id",
+    "tgw-attachment-id",
+    "tgw-src-vpc-account-id",
+    "tgw-dst-vpc-account-id",
+    "tgw-src-vpc-id",
+    "tgw-dst-vpc-id",
+    "tgw-src-subnet-id",
+    "tgw-dst-subnet-id",
+    "tgw-src-eni",
+    "tgw-dst-eni",
+    "tgw-src-az-id",
+    "tgw-dst-az-id",
+    "tgw-pair-attachment-id",
+    "packets-lost-no-route",
+    "packets-lost-blackhole",
+    "packets-lost-mtu-exceeded",
+    "packets-lost-ttl-expired",
+    "log-status",
+];
+
+/// Whether AWS documents a field of this name (VPC or Transit Gateway flow logs).
 pub fn is_known_field(name: &str) -> bool {
-    DEFAULT_FIELDS.contains(&name) || LATER_FIELDS.contains(&name)
+    DEFAULT_FIELDS.contains(&name) || LATER_FIELDS.contains(&name) || TGW_FIELDS.contains(&name)
 }
 
 /// ACCEPT or REJECT.
@@ -265,6 +288,7 @@ fn closest_field(name: &str) -> Option<&'static str> {
     DEFAULT_FIELDS
         .iter()
         .chain(LATER_FIELDS.iter())
+        .chain(TGW_FIELDS.iter())
         .map(|f| (edit_distance(name, f), *f))
         .filter(|(d, _)| *d <= 3)
         .min()
