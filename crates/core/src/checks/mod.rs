@@ -22,6 +22,7 @@ pub use entry::{
 };
 pub use meta::{CheckId, CheckMeta, Outcome, Scope};
 
+pub mod aggregation_interval;
 pub mod delivery_role;
 pub mod destination_exists;
 pub mod destination_shared;
@@ -54,6 +55,7 @@ pub static REGISTRY: &[Check] = &[
     delivery_role::CHECK,
     destination_shared::CHECK,
     recent_delivery::CHECK,
+    aggregation_interval::CHECK,
     resource_exists::CHECK,
 ];
 
