@@ -11,7 +11,7 @@ use flowaudit_core::{build_report_with, Report, Source};
 use flowaudit_core::{RequiredTrafficType, Settings};
 use flowaudit_flowlogs::detect::Thresholds;
 
-use crate::config::{set, set_opt, Config};
+use crate::config::{overlay, Config};
 use crate::values::{
     ColorArg, FixDestinationArg, FixTrafficArg, FormatArg, OutputSpec, ReportFormat, SeverityArg,
     TrafficArg,
@@ -230,29 +230,14 @@ impl AnalyzeArgs {
     /// left them unset.
     pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {
         let a = &c.analyze;
-        set_opt(
-            m,
-            "format_fields",
-            &mut self.format_fields,
-            &a.format_fields,
-        );
-        set_opt(m, "threads", &mut self.threads, &a.threads);
-        set(m, "scan_ports", &mut self.scan_ports, &a.scan_ports);
-        set(m, "sweep_hosts", &mut self.sweep_hosts, &a.sweep_hosts);
-        set(
-            m,
-            "exfil_mib_per_hour",
-            &mut self.exfil_mib_per_hour,
-            &a.exfil_mib_per_hour,
-        );
-        set(
-            m,
-            "lateral_baseline_hours",
-            &mut self.lateral_baseline_hours,
-            &a.lateral_baseline_hours,
-        );
-        set(m, "silent_hours", &mut self.silent_hours, &a.silent_hours);
-        set(m, "gap_hours", &mut self.gap_hours, &a.gap_hours);
+        overlay!(m, self.format_fields?, &a.format_fields);
+        overlay!(m, self.threads?, &a.threads);
+        overlay!(m, self.scan_ports, &a.scan_ports);
+        overlay!(m, self.sweep_hosts, &a.sweep_hosts);
+        overlay!(m, self.exfil_mib_per_hour, &a.exfil_mib_per_hour);
+        overlay!(m, self.lateral_baseline_hours, &a.lateral_baseline_hours);
+        overlay!(m, self.silent_hours, &a.silent_hours);
+        overlay!(m, self.gap_hours, &a.gap_hours);
         self.aws.apply_config(m, c);
         self.more = AnalyzeMore {
             scan_reject_share: a.scan_reject_share,
@@ -443,66 +428,21 @@ impl EvalArgs {
     /// parts of the config file where the command line left them unset.
     pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {
         let k = &c.checks;
-        set(
-            m,
-            "skip_default_vpcs",
-            &mut self.skip_default_vpcs,
-            &k.skip_default_vpcs,
-        );
-        set(
-            m,
-            "skip_unused_vpcs",
-            &mut self.skip_unused_vpcs,
-            &k.skip_unused_vpcs,
-        );
-        set(
-            m,
-            "required_traffic_type",
-            &mut self.required_traffic_type,
-            &k.required_traffic_type,
-        );
-        set(
-            m,
-            "min_retention_days",
-            &mut self.min_retention_days,
-            &k.min_retention_days,
-        );
-        set(
-            m,
-            "max_delivery_age_hours",
-            &mut self.max_delivery_age_hours,
-            &k.max_delivery_age_hours,
-        );
-        set(
-            m,
-            "delivery_grace_minutes",
-            &mut self.delivery_grace_minutes,
-            &k.delivery_grace_minutes,
-        );
+        overlay!(m, self.skip_default_vpcs, &k.skip_default_vpcs);
+        overlay!(m, self.skip_unused_vpcs, &k.skip_unused_vpcs);
+        overlay!(m, self.required_traffic_type, &k.required_traffic_type);
+        overlay!(m, self.min_retention_days, &k.min_retention_days);
+        overlay!(m, self.max_delivery_age_hours, &k.max_delivery_age_hours);
+        overlay!(m, self.delivery_grace_minutes, &k.delivery_grace_minutes);
         let r = &c.remediation;
         let f = &mut self.fix;
-        set(m, "fix_destination", &mut f.fix_destination, &r.destination);
-        set_opt(m, "fix_bucket_arn", &mut f.fix_bucket_arn, &r.bucket_arn);
-        set(m, "fix_parquet", &mut f.fix_parquet, &r.parquet);
-        set(
-            m,
-            "fix_hourly_partitions",
-            &mut f.fix_hourly_partitions,
-            &r.hourly_partitions,
-        );
-        set(
-            m,
-            "fix_traffic_type",
-            &mut f.fix_traffic_type,
-            &r.traffic_type,
-        );
-        set(
-            m,
-            "fix_retention_days",
-            &mut f.fix_retention_days,
-            &r.retention_days,
-        );
-        set(m, "fix_role_name", &mut f.fix_role_name, &r.role_name);
+        overlay!(m, f.fix_destination, &r.destination);
+        overlay!(m, f.fix_bucket_arn?, &r.bucket_arn);
+        overlay!(m, f.fix_parquet, &r.parquet);
+        overlay!(m, f.fix_hourly_partitions, &r.hourly_partitions);
+        overlay!(m, f.fix_traffic_type, &r.traffic_type);
+        overlay!(m, f.fix_retention_days, &r.retention_days);
+        overlay!(m, f.fix_role_name, &r.role_name);
         if let Some(keys) = &c.priority.production_tag_keys {
             self.priority.production_tag_keys.clone_from(keys);
         }
@@ -517,7 +457,7 @@ impl ReportArgs {
     /// Takes the `[report]` section and the evaluation sections of the config file.
     pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {
         let r = &c.report;
-        set(m, "format", &mut self.format, &r.format);
+        overlay!(m, self.format, &r.format);
         let outputs = r.output.as_ref().map(|list| {
             list.iter()
                 .map(|o| OutputSpec {
@@ -526,9 +466,9 @@ impl ReportArgs {
                 })
                 .collect::<Vec<_>>()
         });
-        set(m, "output", &mut self.output, &outputs);
-        set(m, "fail_on", &mut self.fail_on, &r.fail_on);
-        set(m, "color", &mut self.color, &r.color);
+        overlay!(m, self.output, &outputs);
+        overlay!(m, self.fail_on, &r.fail_on);
+        overlay!(m, self.color, &r.color);
         self.eval.apply_config(m, c);
     }
 }

@@ -193,9 +193,10 @@ mod tests {
         }
     }
 
-    /// Every argument id the config merge names (`set(m, "id", …)`,
-    /// `set_opt`, `explicit`) is an argument of some command: a misspelt id
-    /// would let the file win over the command line without a word.
+    /// Every field the config merge lays over (`overlay!(m, args.field, …)`)
+    /// is an argument of some command under that name: a field that is not
+    /// an argument (or was given another id) would let the file win over the
+    /// command line without a word.
     #[test]
     fn the_config_merge_names_only_real_arguments() {
         use clap::CommandFactory;
@@ -207,13 +208,11 @@ mod tests {
         let mut ids = std::collections::BTreeSet::new();
         for source in sources {
             let flat: String = source.chars().filter(|c| !c.is_whitespace()).collect();
-            for call in ["set(m,\"", "set_opt(m,\"", "explicit(m,\""] {
-                for (at, _) in flat.match_indices(call) {
-                    let rest = &flat[at + call.len()..];
-                    if let Some(end) = rest.find('"') {
-                        ids.insert(rest[..end].to_string());
-                    }
-                }
+            for (at, _) in flat.match_indices("overlay!(m,") {
+                let rest = &flat[at + "overlay!(m,".len()..];
+                let slot = rest.split(',').next().unwrap_or_default();
+                let field = slot.rsplit('.').next().unwrap_or_default();
+                ids.insert(field.trim_end_matches('?').to_string());
             }
         }
         assert!(ids.len() > 30, "{ids:?}");

@@ -429,6 +429,22 @@ pub fn explicit(m: &ArgMatches, id: &str) -> bool {
     )
 }
 
+/// Lays the file's value over one argument field unless the user set that
+/// argument explicitly: `overlay!(m, args.field, &file_value)`, or
+/// `overlay!(m, args.field?, &file_value)` for an `Option` field. The argument
+/// id is the field's own name (clap's derive names arguments after their
+/// fields), so the merge holds no id strings that could drift from the
+/// arguments.
+macro_rules! overlay {
+    ($m:expr, $args:ident . $field:ident, $value:expr) => {
+        $crate::config::set($m, stringify!($field), &mut $args.$field, $value)
+    };
+    ($m:expr, $args:ident . $field:ident ?, $value:expr) => {
+        $crate::config::set_opt($m, stringify!($field), &mut $args.$field, $value)
+    };
+}
+pub(crate) use overlay;
+
 /// Sets `slot` from the file's `value` unless the user set `id` explicitly.
 pub fn set<T: Clone>(m: &ArgMatches, id: &str, slot: &mut T, value: &Option<T>) {
     if let Some(v) = value {

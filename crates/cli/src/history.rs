@@ -12,16 +12,16 @@ use flowaudit_core::{Report, Status};
 use flowaudit_store::Store;
 
 use crate::args::HistoryArgs;
-use crate::config::{set, set_opt, Config};
+use crate::config::{overlay, Config};
 use crate::output;
 use crate::values::FormatArg;
 
 impl HistoryArgs {
     pub fn apply_config(&mut self, m: &ArgMatches, c: &Config) {
         let db = c.history.db.as_deref().map(|p| c.resolve(p));
-        set_opt(m, "db", &mut self.db, &db);
+        overlay!(m, self.db?, &db);
         let disabled = c.history.enabled.map(|on| !on);
-        set(m, "no_history", &mut self.no_history, &disabled);
+        overlay!(m, self.no_history, &disabled);
     }
 
     fn path(&self) -> Result<PathBuf> {

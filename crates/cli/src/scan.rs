@@ -14,7 +14,7 @@ use flowaudit_core::Source;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{AwsArgs, ConnArgs, HistoryArgs, ReportArgs};
-use crate::config::{set, set_opt, Config};
+use crate::config::{overlay, Config};
 use crate::output;
 
 impl AwsArgs {
@@ -22,22 +22,17 @@ impl AwsArgs {
     /// line left them unset.
     pub fn apply_config(&mut self, m: &clap::ArgMatches, c: &Config) {
         let s = &c.scan;
-        set_opt(m, "profile", &mut self.profile, &s.profile);
-        set_opt(m, "role_arn", &mut self.role_arn, &s.role_arn);
-        set_opt(m, "external_id", &mut self.external_id, &s.external_id);
-        set_opt(m, "endpoint_url", &mut self.endpoint_url, &s.endpoint_url);
+        overlay!(m, self.profile?, &s.profile);
+        overlay!(m, self.role_arn?, &s.role_arn);
+        overlay!(m, self.external_id?, &s.external_id);
+        overlay!(m, self.endpoint_url?, &s.endpoint_url);
         let endpoints = s
             .endpoint_url_region
             .as_ref()
             .map(|map| map.clone().into_iter().collect::<Vec<_>>());
-        set(
-            m,
-            "endpoint_url_region",
-            &mut self.endpoint_url_region,
-            &endpoints,
-        );
-        set(m, "call_timeout", &mut self.call_timeout, &s.call_timeout);
-        set(m, "max_attempts", &mut self.max_attempts, &s.max_attempts);
+        overlay!(m, self.endpoint_url_region, &endpoints);
+        overlay!(m, self.call_timeout, &s.call_timeout);
+        overlay!(m, self.max_attempts, &s.max_attempts);
     }
 
     /// Connection options (every region; no scan limits).
@@ -61,9 +56,9 @@ impl ConnArgs {
     pub fn apply_config(&mut self, m: &clap::ArgMatches, c: &Config) {
         self.aws.apply_config(m, c);
         let s = &c.scan;
-        set(m, "regions", &mut self.regions, &s.regions);
-        set(m, "concurrency", &mut self.concurrency, &s.concurrency);
-        set_opt(m, "page_size", &mut self.page_size, &s.page_size);
+        overlay!(m, self.regions, &s.regions);
+        overlay!(m, self.concurrency, &s.concurrency);
+        overlay!(m, self.page_size?, &s.page_size);
     }
 
     /// Scan options for these arguments and evaluation settings.
@@ -160,26 +155,16 @@ impl ScanArgs {
         self.conn.apply_config(m, c);
         let s = &c.scan;
         let save = s.save_inventory.as_deref().map(|p| c.resolve(p));
-        set_opt(m, "save_inventory", &mut self.save_inventory, &save);
-        set(m, "stats", &mut self.stats, &s.stats);
-        set(m, "security_hub", &mut self.security_hub, &s.security_hub);
+        overlay!(m, self.save_inventory?, &save);
+        overlay!(m, self.stats, &s.stats);
+        overlay!(m, self.security_hub, &s.security_hub);
         let o = &mut self.org;
-        set(m, "org", &mut o.org, &s.org);
-        set(m, "org_role", &mut o.org_role, &s.org_role);
-        set(m, "accounts", &mut o.accounts, &s.accounts);
-        set(
-            m,
-            "exclude_accounts",
-            &mut o.exclude_accounts,
-            &s.exclude_accounts,
-        );
-        set(
-            m,
-            "account_concurrency",
-            &mut o.account_concurrency,
-            &s.account_concurrency,
-        );
-        set_opt(m, "timeout", &mut o.timeout, &s.timeout);
+        overlay!(m, o.org, &s.org);
+        overlay!(m, o.org_role, &s.org_role);
+        overlay!(m, o.accounts, &s.accounts);
+        overlay!(m, o.exclude_accounts, &s.exclude_accounts);
+        overlay!(m, o.account_concurrency, &s.account_concurrency);
+        overlay!(m, o.timeout?, &s.timeout);
         self.report.apply_config(m, c);
         self.history.apply_config(m, c);
     }
