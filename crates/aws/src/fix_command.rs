@@ -52,7 +52,7 @@ pub async fn propose(
             Some(Chosen {
                 check_id: r.check_id.clone(),
                 resource_id: r.resource_id.clone(),
-                region: r.region.clone(),
+                region: r.region.to_string(),
                 vpc_id: r.vpc_id.clone(),
                 plan: r.remediation.clone()?,
             })

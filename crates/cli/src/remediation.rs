@@ -77,7 +77,7 @@ impl PlanFilter<'_> {
     /// Whether a result is one the filter keeps (check, region, VPC).
     pub fn matches(&self, r: &CheckResult) -> bool {
         (self.checks.is_empty() || self.checks.contains(&r.check_id))
-            && (self.regions.is_empty() || self.regions.contains(&r.region))
+            && (self.regions.is_empty() || self.regions.iter().any(|g| r.region == g.as_str()))
             && (self.vpcs.is_empty() || r.vpc_id.as_ref().is_some_and(|v| self.vpcs.contains(v)))
     }
 

@@ -13,6 +13,7 @@ use crate::model::{
     AccountInventory, DestinationType, FlowLog, FlowLogResourceType, IamRole, LogGroup,
     RegionInventory, S3Bucket, Vpc,
 };
+use crate::region::ResultRegion;
 use crate::report::{CheckResult, ResourceType};
 use crate::settings::Settings;
 
@@ -217,7 +218,7 @@ impl<'a> RegionCtx<'a> {
             status: outcome.status,
             severity: meta.severity,
             account_id: self.account.account_id.clone(),
-            region: self.region.region.clone(),
+            region: ResultRegion::Named(self.region.region.clone()),
             resource_type,
             resource_id: resource_id.to_string(),
             vpc_id: vpc.map(|v| v.vpc.vpc_id.clone()),

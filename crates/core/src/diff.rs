@@ -128,7 +128,7 @@ pub fn diff(old: &Report, old_label: &str, new: &Report, new_label: &str) -> Dif
                 check_id: r.check_id.clone(),
                 severity: r.severity,
                 account_id: r.account_id.clone(),
-                region: r.region.clone(),
+                region: r.region.to_string(),
                 resource_type: r.resource_type.clone(),
                 resource_id: r.resource_id.clone(),
                 vpc_id: r.vpc_id.clone(),

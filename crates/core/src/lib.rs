@@ -20,6 +20,7 @@ pub mod mutate;
 pub mod policy;
 pub mod present;
 pub mod priority;
+pub mod region;
 pub mod remediation;
 pub mod report;
 pub mod settings;

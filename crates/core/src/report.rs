@@ -204,7 +204,7 @@ pub struct CheckResult {
     pub status: Status,
     pub severity: Severity,
     pub account_id: String,
-    pub region: String,
+    pub region: crate::region::ResultRegion,
     pub resource_type: ResourceType,
     pub resource_id: String,
     /// The VPC whose flow logging the result concerns.
@@ -246,7 +246,7 @@ impl CheckResult {
         (
             &self.check_id,
             &self.account_id,
-            &self.region,
+            self.region.as_str(),
             &self.resource_id,
         )
     }

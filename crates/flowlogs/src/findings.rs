@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use flowaudit_core::checks::CheckMeta;
 use flowaudit_core::findings;
+use flowaudit_core::region::ResultRegion;
 use flowaudit_core::report::{CheckResult, ResourceType, Status};
 use serde_json::json;
 
@@ -101,7 +102,7 @@ impl Analysis {
                 r.account_id = account.to_string();
             }
             if let Some(region) = self.region.one() {
-                r.region = region.to_string();
+                r.region = ResultRegion::Named(region.to_string());
             }
         }
         out.sort_by(|a, b| {
@@ -258,7 +259,7 @@ fn finding(
         status: Status::Fail,
         severity: meta.severity,
         account_id: "-".into(),
-        region: "-".into(),
+        region: ResultRegion::NotRegional,
         resource_type,
         resource_id: resource.to_string(),
         vpc_id: None,

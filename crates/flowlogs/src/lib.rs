@@ -161,7 +161,7 @@ fn input_error(file: &str, line: usize, message: String) -> CheckResult {
         status: Status::Error,
         severity: flowaudit_core::findings::INPUT.severity,
         account_id: "-".into(),
-        region: "-".into(),
+        region: flowaudit_core::region::ResultRegion::NotRegional,
         resource_type: flowaudit_core::report::ResourceType::File,
         resource_id: file.to_string(),
         vpc_id: None,

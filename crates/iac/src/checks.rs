@@ -51,7 +51,7 @@ fn result(
         status: verdict.status,
         severity: meta.severity,
         account_id: "-".to_string(),
-        region: "-".to_string(),
+        region: flowaudit_core::region::ResultRegion::NotRegional,
         resource_type: ResourceType::Vpc,
         resource_id: vpc.address.clone(),
         vpc_id: Some(vpc.address.clone()),

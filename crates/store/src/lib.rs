@@ -294,7 +294,7 @@ impl Store {
                         id,
                         r.check_id,
                         r.account_id,
-                        r.region,
+                        r.region.as_str(),
                         r.resource_type.as_str(),
                         r.resource_id,
                         r.vpc_id,

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::context::RegionCtx;
 use crate::model::Inventory;
+use crate::region::ResultRegion;
 use crate::remediation::build::Planner;
 use crate::remediation::plan::{Plan, RemediationOptions};
 use crate::report::{CheckResult, ResourceType, Status};
@@ -119,7 +120,10 @@ pub fn plan_for(
         .accounts
         .iter()
         .find(|a| a.account_id == result.account_id)?;
-    let region = account.regions.iter().find(|r| r.region == result.region)?;
+    let region = account
+        .regions
+        .iter()
+        .find(|r| result.region == r.region.as_str())?;
     let vpc_id = result.vpc_id.as_deref()?;
     let planner = Planner {
         account,
@@ -220,7 +224,7 @@ fn unreadable(
             status: Status::Error,
             severity: check.meta.severity,
             account_id: account_id.to_string(),
-            region: region.to_string(),
+            region: ResultRegion::parse(region),
             resource_type: resource_type.clone(),
             resource_id: resource_id.to_string(),
             vpc_id: None,

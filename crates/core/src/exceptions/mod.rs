@@ -68,7 +68,7 @@ impl Exception {
             && glob(&self.resource, Some(&result.resource_id))
             && glob(&self.vpc, result.vpc_id.as_deref())
             && glob(&self.account, Some(&result.account_id))
-            && glob(&self.region, Some(&result.region))
+            && glob(&self.region, Some(result.region.as_str()))
             && self.tags.iter().all(|(key, pattern)| {
                 vpc.and_then(|v| v.tags.get(key))
                     .is_some_and(|value| WildMatch::new(pattern).matches(value))
@@ -292,7 +292,7 @@ mod tests {
             r.check_id.clone(),
             r.resource_id.clone(),
             r.account_id.clone(),
-            r.region.clone(),
+            r.region.to_string(),
         )
     }
 

@@ -111,7 +111,7 @@ pub fn finding(report: &Report, r: &CheckResult) -> Finding {
     let time = report
         .collected_at
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let p = partition(&r.region);
+    let p = partition(r.region.as_str());
     let (compliance, workflow) = match r.status {
         Status::Pass => ("PASSED", "RESOLVED"),
         Status::Fail => ("FAILED", "NEW"),
@@ -155,7 +155,7 @@ pub fn finding(report: &Report, r: &CheckResult) -> Finding {
         ),
         generator_id: format!("flowaudit/{}", r.check_id),
         aws_account_id: r.account_id.clone(),
-        region: r.region.clone(),
+        region: r.region.to_string(),
         types: vec![
             "Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"
                 .into(),
@@ -172,7 +172,7 @@ pub fn finding(report: &Report, r: &CheckResult) -> Finding {
             kind: kind.into(),
             id: resource_arn(r),
             partition: p.into(),
-            region: r.region.clone(),
+            region: r.region.to_string(),
             tags,
         }],
         compliance: Compliance {

@@ -39,7 +39,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                 .map(|p| p.level.to_string())
                 .unwrap_or_default(),
             r.account_id.clone(),
-            r.region.clone(),
+            r.region.to_string(),
             r.resource_type.to_string(),
             r.resource_id.clone(),
             r.vpc_id.clone().unwrap_or_default(),

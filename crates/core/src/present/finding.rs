@@ -15,7 +15,7 @@ pub fn resource_arn(r: &CheckResult) -> String {
         // Declared in a template (`flowaudit iac`): no ARN yet, the address.
         return r.resource_id.clone();
     }
-    let p = partition(&r.region);
+    let p = partition(r.region.as_str());
     match r.resource_type {
         ResourceType::Vpc => format!(
             "arn:{p}:ec2:{}:{}:vpc/{}",

@@ -241,7 +241,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
             details(i, r),
             st = r.status,
             check = esc(&r.check_id),
-            region = esc(&r.region),
+            region = esc(r.region.as_str()),
         );
     }
     let _ = out.write_str("</tbody>\n</table>\n</section>\n");

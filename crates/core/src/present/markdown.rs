@@ -18,7 +18,7 @@ fn heading(r: &CheckResult) -> String {
         "**{}** · {} · {vpc} · {} · account {}",
         r.severity,
         code_span(&r.check_id),
-        cell(&r.region),
+        cell(r.region.as_str()),
         cell(&r.account_id)
     )
 }
@@ -113,7 +113,7 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
                 out,
                 "- {} · {} · account {}: {}",
                 code_span(&r.check_id),
-                cell(&r.region),
+                cell(r.region.as_str()),
                 cell(&r.account_id),
                 cell(&r.message)
             );

@@ -77,7 +77,7 @@ fn event(report: &Report, r: &CheckResult) -> Value {
         "uid": resource_arn(r),
         "type": cloudformation_type(r),
         "region": r.region,
-        "cloud_partition": partition(&r.region),
+        "cloud_partition": partition(r.region.as_str()),
         "owner": { "account": { "uid": r.account_id, "type": "AWS Account", "type_id": 10 } },
     });
     if let Some(name) = &r.vpc_name {
