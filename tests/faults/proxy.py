@@ -2,7 +2,7 @@
 
     proxy.py --upstream http://127.0.0.1:5000 [--fault-rate 0.2] [--seed 7]
              [--unreachable-region eu-west-1] [--deny-assume ACCOUNT_ID] [--delay 0.2]
-             [--fail OPERATION[:NTH[:CODE]]]...
+             [--fail OPERATION[:NTH[:CODE]]]... [--strip-trust-policy ROLE]...
 
 Listens on a free loopback port and prints `ready <port>` on stdout. Every request
 is forwarded to moto, except that:
@@ -21,6 +21,9 @@ is forwarded to moto, except that:
     `InternalError`) in the service's own protocol, and forwards nothing: the
     failure of one chosen AWS call, for the tests of what `fix` and `rollback` do
     part-way. Repeatable.
+  - `--strip-trust-policy ROLE`: iam:GetRole replies for that role are forwarded
+    without their AssumeRolePolicyDocument (the SDK models it as optional), so
+    the role's trust policy is unknown to flowaudit. Repeatable.
 The region and service come from the request's SigV4 credential scope; the
 operation from the query `Action=`, the JSON `X-Amz-Target`, or, for S3's REST
 API, the method and sub-resource (`PUT ?lifecycle` is PutBucketLifecycleConfiguration).
@@ -49,7 +52,7 @@ class State:
         self.args = args
         self.rng = random.Random(args.seed)
         self.lock = threading.Lock()
-        self.counts = {"requests": 0, "forwarded": 0, "denied": 0, "unreachable": 0, "slowed": 0, "rejected": 0}
+        self.counts = {"requests": 0, "forwarded": 0, "denied": 0, "unreachable": 0, "slowed": 0, "rejected": 0, "stripped": 0}
         for k in KINDS:
             self.counts[k] = 0
         self.turn = 0
@@ -264,6 +267,12 @@ def make_handler(state):
                     and operation(self.command, self.path, self.headers, body, service) == "BatchImportFindings"):
                 data = reject_first(body, data)
                 state.count("rejected")
+            if (state.args.strip_trust_policy and resp.status == 200
+                    and operation(self.command, self.path, self.headers, body, service) == "GetRole"):
+                form = urllib.parse.parse_qs(body.decode(errors="replace"))
+                if (form.get("RoleName") or [""])[0] in state.args.strip_trust_policy:
+                    data = re.sub(rb"<AssumeRolePolicyDocument>.*?</AssumeRolePolicyDocument>", b"", data, flags=re.S)
+                    state.count("stripped")
             self.reply(resp.status, out, data)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
@@ -283,6 +292,7 @@ def main():
     p.add_argument("--slow", type=float, default=5.0)
     p.add_argument("--reject-findings", action="store_true")
     p.add_argument("--fail", action="append", default=[], metavar="OPERATION[:NTH[:CODE]]")
+    p.add_argument("--strip-trust-policy", action="append", default=[], metavar="ROLE")
     args = p.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args)))
     server.daemon_threads = True

@@ -815,3 +815,145 @@ fn apply_on_a_terminal_asks_first() {
     assert!(journal.exists());
     assert_ne!(moto.seed(&["inspect"]), before);
 }
+
+/// Lifecycle rules without an ID (the API allows them) are told apart by
+/// their place in the list: `fix` raises each rule that expires flow-log
+/// objects, and `rollback` gives each its own days back. With one key (`""`)
+/// for every unnamed rule, both would be restored to the same value.
+#[test]
+fn unnamed_lifecycle_rules_are_each_restored_to_their_own_days() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let rules = serde_json::json!([
+        {"Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Days": 3}},
+        {"Filter": {"Prefix": "AWSLogs/"}, "Status": "Enabled", "Expiration": {"Days": 5}}
+    ]);
+    moto.seed(&[
+        "lifecycle",
+        "--bucket",
+        "flowaudit-short-lived",
+        "--rules",
+        &rules.to_string(),
+    ]);
+    let before = moto.seed(&["inspect"]);
+    let days = |inspected: &serde_json::Value| -> Vec<i64> {
+        inspected["buckets"]["flowaudit-short-lived"]["lifecycle"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no lifecycle: {inspected}"))
+            .iter()
+            .map(|r| r["Expiration"]["Days"].as_i64().unwrap_or(-1))
+            .collect()
+    };
+    assert_eq!(days(&before), [3, 5]);
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("fix.jsonl").to_string_lossy().to_string();
+    let (code, out, stderr) = fix_checks(
+        &moto,
+        &[],
+        &["--check", "flow-log-retention"],
+        &["--apply", "--yes", "--journal", &journal],
+    );
+    assert_eq!(code, 0, "{out}{stderr}");
+    let raised = days(&moto.seed(&["inspect"]));
+    assert!(
+        raised.len() == 2 && raised.iter().all(|d| *d > 5),
+        "both rules raised: {raised:?}"
+    );
+    let entry = std::fs::read_to_string(&journal)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .lines()
+        .map(parse_json)
+        .find(|e| e["change"] == "changed_bucket_expiration")
+        .unwrap_or_else(|| panic!("no lifecycle entry in {journal}"));
+    assert_eq!(
+        entry["previous"],
+        serde_json::json!([["#1", 3], ["#2", 5]]),
+        "{entry}"
+    );
+
+    let (code, out, stderr) = moto.flowaudit(&["rollback", &journal]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    let after = moto.seed(&["inspect"]);
+    assert_eq!(days(&after), [3, 5]);
+    assert_eq!(after, before);
+}
+
+/// A role whose trust policy AWS did not return (GetRole's document is
+/// optional): `fix` replaces it and journals the previous policy as unknown
+/// (`null`, not `""`), and `rollback` leaves that trust policy as flowaudit set
+/// it, saying so, while it restores everything else.
+#[test]
+fn a_trust_policy_replaced_without_knowing_the_old_one_is_left_for_a_person() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    let before = moto.seed(&["inspect"]);
+    let proxy = common::Proxy::start(
+        &moto.url,
+        &["--strip-trust-policy", "flowaudit-badtrust"],
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("fix.jsonl").to_string_lossy().to_string();
+    let (code, out, stderr) = common::flowaudit_at(
+        &proxy.url,
+        &[],
+        &[
+            "fix",
+            "--regions",
+            "us-east-1",
+            "-q",
+            "--check",
+            "flow-log-delivery-role",
+            "--apply",
+            "--yes",
+            "--journal",
+            &journal,
+        ],
+    );
+    assert!(
+        proxy.stats()["stripped"].as_u64().unwrap_or(0) > 0,
+        "the proxy hid the trust policy"
+    );
+    drop(proxy);
+    // The re-scan still cannot see the role's trust policy: a failure remains.
+    assert_eq!(code, 1, "{out}{stderr}");
+    assert!(
+        out.contains("replaced the trust policy of flowaudit-badtrust")
+            && out.contains("FAIL → FAIL"),
+        "{out}"
+    );
+    let entries: Vec<serde_json::Value> = std::fs::read_to_string(&journal)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .lines()
+        .map(parse_json)
+        .collect();
+    let trust: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|e| e["change"] == "changed_trust_policy")
+        .collect();
+    assert_eq!(trust.len(), 1, "{entries:?}");
+    assert_eq!(trust[0]["role_name"], "flowaudit-badtrust");
+    assert!(trust[0]["previous"].is_null(), "{}", trust[0]);
+
+    let (code, out, stderr) = moto.flowaudit(&["rollback", &journal]);
+    assert_eq!(code, 0, "{out}{stderr}");
+    assert!(
+        out.contains(
+            "left the trust policy of flowaudit-badtrust as flowaudit set it: the one before was not known"
+        ),
+        "{out}"
+    );
+    let mut after = moto.seed(&["inspect"]);
+    let role = |inspected: &serde_json::Value| -> serde_json::Value {
+        inspected["roles"]["flowaudit-badtrust"]["trust"].clone()
+    };
+    let trusted = role(&after);
+    assert_ne!(trusted, role(&before), "the trust policy was left as set");
+    assert!(
+        trusted.to_string().contains("vpc-flow-logs.amazonaws.com"),
+        "{trusted}"
+    );
+    // Everything else is as it was.
+    after["roles"]["flowaudit-badtrust"]["trust"] = role(&before);
+    assert_eq!(after, before);
+}
