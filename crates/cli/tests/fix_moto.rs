@@ -819,7 +819,8 @@ fn apply_on_a_terminal_asks_first() {
 /// Lifecycle rules without an ID (the API allows them) are told apart by
 /// their place in the list: `fix` raises each rule that expires flow-log
 /// objects, and `rollback` gives each its own days back. With one key (`""`)
-/// for every unnamed rule, both would be restored to the same value.
+/// for every unnamed rule, both would be restored to the same value. The fix
+/// changes only the bucket, and still re-scans and compares.
 #[test]
 fn unnamed_lifecycle_rules_are_each_restored_to_their_own_days() {
     let moto = Moto::start();
@@ -846,15 +847,37 @@ fn unnamed_lifecycle_rules_are_each_restored_to_their_own_days() {
     };
     assert_eq!(days(&before), [3, 5]);
 
+    // Only the VPC whose flow log writes to the bucket: the fix's one action is
+    // the bucket's lifecycle, which has no region, so the re-scan must take
+    // the region of the failure it fixes.
+    let vpc = before["flow_logs"]
+        .as_object()
+        .and_then(|all| {
+            all.values().find(|f| {
+                f["LogDestination"]
+                    .as_str()
+                    .is_some_and(|d| d.ends_with(":::flowaudit-short-lived"))
+            })
+        })
+        .and_then(|f| f["ResourceId"].as_str())
+        .unwrap_or_else(|| panic!("no flow log to the bucket: {before}"))
+        .to_string();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let journal = dir.path().join("fix.jsonl").to_string_lossy().to_string();
     let (code, out, stderr) = fix_checks(
         &moto,
         &[],
-        &["--check", "flow-log-retention"],
+        &["--check", "flow-log-retention", "--vpc", &vpc],
         &["--apply", "--yes", "--journal", &journal],
     );
     assert_eq!(code, 0, "{out}{stderr}");
+    assert!(
+        out.contains("Plan: 1 failure(s), 1 action(s)")
+            && out.lines().any(|l| l.contains("flow-log-retention")
+                && l.contains("FAIL → PASS")
+                && l.contains(&vpc)),
+        "{out}"
+    );
     let raised = days(&moto.seed(&["inspect"]));
     assert!(
         raised.len() == 2 && raised.iter().all(|d| *d > 5),
