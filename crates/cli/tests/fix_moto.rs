@@ -911,10 +911,7 @@ fn a_trust_policy_replaced_without_knowing_the_old_one_is_left_for_a_person() {
     let moto = Moto::start();
     moto.seed(&["checks"]);
     let before = moto.seed(&["inspect"]);
-    let proxy = common::Proxy::start(
-        &moto.url,
-        &["--strip-trust-policy", "flowaudit-badtrust"],
-    );
+    let proxy = common::Proxy::start(&moto.url, &["--strip-trust-policy", "flowaudit-badtrust"]);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let journal = dir.path().join("fix.jsonl").to_string_lossy().to_string();
     let (code, out, stderr) = common::flowaudit_at(

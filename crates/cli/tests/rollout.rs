@@ -652,3 +652,79 @@ fn a_quoted_expiry_date_says_to_write_it_unquoted() {
         format!("error: {name}:5:11: exception #1: `expires` is a string; write the date unquoted: expires = 2099-12-31")
     );
 }
+
+/// An exception whose results were all SKIPPED (here: a VPC whose flow-log
+/// bucket is gone, so its retention cannot be judged) was not judged:
+/// it is `not-evaluated`, never "stale — fixed or gone, remove it".
+#[test]
+fn an_exception_over_skipped_results_is_not_evaluated_rather_than_stale() {
+    let dir = tempdir();
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(
+        &config,
+        "[[exception]]\ncheck = \"flow-log-retention\"\nvpc = \"vpc-07aa11bb22cc30102\"\nreason = \"r\"\nexpires = 2099-01-01\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = config.display().to_string();
+    let (code, stdout, stderr) = run(&["demo", "--config", &config, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let skipped = common::results(&report)
+        .iter()
+        .filter(|r| r["check_id"] == "flow-log-retention" && r["vpc_id"] == "vpc-07aa11bb22cc30102")
+        .map(|r| r["status"].as_str().unwrap_or_default().to_string())
+        .collect::<Vec<_>>();
+    assert!(
+        !skipped.is_empty() && skipped.iter().all(|s| s == "SKIPPED"),
+        "the fixture's results are SKIPPED: {skipped:?}"
+    );
+    assert_eq!(report["exceptions"][0]["state"], "not-evaluated");
+    assert_eq!(report["summary"]["exceptions"]["not_evaluated"], 1);
+    assert_eq!(report["summary"]["exceptions"]["stale"], 0);
+    assert!(!stderr.contains("stale"), "{stderr}");
+}
+
+/// An SQLite file that is not a flowaudit history is refused and left
+/// byte for byte as it was (no journal-mode switch, no side files).
+#[test]
+fn a_foreign_sqlite_file_is_refused_untouched() {
+    let dir = tempdir();
+    let db = dir.path().join("other.db");
+    let python = std::env::var("FLOWAUDIT_PYTHON").unwrap_or_else(|_| "python3".into());
+    let status = Command::new(&python)
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(x)'); c.execute('insert into t values (1)'); c.commit()",
+        ])
+        .arg(&db)
+        .status()
+        .unwrap_or_else(|e| panic!("{python}: {e}"));
+    assert!(status.success());
+    let before = std::fs::read(&db).unwrap_or_else(|e| panic!("{e}"));
+    let inventory = demo_inventory(dir.path());
+    let inventory = inventory.display().to_string();
+    for args in [
+        vec!["history"],
+        vec!["check", "--inventory", &inventory],
+        vec!["diff"],
+    ] {
+        let (code, stdout, stderr) = output(with_history(&db).args(&args).output());
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("is an SQLite database but not a flowaudit history"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read(&db).unwrap_or_default(),
+            before,
+            "{args:?} changed the file"
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["inventory.json", "other.db"]);
+}
