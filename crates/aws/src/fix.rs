@@ -16,16 +16,7 @@ use crate::clients::{client, Ctx};
 use crate::errors::{code, reason};
 use crate::journal::{Change, Journal};
 
-/// What happened to one action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Made the change (journaled).
-    Done(String),
-    /// Nothing to do: already in place.
-    AlreadyDone(String),
-    /// Left for a person (deletions that wait for verification, investigations).
-    LeftForYou(String),
-}
+pub use flowaudit_core::remediation::outcome::Outcome;
 
 /// Why applying stopped.
 #[derive(Debug, thiserror::Error)]

@@ -66,15 +66,7 @@ pub async fn propose(
     })
 }
 
-/// One chosen failure after the fix: its status in the re-scan, `None` when the
-/// resource is gone.
-#[derive(Debug, Clone)]
-pub struct BeforeAfter {
-    pub check_id: String,
-    pub resource_id: String,
-    pub vpc_id: Option<String>,
-    pub now: Option<Status>,
-}
+pub use flowaudit_core::remediation::outcome::BeforeAfter;
 
 /// What applying did.
 #[derive(Debug)]

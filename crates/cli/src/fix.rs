@@ -6,12 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use flowaudit_aws::fix::Outcome;
 use flowaudit_aws::fix_command::{self, ApplyError, RollbackError};
 use flowaudit_aws::journal::{self, Journal};
 use flowaudit_core::escape::terminal::show;
-use flowaudit_core::remediation::render_cli;
-use flowaudit_core::{Source, Status};
+use flowaudit_core::present;
+use flowaudit_core::Source;
 
 use crate::args::{ConnArgs, EvalArgs};
 use crate::remediation::PlanFilter;
@@ -76,21 +75,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let actions = &proposal.actions;
-    println!(
-        "Plan: {} failure(s), {} action(s)",
-        proposal.chosen.len(),
-        actions.len()
-    );
-    for (i, action) in actions.iter().enumerate() {
-        println!(
-            "  {}. {}",
-            i + 1,
-            show(&flowaudit_core::remediation::render_words(action))
-        );
-        for command in render_cli(action) {
-            println!("       {}", show(&command));
-        }
-    }
+    print!("{}", present::fix::plan(proposal.chosen.len(), actions));
     if !args.apply {
         println!("\nDry run: nothing was changed. Run again with --apply to make these changes.");
         return Ok(ExitCode::SUCCESS);
@@ -134,25 +119,14 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    println!("\nApplied:");
-    for outcome in &applied.outcomes {
-        match outcome {
-            Outcome::Done(what) => println!("  done       {}", show(what)),
-            Outcome::AlreadyDone(what) => println!("  unchanged  {}", show(what)),
-            Outcome::LeftForYou(what) => println!("  left       {}", show(what)),
-        }
-    }
-    println!("\nBefore → after:");
-    for c in &applied.compared {
-        println!(
-            "  {:<30} {:<24} FAIL → {}  ({})",
-            c.check_id,
-            c.resource_id,
-            c.now.map_or("gone", Status::as_str),
-            c.vpc_id.as_deref().unwrap_or("-")
-        );
-    }
-    println!("\nUndo with: flowaudit rollback {}", path.display());
+    print!(
+        "{}",
+        present::fix::applied(
+            &applied.outcomes,
+            &applied.compared,
+            &path.display().to_string()
+        )
+    );
     Ok(if applied.still_failing() == 0 {
         ExitCode::SUCCESS
     } else {
@@ -241,12 +215,8 @@ pub fn rollback(args: RollbackArgs) -> Result<ExitCode> {
 
 /// "Rolled back N change(s) from FILE:" and one line per change.
 fn print_undone(journal: &std::path::Path, done: &[String]) {
-    println!(
-        "Rolled back {} change(s) from {}:",
-        done.len(),
-        show(&journal.display().to_string())
+    print!(
+        "{}",
+        present::fix::undone(&journal.display().to_string(), done)
     );
-    for line in done {
-        println!("  {}", show(line));
-    }
 }

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod diff;
 pub mod docs;
 pub mod finding;
+pub mod fix;
 pub mod html;
 pub mod json;
 pub mod junit;

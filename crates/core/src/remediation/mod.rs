@@ -13,6 +13,7 @@ pub(crate) mod build;
 pub mod cloudformation;
 pub mod guardrails;
 pub mod lifecycle;
+pub mod outcome;
 pub mod plan;
 mod render;
 pub mod script;
