@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{ArgMatches, Args};
 use flowaudit_core::diff::{diff, Change};
 use flowaudit_core::present::diff as present;
-use flowaudit_core::{Report, Status};
+use flowaudit_core::Report;
 use flowaudit_store::Store;
 
 use crate::args::HistoryArgs;
@@ -104,38 +104,7 @@ pub fn list(args: HistoryCmdArgs, c: &Config) -> Result<ExitCode> {
             text.push('\n');
             text
         }
-        FormatArg::Table => {
-            use flowaudit_core::escape::terminal::show;
-            use std::fmt::Write as _;
-            let mut text = format!("flowaudit history · {}\n", store.path());
-            if runs.is_empty() {
-                text.push_str("  no runs recorded yet: `flowaudit scan` and `flowaudit check` record each run\n");
-            }
-            for r in &runs {
-                let counts: Vec<String> = Status::ALL
-                    .iter()
-                    .map(|s| {
-                        format!(
-                            "{} {}",
-                            r.summary.by_status.get(s).copied().unwrap_or(0),
-                            s.as_str()
-                        )
-                    })
-                    .collect();
-                let _ = writeln!(
-                    text,
-                    "  #{:<5} {} {:<5} {} · {} VPCs · {} · {}",
-                    r.id,
-                    r.recorded_at.format("%Y-%m-%d %H:%M:%S"),
-                    show(&r.command),
-                    show(&r.source),
-                    r.summary.vpcs,
-                    counts.join(", "),
-                    show(&r.scope)
-                );
-            }
-            text
-        }
+        FormatArg::Table => flowaudit_store::present::table(store.path(), &runs),
     };
     output::write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,8 @@
 //! file from a newer flowaudit, or a database that is not a flowaudit history, is
 //! refused with a clear error and never modified.
 
+pub mod present;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
