@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
 use flowaudit_core::diff::{diff, Change};
 use flowaudit_core::present::diff as present;
@@ -120,23 +120,7 @@ fn side(store: &mut Option<Store>, args: &HistoryArgs, spec: &str) -> Result<(Re
     }
     let text =
         std::fs::read_to_string(spec).with_context(|| format!("could not read report {spec}"))?;
-    let mut de = serde_json::Deserializer::from_str(&text);
-    let report: Report = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let inner = e.inner();
-        anyhow::anyhow!(
-            "{spec}:{}:{}: not a flowaudit JSON report ({}): {inner}",
-            inner.line(),
-            inner.column(),
-            e.path()
-        )
-    })?;
-    if report.schema != flowaudit_core::REPORT_SCHEMA {
-        bail!(
-            "{spec}: schema `{}` is not {}",
-            report.schema,
-            flowaudit_core::REPORT_SCHEMA
-        );
-    }
+    let report = flowaudit_core::load::parse_report(&text, spec)?;
     Ok((report, spec.to_string()))
 }
 

@@ -1,8 +1,11 @@
-//! Reading an inventory file, with errors that say where and what was expected.
+//! Reading an inventory or a JSON report, with errors that say where and what
+//! was expected.
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::model::{Inventory, INVENTORY_SCHEMA};
+use crate::report::{Report, REPORT_SCHEMA};
 
 /// Why an inventory could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -14,8 +17,13 @@ pub enum LoadError {
         column: usize,
         message: String,
     },
-    #[error("{origin}: unsupported inventory schema `{found}` (expected `{INVENTORY_SCHEMA}`)")]
-    Schema { origin: String, found: String },
+    #[error("{origin}: unsupported {kind} schema `{found}` (expected `{expected}`)")]
+    Schema {
+        origin: String,
+        kind: &'static str,
+        found: String,
+        expected: &'static str,
+    },
 }
 
 #[derive(Deserialize)]
@@ -25,35 +33,50 @@ struct Probe {
 
 /// Parses an inventory from `text`; `origin` (a path) names it in errors.
 pub fn parse_inventory(text: &str, origin: &str) -> Result<Inventory, LoadError> {
-    // First the schema alone, so that an inventory of another version is named as
+    parse(text, origin, "inventory", INVENTORY_SCHEMA)
+}
+
+/// Parses a JSON report (`--format json`) from `text`; `origin` names it in
+/// errors.
+pub fn parse_report(text: &str, origin: &str) -> Result<Report, LoadError> {
+    parse(text, origin, "report", REPORT_SCHEMA)
+}
+
+/// A document whose `schema` must be `expected`.
+fn parse<T: DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    kind: &'static str,
+    expected: &'static str,
+) -> Result<T, LoadError> {
+    // First the schema alone, so that a document of another version is named as
     // such rather than as a pile of field errors.
     let probe: Probe = serde_json::from_str(text).map_err(|e| syntax(origin, &e, ""))?;
-    match probe.schema {
-        Some(serde_json::Value::String(s)) if s == INVENTORY_SCHEMA => {}
-        Some(other) => {
-            let found = other
+    let found = match probe.schema {
+        Some(serde_json::Value::String(s)) if s == expected => None,
+        Some(other) => Some(
+            other
                 .as_str()
                 .map(str::to_string)
-                .unwrap_or_else(|| other.to_string());
-            return Err(LoadError::Schema {
-                origin: origin.to_string(),
-                found,
-            });
-        }
-        None => {
-            return Err(LoadError::Schema {
-                origin: origin.to_string(),
-                found: "(missing `schema` field)".to_string(),
-            })
-        }
+                .unwrap_or_else(|| other.to_string()),
+        ),
+        None => Some("(missing `schema` field)".to_string()),
+    };
+    if let Some(found) = found {
+        return Err(LoadError::Schema {
+            origin: origin.to_string(),
+            kind,
+            found,
+            expected,
+        });
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    let inventory: Inventory = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         syntax(origin, e.inner(), &path)
     })?;
     de.end().map_err(|e| syntax(origin, &e, ""))?;
-    Ok(inventory)
+    Ok(value)
 }
 
 fn syntax(origin: &str, e: &serde_json::Error, path: &str) -> LoadError {
