@@ -38,6 +38,22 @@ pub struct ImportOutcome {
     pub failed_batches: Vec<(String, usize, String)>,
 }
 
+impl ImportOutcome {
+    /// One line per finding Security Hub rejected and per batch that failed
+    /// as a whole (unescaped: they quote AWS).
+    pub fn problems(&self) -> Vec<String> {
+        let rejected = self
+            .rejected
+            .iter()
+            .map(|r| format!("{}: {} {}", r.id, r.code, r.message));
+        let failed = self
+            .failed_batches
+            .iter()
+            .map(|(region, n, why)| format!("{n} findings in {region}: {why}"));
+        rejected.chain(failed).collect()
+    }
+}
+
 fn to_sdk(f: &Finding) -> AwsSecurityFinding {
     let resources = f
         .resources

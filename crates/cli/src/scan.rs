@@ -296,23 +296,14 @@ fn security_hub_outcome(
             done.imported, done.calls
         );
     }
-    let mut problems: Vec<String> = done
-        .rejected
-        .iter()
-        .map(|r| format!("  {}: {} {}", r.id, r.code, r.message))
-        .collect();
-    problems.extend(
-        done.failed_batches
-            .iter()
-            .map(|(region, n, why)| format!("  {n} findings in {region}: {why}")),
-    );
+    let problems = done.problems();
     if problems.is_empty() {
         return Ok(());
     }
     // One line each (escaped: they quote AWS), then the error.
     let shown = problems.len().min(20);
     for line in &problems[..shown] {
-        eprintln!("{}", show(line));
+        eprintln!("  {}", show(line));
     }
     if problems.len() > shown {
         eprintln!("  … and {} more", problems.len() - shown);
