@@ -295,6 +295,61 @@ async fn create_flow_log(
         return Ok(());
     };
     let ec2 = client!(aws_sdk_ec2, ctx, Some(region.as_str()), "fix");
+    if let Some(found) = own_flow_log(&ec2, vpc_id, target).await? {
+        outcomes.push(Outcome::AlreadyDone(format!(
+            "flow log {found} of {vpc_id} exists"
+        )));
+        return Ok(());
+    }
+    let request = ec2
+        .create_flow_logs()
+        .resource_type(FlowLogsResourceType::Vpc)
+        .resource_ids(vpc_id)
+        .traffic_type(Ec2Traffic::from(traffic_type.as_str()))
+        .client_token(client_token(vpc_id, target))
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::VpcFlowLog)
+                .tags(ec2_tag())
+                .build(),
+        );
+    let out = to_destination(request, target)
+        .send()
+        .await
+        .map_err(|e| FixError::Failed(format!("ec2:CreateFlowLogs {vpc_id}: {}", reason(&e))))?;
+    if let Some(failure) = out.unsuccessful().first() {
+        let why = failure
+            .error()
+            .and_then(|e| e.message())
+            .unwrap_or("unknown error");
+        return Err(FixError::Failed(format!(
+            "ec2:CreateFlowLogs {vpc_id}: {why}"
+        )));
+    }
+    if out.flow_log_ids().is_empty() {
+        return Err(FixError::Failed(format!(
+            "ec2:CreateFlowLogs {vpc_id}: AWS answered without a flow-log id, so whether one was made is not known; look in the console before running fix again"
+        )));
+    }
+    for id in out.flow_log_ids() {
+        rec.record(Change::CreatedFlowLog {
+            region: region.clone(),
+            vpc_id: vpc_id.clone(),
+            flow_log_id: id.clone(),
+        })?;
+        outcomes.push(Outcome::Done(format!("created flow log {id} for {vpc_id}")));
+    }
+
+    Ok(())
+}
+
+/// The id of a flow log flowaudit made earlier for `vpc_id` to `target`, if
+/// one exists (tagged as flowaudit's, same destination).
+async fn own_flow_log(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    target: &FlowLogTarget,
+) -> Result<Option<String>, FixError> {
     let existing = ec2
         .describe_flow_logs()
         .filter(Filter::builder().name("resource-id").values(vpc_id).build())
@@ -307,30 +362,20 @@ async fn create_flow_log(
         .send()
         .await
         .map_err(|e| FixError::Failed(format!("ec2:DescribeFlowLogs {vpc_id}: {}", reason(&e))))?;
-    if let Some(found) = existing
+    Ok(existing
         .flow_logs()
         .iter()
         .find(|f| matches_target(f, target))
-    {
-        outcomes.push(Outcome::AlreadyDone(format!(
-            "flow log {} of {vpc_id} exists",
-            found.flow_log_id().unwrap_or_default()
-        )));
-        return Ok(());
-    }
-    let mut request = ec2
-        .create_flow_logs()
-        .resource_type(FlowLogsResourceType::Vpc)
-        .resource_ids(vpc_id)
-        .traffic_type(Ec2Traffic::from(traffic_type.as_str()))
-        .client_token(client_token(vpc_id, target))
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::VpcFlowLog)
-                .tags(ec2_tag())
-                .build(),
-        );
-    request = match target {
+        .map(|f| f.flow_log_id().unwrap_or("(no id)").to_string()))
+}
+
+/// The `CreateFlowLogs` request sent to `target`: a CloudWatch Logs group with
+/// its delivery role, or an S3 bucket with its file format and partitions.
+fn to_destination(
+    request: aws_sdk_ec2::operation::create_flow_logs::builders::CreateFlowLogsFluentBuilder,
+    target: &FlowLogTarget,
+) -> aws_sdk_ec2::operation::create_flow_logs::builders::CreateFlowLogsFluentBuilder {
+    match target {
         FlowLogTarget::CloudWatchLogs {
             log_group_name,
             role_arn,
@@ -356,30 +401,7 @@ async fn create_flow_log(
                     .per_hour_partition(*hourly_partitions)
                     .build(),
             ),
-    };
-    let out = request
-        .send()
-        .await
-        .map_err(|e| FixError::Failed(format!("ec2:CreateFlowLogs {vpc_id}: {}", reason(&e))))?;
-    if let Some(failure) = out.unsuccessful().first() {
-        let why = failure
-            .error()
-            .and_then(|e| e.message())
-            .unwrap_or("unknown error");
-        return Err(FixError::Failed(format!(
-            "ec2:CreateFlowLogs {vpc_id}: {why}"
-        )));
     }
-    for id in out.flow_log_ids() {
-        rec.record(Change::CreatedFlowLog {
-            region: region.clone(),
-            vpc_id: vpc_id.clone(),
-            flow_log_id: id.clone(),
-        })?;
-        outcomes.push(Outcome::Done(format!("created flow log {id} for {vpc_id}")));
-    }
-
-    Ok(())
 }
 
 /// Applies one `RaiseBucketExpiration` (journaled before the next change).
