@@ -182,7 +182,7 @@ fn convert_flow_log(f: &aws_sdk_ec2::types::FlowLog) -> Option<FlowLog> {
         resource_id,
         resource_type,
         flow_log_status: f.flow_log_status().unwrap_or("UNKNOWN").to_string(),
-        deliver_logs_status: f.deliver_logs_status().map(str::to_string),
+        deliver_logs_status: f.deliver_logs_status().map(|s| s.to_string().into()),
         deliver_logs_error_message: f.deliver_logs_error_message().map(str::to_string),
         traffic_type,
         destination_type,

@@ -473,7 +473,8 @@ fn permissions_is_a_valid_read_only_policy() {
 
 /// Values flowaudit does not know fail closed and are named: a traffic type
 /// (never read as ALL), a destination type (never read as CloudWatch Logs), a
-/// flow-log status; a VPC without OwnerId is judged, not skipped as shared.
+/// flow-log status, a delivery status (never read as delivering, nor a
+/// missing one); a VPC without OwnerId is judged, not skipped as shared.
 #[test]
 fn unknown_values_fail_closed_and_are_named() {
     let mut inventory = parse_json(&readable_demo_inventory());
@@ -486,6 +487,12 @@ fn unknown_values_fail_closed_and_are_named() {
                 "fl-0f1e2d3c4b5a60001" => f["traffic_type"] = "EVERYTHING-NEW".into(),
                 "fl-0f1e2d3c4b5a60002" => f["destination_type"] = "kafka".into(),
                 "fl-01234abcd5678e103" => f["flow_log_status"] = "SUSPENDED".into(),
+                "fl-0f1e2d3c4b5a60003" => f["deliver_logs_status"] = "THROTTLED".into(),
+                "fl-01234abcd5678e101" => {
+                    if let Some(map) = f.as_object_mut() {
+                        map.remove("deliver_logs_status");
+                    }
+                }
                 _ => {}
             }
         }
@@ -537,6 +544,34 @@ fn unknown_values_fail_closed_and_are_named() {
     );
     let r = common::vpc_result(&report, "vpc-flow-logs-enabled", "vpc-0a1b2c3d4e5f60004");
     assert_eq!(r["status"], "FAIL", "judged, not skipped as shared: {r:#}");
+    for (flow_log, named) in [
+        ("fl-0f1e2d3c4b5a60003", "\"THROTTLED\""),
+        ("fl-01234abcd5678e101", "\"none given\""),
+    ] {
+        let vpc = flow_log_vpc(&inventory, flow_log);
+        let r = common::vpc_result(&report, "vpc-flow-logs-delivering", &vpc);
+        assert_eq!(r["status"], "ERROR", "{r:#}");
+        assert!(
+            r["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&format!("{flow_log}: {named}"))),
+            "{r:#}"
+        );
+    }
+}
+
+/// The VPC a flow log of the inventory is attached to.
+fn flow_log_vpc(inventory: &serde_json::Value, flow_log: &str) -> String {
+    inventory["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a["regions"].as_array().into_iter().flatten())
+        .flat_map(|r| r["flow_logs"].as_array().into_iter().flatten())
+        .find(|f| f["flow_log_id"] == flow_log)
+        .and_then(|f| f["resource_id"].as_str())
+        .unwrap_or_else(|| panic!("no flow log {flow_log}"))
+        .to_string()
 }
 
 /// Every option the README's option tables list is an option of some command,

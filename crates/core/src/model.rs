@@ -280,6 +280,44 @@ impl From<DestinationType> for String {
     }
 }
 
+/// `DeliverLogsStatus`: whether AWS could deliver the flow log's records. A
+/// value flowaudit does not know is kept as `Other` with its text; no check
+/// reads it as delivering.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum DeliveryStatus {
+    Success,
+    Failed,
+    Other(String),
+}
+
+impl DeliveryStatus {
+    /// The name AWS uses (or the unknown text, as it came).
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeliveryStatus::Success => "SUCCESS",
+            DeliveryStatus::Failed => "FAILED",
+            DeliveryStatus::Other(text) => text,
+        }
+    }
+}
+
+impl From<String> for DeliveryStatus {
+    fn from(text: String) -> Self {
+        match text.as_str() {
+            "SUCCESS" => DeliveryStatus::Success,
+            "FAILED" => DeliveryStatus::Failed,
+            _ => DeliveryStatus::Other(text),
+        }
+    }
+}
+
+impl From<DeliveryStatus> for String {
+    fn from(s: DeliveryStatus) -> String {
+        s.as_str().to_string()
+    }
+}
+
 /// A flow log, as `DescribeFlowLogs` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -290,9 +328,10 @@ pub struct FlowLog {
     pub resource_type: FlowLogResourceType,
     /// `FlowLogStatus`: `ACTIVE` when AWS considers the flow log set up.
     pub flow_log_status: String,
-    /// `DeliverLogsStatus`: `SUCCESS` or `FAILED`.
+    /// `DeliverLogsStatus`: `SUCCESS` or `FAILED`; `null` when AWS (or the
+    /// inventory) gave none, which no check reads as delivering.
     #[serde(default)]
-    pub deliver_logs_status: Option<String>,
+    pub deliver_logs_status: Option<DeliveryStatus>,
     /// `DeliverLogsErrorMessage`, when delivery failed.
     #[serde(default)]
     pub deliver_logs_error_message: Option<String>,
@@ -326,9 +365,17 @@ impl FlowLog {
 
     /// Whether `DeliverLogsStatus` is `FAILED`.
     pub fn delivery_failed(&self) -> bool {
-        self.deliver_logs_status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("FAILED"))
+        self.deliver_logs_status == Some(DeliveryStatus::Failed)
+    }
+
+    /// `DeliverLogsStatus` when it is neither `SUCCESS` nor `FAILED`: the
+    /// unknown text, or `None given` when there is none.
+    pub fn delivery_unknown(&self) -> Option<&str> {
+        match &self.deliver_logs_status {
+            Some(DeliveryStatus::Success | DeliveryStatus::Failed) => None,
+            Some(DeliveryStatus::Other(text)) => Some(text),
+            None => Some("none given"),
+        }
     }
 
     /// The log group name for CloudWatch Logs destinations, taken from

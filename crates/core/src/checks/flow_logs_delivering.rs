@@ -22,11 +22,14 @@ pub static META: CheckMeta = CheckMeta {
 gone, or its role may no longer write, AWS sets DeliverLogsStatus to FAILED and drops the records. \
 Such a VPC passes a presence-only audit while no traffic is recorded at all, which is worse than a \
 known gap because nobody is looking for it.",
-    passes_when: "No VPC-level flow log of the VPC has DeliverLogsStatus FAILED.",
+    passes_when: "No VPC-level flow log of the VPC has DeliverLogsStatus FAILED, and every \
+ACTIVE one has SUCCESS.",
     fails_when: "A VPC-level flow log has DeliverLogsStatus FAILED; the message quotes AWS's \
 DeliverLogsErrorMessage.",
     other_statuses: "SKIPPED when the VPC has no ACTIVE VPC-level flow log (it already fails \
-vpc-flow-logs-enabled), for shared VPCs, and for VPCs skipped by option.",
+vpc-flow-logs-enabled), for shared VPCs, and for VPCs skipped by option. ERROR when an \
+ACTIVE flow log's DeliverLogsStatus is missing or a value other than SUCCESS and FAILED (named in \
+the message).",
     remediation:
         "Fix the cause AWS names: recreate the missing log group or bucket, or repair the \
 delivery role's trust policy (vpc-flow-logs.amazonaws.com) and permissions (logs:CreateLogStream, \
@@ -74,18 +77,37 @@ fn evaluate(_ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>) -> Outcome {
             )
         })
         .collect();
-    if failed.is_empty() {
-        let ids: Vec<&str> = vpc.vpc_level().map(|f| f.flow_log_id.as_str()).collect();
-        Outcome::pass(
-            format!("delivery not failed for {}", ids.join(", ")),
-            evidence,
-        )
-    } else {
-        Outcome::fail(
-            format!("delivery FAILED for {}", failed.join("; ")),
-            evidence,
-        )
+    let unknown: Vec<String> = vpc
+        .active_vpc_level()
+        .filter_map(|f| {
+            f.delivery_unknown()
+                .map(|status| format!("{}: \"{status}\"", f.flow_log_id))
+        })
+        .collect();
+    if !failed.is_empty() {
+        let mut message = format!("delivery FAILED for {}", failed.join("; "));
+        if !unknown.is_empty() {
+            message.push_str(&format!(
+                "; delivery status not known for {}",
+                unknown.join("; ")
+            ));
+        }
+        return Outcome::fail(message, evidence);
     }
+    if !unknown.is_empty() {
+        return Outcome::error(
+            format!(
+                "delivery status is neither SUCCESS nor FAILED for {}, so whether records arrive is not known",
+                unknown.join("; ")
+            ),
+            evidence,
+        );
+    }
+    let ids: Vec<&str> = vpc.vpc_level().map(|f| f.flow_log_id.as_str()).collect();
+    Outcome::pass(
+        format!("delivery not failed for {}", ids.join(", ")),
+        evidence,
+    )
 }
 
 #[cfg(test)]
@@ -104,7 +126,7 @@ mod tests {
     #[test]
     fn failed_delivery_fails_and_quotes_aws() {
         let mut fl = flow_log("fl-1", "vpc-1");
-        fl.deliver_logs_status = Some("FAILED".into());
+        fl.deliver_logs_status = Some(crate::model::DeliveryStatus::Failed);
         fl.deliver_logs_error_message = Some("Access error".into());
         let inv = inventory(vec![vpc("vpc-1")], vec![fl]);
         let r = only(&inv, ID);
@@ -112,10 +134,30 @@ mod tests {
         assert!(r.message.contains("\"Access error\""), "{}", r.message);
     }
 
+    /// A status flowaudit does not know, or none at all, is never read as
+    /// delivering: ERROR naming it.
+    #[test]
+    fn unknown_or_missing_delivery_status_is_an_error_naming_it() {
+        for (status, named) in [
+            (
+                Some(crate::model::DeliveryStatus::Other("THROTTLED".into())),
+                "fl-1: \"THROTTLED\"",
+            ),
+            (None, "fl-1: \"none given\""),
+        ] {
+            let mut fl = flow_log("fl-1", "vpc-1");
+            fl.deliver_logs_status = status;
+            let inv = inventory(vec![vpc("vpc-1")], vec![fl]);
+            let r = only(&inv, ID);
+            assert_eq!(r.status, Status::Error, "{}", r.message);
+            assert!(r.message.contains(named), "{}", r.message);
+        }
+    }
+
     #[test]
     fn one_failing_of_two_fails() {
         let mut bad = flow_log("fl-2", "vpc-1");
-        bad.deliver_logs_status = Some("FAILED".into());
+        bad.deliver_logs_status = Some(crate::model::DeliveryStatus::Failed);
         let inv = inventory(vec![vpc("vpc-1")], vec![flow_log("fl-1", "vpc-1"), bad]);
         let r = only(&inv, ID);
         assert_eq!(r.status, Status::Fail);

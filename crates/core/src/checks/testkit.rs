@@ -40,7 +40,7 @@ pub fn flow_log(id: &str, resource_id: &str) -> FlowLog {
         resource_id: resource_id.to_string(),
         resource_type,
         flow_log_status: "ACTIVE".to_string(),
-        deliver_logs_status: Some("SUCCESS".to_string()),
+        deliver_logs_status: Some(crate::model::DeliveryStatus::Success),
         deliver_logs_error_message: None,
         traffic_type: TrafficType::All,
         destination_type: DestinationType::CloudWatchLogs,
