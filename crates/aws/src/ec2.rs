@@ -181,7 +181,8 @@ fn convert_flow_log(f: &aws_sdk_ec2::types::FlowLog) -> Option<FlowLog> {
         flow_log_id,
         resource_id,
         resource_type,
-        flow_log_status: f.flow_log_status().unwrap_or("UNKNOWN").to_string(),
+        // Missing: kept as text that is not ACTIVE, and shown as such.
+        flow_log_status: f.flow_log_status().unwrap_or("none given").into(),
         deliver_logs_status: f.deliver_logs_status().map(|s| s.to_string().into()),
         deliver_logs_error_message: f.deliver_logs_error_message().map(str::to_string),
         traffic_type,

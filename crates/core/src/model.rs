@@ -280,6 +280,53 @@ impl From<DestinationType> for String {
     }
 }
 
+/// `FlowLogStatus`: `ACTIVE` when AWS considers the flow log set up. Any other
+/// text is kept as it came and is not active.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum FlowLogStatus {
+    Active,
+    Other(String),
+}
+
+impl FlowLogStatus {
+    /// The name AWS uses (or the other text, as it came).
+    pub fn as_str(&self) -> &str {
+        match self {
+            FlowLogStatus::Active => "ACTIVE",
+            FlowLogStatus::Other(text) => text,
+        }
+    }
+}
+
+impl From<String> for FlowLogStatus {
+    fn from(text: String) -> Self {
+        if text == "ACTIVE" {
+            FlowLogStatus::Active
+        } else {
+            FlowLogStatus::Other(text)
+        }
+    }
+}
+
+impl From<&str> for FlowLogStatus {
+    fn from(text: &str) -> Self {
+        text.to_string().into()
+    }
+}
+
+impl From<FlowLogStatus> for String {
+    fn from(s: FlowLogStatus) -> String {
+        s.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for FlowLogStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `DeliverLogsStatus`: whether AWS could deliver the flow log's records. A
 /// value flowaudit does not know is kept as `Other` with its text; no check
 /// reads it as delivering.
@@ -327,7 +374,7 @@ pub struct FlowLog {
     pub resource_id: String,
     pub resource_type: FlowLogResourceType,
     /// `FlowLogStatus`: `ACTIVE` when AWS considers the flow log set up.
-    pub flow_log_status: String,
+    pub flow_log_status: FlowLogStatus,
     /// `DeliverLogsStatus`: `SUCCESS` or `FAILED`; `null` when AWS (or the
     /// inventory) gave none, which no check reads as delivering.
     #[serde(default)]
@@ -360,7 +407,7 @@ pub struct FlowLog {
 impl FlowLog {
     /// Whether `FlowLogStatus` is `ACTIVE`.
     pub fn is_active(&self) -> bool {
-        self.flow_log_status.eq_ignore_ascii_case("ACTIVE")
+        self.flow_log_status == FlowLogStatus::Active
     }
 
     /// Whether `DeliverLogsStatus` is `FAILED`.

@@ -39,7 +39,7 @@ pub fn flow_log(id: &str, resource_id: &str) -> FlowLog {
         flow_log_id: id.to_string(),
         resource_id: resource_id.to_string(),
         resource_type,
-        flow_log_status: "ACTIVE".to_string(),
+        flow_log_status: crate::model::FlowLogStatus::Active,
         deliver_logs_status: Some(crate::model::DeliveryStatus::Success),
         deliver_logs_error_message: None,
         traffic_type: TrafficType::All,
