@@ -69,6 +69,9 @@ pub enum Command {
     /// suggest least-privilege security-group rules or print the same questions
     /// as Athena SQL.
     Analyze(Box<AnalyzeArgs>),
+    /// Ask the inventory (a live scan, --inventory FILE or --demo) a question in
+    /// SQL: its VPCs, flow logs, log groups, buckets and roles as tables.
+    Query(Box<crate::query::QueryArgs>),
     /// List the runs recorded in the history, newest first, with their counts.
     History(crate::history::HistoryCmdArgs),
     /// Compare two runs (default: the last two of the same scope) or two JSON

@@ -20,6 +20,8 @@ pub const MAX_ATTEMPTS: RangeInclusive<i64> = 1..=10;
 pub const PAGE_SIZE: RangeInclusive<i64> = 5..=1000;
 /// `--timeout`, `[scan] timeout`: the scan's whole budget, in seconds (a day).
 pub const TIMEOUT: RangeInclusive<u64> = 1..=86_400;
+/// `query --time-limit`, seconds.
+pub const QUERY_TIME_LIMIT: RangeInclusive<u64> = 1..=3_600;
 /// `--threads`, `[analyze] threads`.
 pub const THREADS: RangeInclusive<i64> = 1..=256;
 /// `--gap-hours`, `[analyze] gap_hours` (a year).

@@ -11,6 +11,7 @@ mod input;
 mod limits;
 mod log;
 mod output;
+mod query;
 mod remediation;
 mod scan;
 mod values;
@@ -104,6 +105,10 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
         Command::Analyze(mut args) => {
             args.apply_config(m, &config()?);
             analyze::run(*args)
+        }
+        Command::Query(mut args) => {
+            args.conn.apply_config(m, &config()?);
+            query::run(*args)
         }
         Command::History(args) => history::list(args, &config()?),
         Command::Diff(args) => history::run_diff(args, &config()?),

@@ -70,7 +70,8 @@ impl Database {
         }
         tx.commit().map_err(load)?;
         // From here on: read only, no other database, nothing but reading.
-        conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0).map_err(load)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)
+            .map_err(load)?;
         conn.authorizer(Some(|ctx: AuthContext<'_>| match ctx.action {
             AuthAction::Select
             | AuthAction::Read { .. }
@@ -90,7 +91,9 @@ impl Database {
         let result = self.run(sql);
         self.conn.progress_handler(0, None::<fn() -> bool>);
         result.map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted => {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::OperationInterrupted =>
+            {
                 QueryError::TimeLimit(limit)
             }
             other => sql_error(sql, other),
@@ -195,7 +198,11 @@ mod tests {
     fn a_syntax_error_names_line_and_column() {
         let db = demo();
         match db.query("SELECT vpc_id\nFROM vpcs\nWHER x = 1", LIMIT) {
-            Err(QueryError::Sql { line, column, message }) => {
+            Err(QueryError::Sql {
+                line,
+                column,
+                message,
+            }) => {
                 assert_eq!((line, column), (Some(3), Some(6)), "{message}");
             }
             other => panic!("{other:?}"),

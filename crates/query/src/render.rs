@@ -54,7 +54,12 @@ pub fn table(rows: &Rows) -> String {
         out.push_str(&line(r));
         out.push('\n');
     }
-    let _ = writeln!(out, "({} row{})", text.len(), if text.len() == 1 { "" } else { "s" });
+    let _ = writeln!(
+        out,
+        "({} row{})",
+        text.len(),
+        if text.len() == 1 { "" } else { "s" }
+    );
     out
 }
 
@@ -86,7 +91,11 @@ pub fn json(rows: &Rows) -> String {
 /// spreadsheet would run as formulas are defused.
 pub fn csv(rows: &Rows) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    let header: Vec<String> = rows.columns.iter().map(|c| csv::cell(c).into_owned()).collect();
+    let header: Vec<String> = rows
+        .columns
+        .iter()
+        .map(|c| csv::cell(c).into_owned())
+        .collect();
     let mut records = vec![header];
     records.extend(rows.rows.iter().map(|r| {
         r.iter()
@@ -107,8 +116,18 @@ pub fn schema() -> String {
     let mut out = String::new();
     for table in TABLES {
         let _ = writeln!(out, "{}: {}", table.name, table.about);
-        let width = table.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
-        let kind = table.columns.iter().map(|c| c.kind.name().len()).max().unwrap_or(0);
+        let width = table
+            .columns
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0);
+        let kind = table
+            .columns
+            .iter()
+            .map(|c| c.kind.name().len())
+            .max()
+            .unwrap_or(0);
         for c in table.columns {
             let _ = writeln!(
                 out,
@@ -127,7 +146,12 @@ pub fn schema() -> String {
 pub fn schema_markdown() -> String {
     let mut out = String::new();
     for table in TABLES {
-        let _ = writeln!(out, "**`{}`**: {}\n", table.name, markdown::text(table.about));
+        let _ = writeln!(
+            out,
+            "**`{}`**: {}\n",
+            table.name,
+            markdown::text(table.about)
+        );
         out.push_str("| column | type | meaning |\n|---|---|---|\n");
         for c in table.columns {
             let _ = writeln!(
@@ -186,7 +210,29 @@ mod tests {
         assert_eq!(lines[0], "vpc_id,n,note");
         assert_eq!(lines[1], "vpc-1,2,");
         assert!(lines[2].starts_with("vpc-22,0,"), "{text}");
-        assert!(!lines[2].contains(",=HYPERLINK") && !lines[2].contains(",\"=HYPERLINK"), "{text}");
+        assert!(
+            !lines[2].contains(",=HYPERLINK") && !lines[2].contains(",\"=HYPERLINK"),
+            "{text}"
+        );
+    }
+
+    /// The README's table of tables is what `schema_markdown` writes
+    /// (`scripts/gen-docs.sh` rewrites it).
+    #[test]
+    fn readme_query_tables_are_generated() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+        let readme = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let wanted =
+            flowaudit_core::present::docs::splice(&readme, "query-tables", &schema_markdown())
+                .unwrap_or_else(|e| panic!("README.md: {e}"));
+        if std::env::var_os("FLOWAUDIT_BLESS_DOCS").is_some() {
+            std::fs::write(&path, &wanted).unwrap_or_else(|e| panic!("{e}"));
+            return;
+        }
+        assert!(
+            readme == wanted,
+            "README.md's query tables are not what the schema generates; run scripts/gen-docs.sh"
+        );
     }
 
     #[test]

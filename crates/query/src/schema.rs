@@ -208,7 +208,7 @@ pub static TABLES: &[Table] = &[
             ACCOUNT,
             REGION,
             col("log_group_name", Kind::Text, "the group"),
-            col("present", Kind::Boolean, "whether it exists (the inventory's `exists`)"),
+            col("present", Kind::Boolean, "whether it exists (the inventory's exists field)"),
             col(
                 "retention_in_days",
                 Kind::Integer,
@@ -231,7 +231,7 @@ pub static TABLES: &[Table] = &[
         columns: &[
             ACCOUNT,
             col("bucket_name", Kind::Text, "the bucket"),
-            col("present", Kind::Boolean, "whether it exists (the inventory's `exists`)"),
+            col("present", Kind::Boolean, "whether it exists (the inventory's exists field)"),
             col(
                 "expiration_days",
                 Kind::Integer,
@@ -257,7 +257,7 @@ pub static TABLES: &[Table] = &[
         columns: &[
             ACCOUNT,
             col("role_arn", Kind::Text, "the role"),
-            col("present", Kind::Boolean, "whether it exists (the inventory's `exists`)"),
+            col("present", Kind::Boolean, "whether it exists (the inventory's exists field)"),
             col(
                 "trust_policy",
                 Kind::Json,
@@ -395,9 +395,7 @@ fn logged_vpc<'r>(
         FlowLogResourceType::Subnet | FlowLogResourceType::NetworkInterface => {
             parents.get(f.resource_id.as_str()).copied()
         }
-        FlowLogResourceType::TransitGateway | FlowLogResourceType::TransitGatewayAttachment => {
-            None
-        }
+        FlowLogResourceType::TransitGateway | FlowLogResourceType::TransitGatewayAttachment => None,
     }?;
     r.vpcs.iter().any(|v| v.vpc_id == vpc).then_some(vpc)
 }
@@ -518,7 +516,9 @@ mod tests {
                         (Value::Integer(_), Kind::Integer) => true,
                         (Value::Integer(0 | 1), Kind::Boolean) => true,
                         (Value::Text(_), Kind::Text) => true,
-                        (Value::Text(t), Kind::Time) => chrono::DateTime::parse_from_rfc3339(t).is_ok(),
+                        (Value::Text(t), Kind::Time) => {
+                            chrono::DateTime::parse_from_rfc3339(t).is_ok()
+                        }
                         (Value::Text(t), Kind::Json) => {
                             serde_json::from_str::<serde_json::Value>(t).is_ok()
                         }
@@ -538,7 +538,10 @@ mod tests {
             let mut columns = std::collections::BTreeSet::new();
             for c in table.columns {
                 assert!(columns.insert(c.name), "{}.{}", table.name, c.name);
-                assert!(c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'));
+                assert!(c
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '_'));
             }
         }
     }
