@@ -347,6 +347,10 @@ pub struct EvalArgs {
     /// flow-log-recent-delivery skips flow logs younger than N minutes.
     #[arg(long, default_value_t = Settings::default().delivery_grace_minutes, value_name = "N", value_parser = clap::value_parser!(u32).range(crate::limits::DELIVERY_GRACE_MINUTES))]
     pub delivery_grace_minutes: u32,
+    /// Record fields every flow log's format must have beyond the default format
+    /// (flow-log-record-fields), comma-separated, e.g. pkt-srcaddr,flow-direction.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = flowaudit_core::fields::field_option)]
+    pub required_fields: Vec<String>,
     #[command(flatten)]
     pub fix: FixArgs,
     /// From the config file's `[priority]`.
@@ -414,6 +418,7 @@ impl EvalArgs {
             min_retention_days: self.min_retention_days,
             max_delivery_age_hours: self.max_delivery_age_hours,
             delivery_grace_minutes: self.delivery_grace_minutes,
+            required_fields: self.required_fields.clone(),
             remediation: self.fix.options(),
             priority: self.priority.clone(),
         }
@@ -434,6 +439,7 @@ impl EvalArgs {
         overlay!(m, self.min_retention_days, &k.min_retention_days);
         overlay!(m, self.max_delivery_age_hours, &k.max_delivery_age_hours);
         overlay!(m, self.delivery_grace_minutes, &k.delivery_grace_minutes);
+        overlay!(m, self.required_fields, &k.required_fields);
         let r = &c.remediation;
         let f = &mut self.fix;
         overlay!(m, f.fix_destination, &r.destination);

@@ -110,6 +110,9 @@ pub struct ChecksSection {
     pub max_delivery_age_hours: Option<u32>,
     #[serde(default, deserialize_with = "limits::delivery_grace_minutes")]
     pub delivery_grace_minutes: Option<u32>,
+    /// Record field names, checked as `--required-fields` is.
+    #[serde(default, deserialize_with = "limits::required_fields")]
+    pub required_fields: Option<Vec<String>>,
 }
 
 /// `[remediation]`: what plans create (the `--fix-*` options).

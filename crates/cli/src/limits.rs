@@ -97,6 +97,17 @@ from_file! {
     fix_retention_days: u32 = FIX_RETENTION_DAYS;
 }
 
+/// `[checks] required_fields`, each checked as `--required-fields` is.
+pub fn required_fields<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let names = Vec::<String>::deserialize(d)?;
+    names
+        .iter()
+        .map(|n| flowaudit_core::fields::field_option(n))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 /// `[remediation] role_name`, checked as `--fix-role-name` is.
 pub fn role_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = String::deserialize(d)?;

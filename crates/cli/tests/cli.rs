@@ -718,3 +718,51 @@ fn fix_role_name_and_bucket_arn_are_checked_where_given() {
         "{stderr}"
     );
 }
+
+/// `--required-fields` (and `[checks] required_fields`) adds fields every
+/// flow log must record; an unknown name is refused with exit 2.
+#[test]
+fn required_fields_are_checked_and_unknown_names_refused() {
+    let (code, stdout, stderr) = run(&[
+        "demo",
+        "--format",
+        "json",
+        "--required-fields",
+        "tcp_flags,pkt-srcaddr",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let r = common::results(&report)
+        .iter()
+        .find(|r| {
+            r["check_id"] == "flow-log-record-fields" && r["resource_id"] == "fl-01234abcd5678e101"
+        })
+        .unwrap_or_else(|| panic!("no record-fields result for fl-01234abcd5678e101"));
+    assert_eq!(r["status"], "FAIL", "{r:#}");
+    assert!(
+        r["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"tcp-flags\", \"pkt-srcaddr\"")),
+        "{r:#}"
+    );
+    let (code, _, stderr) = run(&["demo", "--required-fields", "tcp-flag"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`tcp-flag` is not a flow-log record field"),
+        "{stderr}"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(
+        &config,
+        "[checks]\nrequired_fields = [\"srcaddr\", \"colour\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = config.display().to_string();
+    let (code, _, stderr) = run(&["demo", "--config", &config]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(&format!("{config}:2:")) && stderr.contains("`colour`"),
+        "{stderr}"
+    );
+}

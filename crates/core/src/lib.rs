@@ -12,6 +12,7 @@ pub mod diff;
 pub mod engine;
 pub mod escape;
 pub mod exceptions;
+pub mod fields;
 pub mod findings;
 pub mod load;
 pub mod model;

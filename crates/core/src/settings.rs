@@ -50,6 +50,10 @@ pub struct Settings {
     /// `flow-log-recent-delivery` skips flow logs younger than this many minutes
     /// (the first records take up to the aggregation interval plus delivery delay).
     pub delivery_grace_minutes: u32,
+    /// Record fields every flow log's format must have, beyond the default
+    /// format's (`flow-log-record-fields`).
+    #[serde(default)]
+    pub required_fields: Vec<String>,
     /// What remediation plans create.
     #[serde(default)]
     pub remediation: crate::remediation::RemediationOptions,
@@ -67,6 +71,7 @@ impl Default for Settings {
             min_retention_days: 365,
             max_delivery_age_hours: 24,
             delivery_grace_minutes: 60,
+            required_fields: Vec::new(),
             remediation: Default::default(),
             priority: Default::default(),
         }

@@ -5,86 +5,7 @@
 
 use std::net::IpAddr;
 
-/// The default format (version 2), used when a file has no header line.
-pub const DEFAULT_FIELDS: [&str; 14] = [
-    "version",
-    "account-id",
-    "interface-id",
-    "srcaddr",
-    "dstaddr",
-    "srcport",
-    "dstport",
-    "protocol",
-    "packets",
-    "bytes",
-    "start",
-    "end",
-    "action",
-    "log-status",
-];
-
-/// The fields later versions added to the default ones: 3 (`vpc-id` …
-/// `pkt-dstaddr`), 4 (`region` … `sublocation-id`), 5 (`pkt-src-aws-service` …
-/// `traffic-path`), 7 (ECS), 8 (`reject-reason`) and newer (`resource-id`,
-/// `encryption-status`).
-pub const LATER_FIELDS: [&str; 28] = [
-    "vpc-id",
-    "subnet-id",
-    "instance-id",
-    "tcp-flags",
-    "type",
-    "pkt-srcaddr",
-    "pkt-dstaddr",
-    "region",
-    "az-id",
-    "sublocation-type",
-    "sublocation-id",
-    "pkt-src-aws-service",
-    "pkt-dst-aws-service",
-    "flow-direction",
-    "traffic-path",
-    "ecs-cluster-arn",
-    "ecs-cluster-name",
-    "ecs-container-instance-arn",
-    "ecs-container-instance-id",
-    "ecs-container-id",
-    "ecs-second-container-id",
-    "ecs-service-name",
-    "ecs-task-definition-arn",
-    "ecs-task-arn",
-    "ecs-task-id",
-    "reject-reason",
-    "resource-id",
-    "encryption-status",
-];
-
-/// The fields of Transit Gateway flow logs that VPC flow logs do not have.
-pub const TGW_FIELDS: [&str; 19] = [
-    "resource-type",
-    "tgw-id",
-    "tgw-attachment-id",
-    "tgw-src-vpc-account-id",
-    "tgw-dst-vpc-account-id",
-    "tgw-src-vpc-id",
-    "tgw-dst-vpc-id",
-    "tgw-src-subnet-id",
-    "tgw-dst-subnet-id",
-    "tgw-src-eni",
-    "tgw-dst-eni",
-    "tgw-src-az-id",
-    "tgw-dst-az-id",
-    "tgw-pair-attachment-id",
-    "packets-lost-no-route",
-    "packets-lost-blackhole",
-    "packets-lost-mtu-exceeded",
-    "packets-lost-ttl-expired",
-    "log-status",
-];
-
-/// Whether AWS documents a field of this name (VPC or Transit Gateway flow logs).
-pub fn is_known_field(name: &str) -> bool {
-    DEFAULT_FIELDS.contains(&name) || LATER_FIELDS.contains(&name) || TGW_FIELDS.contains(&name)
-}
+pub use flowaudit_core::fields::{is_known_field, DEFAULT_FIELDS, LATER_FIELDS, TGW_FIELDS};
 
 /// ACCEPT or REJECT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -266,20 +187,7 @@ impl Format {
     /// writes it: a field name flowaudit does not know yet (one AWS added later)
     /// is kept in its place, so that the fields after it are still read right.
     pub fn from_log_format(spec: &str) -> Result<Format, String> {
-        let fields: Vec<String> = spec
-            .split_whitespace()
-            .map(|t| t.trim_start_matches("${").trim_end_matches('}').to_string())
-            .collect();
-        if fields.is_empty() {
-            return Err("the format names no fields".into());
-        }
-        if let Some(bad) = fields
-            .iter()
-            .find(|f| f.is_empty() || f.contains(['$', '{', '}']))
-        {
-            return Err(format!("`{bad}` is not a field name"));
-        }
-        Ok(Format::new(fields))
+        flowaudit_core::fields::log_format_fields(spec).map(Format::new)
     }
 }
 

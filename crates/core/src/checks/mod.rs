@@ -33,6 +33,7 @@ pub mod flow_logs_delivering;
 pub mod flow_logs_enabled;
 pub mod meta;
 pub mod recent_delivery;
+pub mod record_fields;
 pub mod resource_exists;
 pub mod retention;
 
@@ -57,6 +58,7 @@ pub static REGISTRY: &[Check] = &[
     destination_shared::CHECK,
     recent_delivery::CHECK,
     aggregation_interval::CHECK,
+    record_fields::CHECK,
     resource_exists::CHECK,
 ];
 
