@@ -9,6 +9,9 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
   seed.py --endpoint URL role --name NAME [--service S]   (a role trusting S)
   seed.py --endpoint URL orphan [--region R]   (a flow log whose VPC was then deleted)
   seed.py --endpoint URL lifecycle --bucket B --rules JSON   (replaces B's lifecycle rules)
+  seed.py --endpoint URL encryption --bucket B --algorithm ALG [--kms-vpc]
+      (sets B's default encryption; --kms-vpc adds, after `checks`, a VPC whose flow
+      log writes to a log group created with a KMS key)
   seed.py --endpoint URL inspect [--region R]   (log groups, roles, buckets and flow logs, with their settings)
   seed.py --endpoint URL hostile --canary FILE   (names an attacker can set: a role path
       holding a command that would create FILE, a VPC name that forges output)
@@ -130,6 +133,30 @@ def delivered(cloudwatch, group):
             }
         ],
     )
+
+
+def encryption(endpoint, bucket, algorithm, kms_vpc):
+    """Sets `bucket`'s default encryption; with `kms_vpc`, adds a VPC logging to
+    a log group created with a KMS key (the role of `checks`). Returns the VPC id."""
+    c = clients(endpoint, "us-east-1")
+    rule = {"SSEAlgorithm": algorithm}
+    if algorithm.startswith("aws:kms"):
+        rule["KMSMasterKeyID"] = "arn:aws:kms:us-east-1:123456789012:key/flowaudit-test"
+    c["s3"].put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": rule}]},
+    )
+    out = {"bucket": bucket}
+    if kms_vpc:
+        ec2, logs = c["ec2"], c["logs"]
+        good = c["iam"].get_role(RoleName="flowaudit-good")["Role"]["Arn"]
+        out["vpc"] = vpc(ec2, "kms", "10.9.0.0/16")
+        logs.create_log_group(
+            logGroupName="/flowaudit/kms",
+            kmsKeyId="arn:aws:kms:us-east-1:123456789012:key/flowaudit-test",
+        )
+        cw_flow_log(ec2, out["vpc"], "/flowaudit/kms", good)
+    return out
 
 
 def checks(endpoint):
@@ -493,6 +520,10 @@ def main():
     lc = sub.add_parser("lifecycle")
     lc.add_argument("--bucket", required=True)
     lc.add_argument("--rules", required=True, help="the Rules list, as JSON")
+    enc = sub.add_parser("encryption")
+    enc.add_argument("--bucket", required=True)
+    enc.add_argument("--algorithm", required=True, help="aws:kms, aws:kms:dsse or AES256")
+    enc.add_argument("--kms-vpc", action="store_true")
     fl = sub.add_parser("flowlogs")
     fl.add_argument("--dir", required=True)
     fl.add_argument("--bucket", default="acme-flow-logs")
@@ -519,6 +550,8 @@ def main():
             Bucket=args.bucket, LifecycleConfiguration={"Rules": json.loads(args.rules)}
         )
         out = {"bucket": args.bucket}
+    elif args.scenario == "encryption":
+        out = encryption(args.endpoint, args.bucket, args.algorithm, args.kms_vpc)
     elif args.scenario == "flowlogs":
         out = flowlogs(args.endpoint, args.dir, args.bucket, args.group)
     else:

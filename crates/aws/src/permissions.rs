@@ -44,6 +44,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "expiration of flow-log objects",
     ),
     ("s3:ListBucket", "newest flow-log object"),
+    (
+        "s3:GetEncryptionConfiguration",
+        "default encryption of destination buckets",
+    ),
 ];
 
 /// What `flowaudit fix --apply` and `flowaudit rollback` need besides the scan's

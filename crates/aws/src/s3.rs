@@ -35,6 +35,8 @@ pub async fn collect_bucket(
         expiration_days: None,
         newest_object_time: None,
         newest_object_error: None,
+        default_encryption: None,
+        default_encryption_error: None,
         error: None,
     };
     let home = ctx.home_region();
@@ -87,7 +89,40 @@ pub async fn collect_bucket(
         Ok(t) => bucket.newest_object_time = t,
         Err(why) => bucket.newest_object_error = Some(why),
     }
+    match default_encryption(&client, name).await {
+        Ok(algorithm) => bucket.default_encryption = Some(algorithm),
+        Err(why) => bucket.default_encryption_error = Some(why),
+    }
     bucket
+}
+
+/// The algorithm of the bucket's default encryption rule (`none` without one).
+async fn default_encryption(client: &aws_sdk_s3::Client, name: &str) -> Result<String, String> {
+    match client.get_bucket_encryption().bucket(name).send().await {
+        Ok(out) => {
+            let algorithms: Vec<String> = out
+                .server_side_encryption_configuration()
+                .map(|c| c.rules())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|r| r.apply_server_side_encryption_by_default())
+                .map(|d| d.sse_algorithm().as_str().to_string())
+                .collect();
+            match algorithms.as_slice() {
+                [] => Ok("none".to_string()),
+                [one] => Ok(one.clone()),
+                more => Err(format!(
+                    "s3:GetBucketEncryption returned {} default rules ({}); which applies is not known",
+                    more.len(),
+                    more.join(", ")
+                )),
+            }
+        }
+        Err(e) if code(&e) == Some("ServerSideEncryptionConfigurationNotFoundError") => {
+            Ok("none".to_string())
+        }
+        Err(e) => Err(format!("s3:GetBucketEncryption: {}", reason(&e))),
+    }
 }
 
 /// An S3 client for `region`.

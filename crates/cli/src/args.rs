@@ -351,6 +351,10 @@ pub struct EvalArgs {
     /// (flow-log-record-fields), comma-separated, e.g. pkt-srcaddr,flow-direction.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = flowaudit_core::fields::field_option)]
     pub required_fields: Vec<String>,
+    /// flow-log-destination-encrypted accepts buckets encrypted with SSE-S3 (AES256),
+    /// not only SSE-KMS.
+    #[arg(long)]
+    pub accept_sse_s3: bool,
     #[command(flatten)]
     pub fix: FixArgs,
     /// From the config file's `[priority]`.
@@ -419,6 +423,7 @@ impl EvalArgs {
             max_delivery_age_hours: self.max_delivery_age_hours,
             delivery_grace_minutes: self.delivery_grace_minutes,
             required_fields: self.required_fields.clone(),
+            accept_sse_s3: self.accept_sse_s3,
             remediation: self.fix.options(),
             priority: self.priority.clone(),
         }
@@ -440,6 +445,7 @@ impl EvalArgs {
         overlay!(m, self.max_delivery_age_hours, &k.max_delivery_age_hours);
         overlay!(m, self.delivery_grace_minutes, &k.delivery_grace_minutes);
         overlay!(m, self.required_fields, &k.required_fields);
+        overlay!(m, self.accept_sse_s3, &k.accept_sse_s3);
         let r = &c.remediation;
         let f = &mut self.fix;
         overlay!(m, f.fix_destination, &r.destination);

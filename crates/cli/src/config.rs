@@ -113,6 +113,7 @@ pub struct ChecksSection {
     /// Record field names, checked as `--required-fields` is.
     #[serde(default, deserialize_with = "limits::required_fields")]
     pub required_fields: Option<Vec<String>>,
+    pub accept_sse_s3: Option<bool>,
 }
 
 /// `[remediation]`: what plans create (the `--fix-*` options).

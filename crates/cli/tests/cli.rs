@@ -419,6 +419,7 @@ fn permissions_is_a_valid_read_only_policy() {
         "cloudwatch:GetMetricData",
         "iam:GetRole",
         "s3:GetLifecycleConfiguration",
+        "s3:GetEncryptionConfiguration",
         "sts:GetCallerIdentity",
     ] {
         assert!(actions.contains(&needed), "{needed} missing");

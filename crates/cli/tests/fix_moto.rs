@@ -353,9 +353,20 @@ fn diff_after_a_rescan_shows_the_fixed_vpc() {
     assert_eq!(runs[0]["command"], "scan");
     assert_eq!(runs[0]["scope"], runs[1]["scope"]);
 
+    // The new flow log writes to a log group fix creates without a KMS key
+    // (plans choose no key), so its destination-encrypted result is the one
+    // newly failing: diff exits 1 and names it.
     let (code, stdout, stderr) = local(&["diff", "--format", "json"]);
-    assert_eq!(code, 0, "nothing newly failing: {stderr}\n{stdout}");
+    assert_eq!(code, 1, "{stderr}\n{stdout}");
     let diff = parse_json(&stdout);
+    let newly: Vec<&str> = diff["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["change"] == "newly_failing")
+        .map(|e| e["check_id"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(newly, ["flow-log-destination-encrypted"], "{stdout}");
     let fixed: Vec<(&str, &str)> = diff["changes"]
         .as_array()
         .map(|c| {
@@ -371,7 +382,7 @@ fn diff_after_a_rescan_shows_the_fixed_vpc() {
         })
         .unwrap_or_default();
     assert_eq!(fixed, [("vpc-flow-logs-enabled", vpc.as_str())]);
-    assert_eq!(diff["counts"]["newly_failing"], 0);
+    assert_eq!(diff["counts"]["newly_failing"], 1);
     assert!(diff["counts"]["still_failing"].as_u64().unwrap_or(0) > 0);
     let (_, table, _) = local(&["diff"]);
     assert!(table.contains("Fixed (1)"), "{table}");

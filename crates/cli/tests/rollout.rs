@@ -203,7 +203,7 @@ fn priority_ranks_the_demo_table() {
 }
 
 /// The demo inventory with the dev VPC fixed: a VPC-level flow log into its own
-/// log group, like prod-web's.
+/// log group, like prod-web's, encrypted with a KMS key.
 fn fixed_inventory(original: &Path, dir: &Path) -> PathBuf {
     const GROUP: &str = "/aws/vpc-flow-logs/vpc-0a1b2c3d4e5f60004";
     let mut value = parse_json(&std::fs::read_to_string(original).unwrap_or_default());
@@ -233,6 +233,7 @@ fn fixed_inventory(original: &Path, dir: &Path) -> PathBuf {
         .cloned()
         .unwrap_or_else(|| panic!("no log group"));
     group["log_group_name"] = GROUP.into();
+    group["kms_key_id"] = "arn:aws:kms:us-east-1:123456789012:key/fixed".into();
     if let Some(logs) = us["flow_logs"].as_array_mut() {
         logs.push(log);
     }

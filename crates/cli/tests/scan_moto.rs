@@ -581,3 +581,63 @@ fn in_region(report: &Value, region: &str) -> usize {
         .filter(|r| r["region"] == region)
         .count()
 }
+
+/// `flow-log-destination-encrypted` against moto: a bucket without default
+/// encryption and log groups without a KMS key FAIL; SSE-KMS and a log group
+/// created with a key PASS; SSE-S3 fails unless --accept-sse-s3.
+#[test]
+fn destination_encryption_is_read_from_moto() {
+    let moto = Moto::start();
+    let seeded = moto.seed(&["checks"]);
+    let s3_vpc = seeded["vpcs"]["s3"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let good = seeded["vpcs"]["good"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let encrypted = |report: &Value, vpc: &str| -> (String, String) {
+        let r = vpc_result(report, "flow-log-destination-encrypted", vpc);
+        (
+            r["status"].as_str().unwrap_or_default().to_string(),
+            r["message"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let (_, report, _) = scan_json(&moto, &["--regions", "us-east-1"]);
+    let (status, message) = encrypted(&report, &s3_vpc);
+    assert_eq!(status, "FAIL", "{message}");
+    assert!(message.contains("has no default encryption"), "{message}");
+    let (status, message) = encrypted(&report, &good);
+    assert_eq!(status, "FAIL", "{message}");
+    assert!(message.contains("has no KMS key"), "{message}");
+
+    let added = moto.seed(&[
+        "encryption",
+        "--bucket",
+        "flowaudit-short-lived",
+        "--algorithm",
+        "aws:kms",
+        "--kms-vpc",
+    ]);
+    let kms_vpc = added["vpc"].as_str().unwrap_or_default().to_string();
+    let (_, report, _) = scan_json(&moto, &["--regions", "us-east-1"]);
+    let (status, message) = encrypted(&report, &s3_vpc);
+    assert_eq!(status, "PASS", "{message}");
+    assert!(message.contains("aws:kms"), "{message}");
+    let (status, message) = encrypted(&report, &kms_vpc);
+    assert_eq!(status, "PASS", "{message}");
+    assert!(message.contains("flowaudit-test"), "{message}");
+
+    moto.seed(&[
+        "encryption",
+        "--bucket",
+        "flowaudit-short-lived",
+        "--algorithm",
+        "AES256",
+    ]);
+    let (_, report, _) = scan_json(&moto, &["--regions", "us-east-1"]);
+    assert_eq!(encrypted(&report, &s3_vpc).0, "FAIL");
+    let (_, report, _) = scan_json(&moto, &["--regions", "us-east-1", "--accept-sse-s3"]);
+    assert_eq!(encrypted(&report, &s3_vpc).0, "PASS");
+}

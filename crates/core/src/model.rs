@@ -491,6 +491,14 @@ pub struct S3Bucket {
     /// Set when the newest object could not be listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newest_object_error: Option<String>,
+    /// The algorithm of the bucket's default encryption (`SSEAlgorithm`:
+    /// `aws:kms`, `aws:kms:dsse`, `AES256`), `none` when the bucket has no
+    /// default encryption, `null` when it was not read.
+    #[serde(default)]
+    pub default_encryption: Option<String>,
+    /// Set when the default encryption could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_encryption_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

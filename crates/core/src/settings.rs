@@ -54,6 +54,9 @@ pub struct Settings {
     /// format's (`flow-log-record-fields`).
     #[serde(default)]
     pub required_fields: Vec<String>,
+    /// `flow-log-destination-encrypted` accepts SSE-S3 (AES256) buckets.
+    #[serde(default)]
+    pub accept_sse_s3: bool,
     /// What remediation plans create.
     #[serde(default)]
     pub remediation: crate::remediation::RemediationOptions,
@@ -72,6 +75,7 @@ impl Default for Settings {
             max_delivery_age_hours: 24,
             delivery_grace_minutes: 60,
             required_fields: Vec::new(),
+            accept_sse_s3: false,
             remediation: Default::default(),
             priority: Default::default(),
         }

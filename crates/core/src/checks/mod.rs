@@ -25,6 +25,7 @@ pub use meta::{CheckId, CheckMeta, Outcome, Scope};
 
 pub mod aggregation_interval;
 pub mod delivery_role;
+pub mod destination_encrypted;
 pub mod destination_exists;
 pub mod destination_shared;
 pub mod entry;
@@ -59,6 +60,7 @@ pub static REGISTRY: &[Check] = &[
     recent_delivery::CHECK,
     aggregation_interval::CHECK,
     record_fields::CHECK,
+    destination_encrypted::CHECK,
     resource_exists::CHECK,
 ];
 

@@ -84,6 +84,8 @@ pub fn bucket(name: &str) -> S3Bucket {
         expiration_days: None,
         newest_object_time: Some(now() - Duration::minutes(30)),
         newest_object_error: None,
+        default_encryption: Some("aws:kms".to_string()),
+        default_encryption_error: None,
         error: None,
     }
 }
