@@ -455,3 +455,66 @@ fn every_file_with_malformed_lines_is_named_with_its_count() {
         "2 malformed record(s), first at line 1: the line has 7 fields and the default format 14: the header line seems missing; pass --format-fields with the flow log's LogFormat"
     );
 }
+
+/// An interface's own IPv6 address is a global one (AWS assigns global
+/// unicast IPv6): SSH accepted on it from the internet gets a suggested rule;
+/// NODATA records (which name no address) do not dilute the 90% share that
+/// makes an address the interface's own.
+#[test]
+fn a_global_ipv6_address_is_the_interfaces_own_and_nodata_does_not_dilute_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let own = "2600:1f18:4a3:6b00::10";
+    let mut text = String::from(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
+    );
+    for (i, source) in [
+        "2001:db8:1::7",
+        "2001:db8:2::9",
+        "2001:db8:3::4",
+        "2001:db8:4::2",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let start = 1_795_176_000 + 60 * i as i64;
+        text.push_str(&format!(
+            "2 123456789012 eni-0v6 {source} {own} 5{i}022 22 6 12 3400 {start} {} ACCEPT OK\n",
+            start + 60
+        ));
+    }
+    // More NODATA records than data records: the share must not count them.
+    for i in 0..6 {
+        let start = 1_795_180_000 + 60 * i;
+        text.push_str(&format!(
+            "2 123456789012 eni-0v6 - - - - - - - {start} {} - NODATA\n",
+            start + 60
+        ));
+    }
+    std::fs::write(dir.path().join("v6.log"), text).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("sg");
+    let (code, _, stderr) = run(&[
+        "analyze",
+        dir.path().join("v6.log").to_str().unwrap_or_default(),
+        "--format",
+        "json",
+        "--suggest-security-groups",
+        out.to_str().unwrap_or_default(),
+    ]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    let json =
+        std::fs::read_to_string(out.join("security-groups.json")).unwrap_or_else(|e| panic!("{e}"));
+    let doc = parse_json(&json);
+    let eni = doc["interfaces"]
+        .as_array()
+        .and_then(|list| list.iter().find(|i| i["interface_id"] == "eni-0v6"))
+        .unwrap_or_else(|| panic!("no suggestion for eni-0v6: {json}"));
+    let rule = &eni["rules"][0];
+    assert_eq!(rule["from_port"], 22, "{json}");
+    assert_eq!(rule["flows"], 4, "{json}");
+    assert!(
+        rule["ipv6_cidr_blocks"]
+            .as_array()
+            .is_some_and(|b| !b.is_empty()),
+        "{json}"
+    );
+}

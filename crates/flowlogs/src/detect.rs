@@ -66,6 +66,14 @@ impl Default for Thresholds {
     }
 }
 
+/// Whether an address can be an interface's own as flow logs record it: a
+/// private IPv4 address (a public IPv4 address is translated and never
+/// recorded as the interface's), or any IPv6 address (AWS assigns global
+/// unicast IPv6 addresses to interfaces directly).
+pub fn may_be_own(a: &IpAddr) -> bool {
+    a.is_ipv6() || !is_public(a)
+}
+
 /// Whether an address is on the public internet (not private, shared, loopback,
 /// link-local or unique-local).
 pub fn is_public(a: &IpAddr) -> bool {
@@ -180,6 +188,9 @@ pub(crate) struct Interface {
     pub last: i64,
     pub records: u64,
     pub skipdata: u64,
+    /// Records that name an address (NODATA and SKIPDATA records name none):
+    /// the share of them that carry an address makes it the interface's own.
+    pub addressed: u64,
 }
 
 /// Totals that fold another thread's totals of the same key into themselves.
@@ -208,6 +219,7 @@ impl Absorb for Interface {
         self.last = self.last.max(o.last);
         self.records += o.records;
         self.skipdata += o.skipdata;
+        self.addressed += o.addressed;
     }
 }
 
@@ -258,7 +270,7 @@ pub struct Analysis {
     /// (interface, protocol, port) → accepted inbound sources; only when
     /// security groups are to be suggested.
     pub(crate) services: Option<FxHashMap<ServiceKey, Service>>,
-    /// (interface, private address) → records naming the address; an
+    /// (interface, address that may be its own) → records naming the address; an
     /// interface's own addresses are on (nearly) all of its records. Only with
     /// `services`.
     pub(crate) addresses: FxHashMap<(Box<str>, IpAddr), u64>,
@@ -376,6 +388,7 @@ impl Analysis {
                 last: end.unwrap_or(i64::MIN),
                 records: 1,
                 skipdata: u64::from(skipped),
+                addressed: u64::from(!skipped && (r.srcaddr.is_some() || r.dstaddr.is_some())),
             };
             match self.interfaces.get_mut(eni) {
                 Some(i) => i.absorb(seen),
@@ -434,7 +447,7 @@ impl Analysis {
             }
             if let (Some(services), Some(eni)) = (self.services.as_mut(), r.interface_id) {
                 for a in [r.srcaddr, r.dstaddr].into_iter().flatten() {
-                    if !is_public(&a) {
+                    if may_be_own(&a) {
                         *self.addresses.entry((eni.into(), a)).or_default() += 1;
                     }
                 }
@@ -446,7 +459,7 @@ impl Analysis {
                     && r.flow_direction != Some("egress")
                     && r.srcport.is_none_or(|sp| port <= sp);
                 if let (true, Some(d), Some(from)) = (inbound, r.dstaddr, r.srcaddr) {
-                    if !is_public(&d) {
+                    if may_be_own(&d) {
                         let s = services
                             .entry((eni.into(), d, r.protocol.unwrap_or(0), port))
                             .or_default();

@@ -142,12 +142,13 @@ impl Analysis {
             return Vec::new();
         };
         // An interface's own addresses: those on at least 90% of its records
-        // (the other side of its flows varies).
+        // that name addresses (the other side of its flows varies; NODATA and
+        // SKIPDATA records name none and do not count).
         let own: std::collections::HashSet<(&str, IpAddr)> = self
             .addresses
             .iter()
             .filter(|((eni, _), seen)| {
-                let total = self.interfaces.get(eni).map_or(0, |i| i.records);
+                let total = self.interfaces.get(eni).map_or(0, |i| i.addressed);
                 total > 0 && **seen * 10 >= total * 9
             })
             .map(|((eni, a), _)| (&**eni, *a))
