@@ -518,3 +518,40 @@ fn a_global_ipv6_address_is_the_interfaces_own_and_nodata_does_not_dilute_it() {
         "{json}"
     );
 }
+
+/// Transit Gateway records name no interface: lost records (SKIPDATA) are
+/// reported for the attachment the records name, not for `-`.
+#[test]
+fn records_without_an_interface_name_the_attachment_they_have() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut text = String::from(
+        "version resource-type account-id tgw-id tgw-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status\n",
+    );
+    text.push_str("6 TransitGateway 123456789012 tgw-0a1b2c3d tgw-attach-0e5f6a7b 10.0.1.5 10.1.2.9 443 51000 6 10 8400 1795176000 1795176060 OK\n");
+    text.push_str("6 TransitGateway 123456789012 tgw-0a1b2c3d tgw-attach-0e5f6a7b - - - - - - - 1795176060 1795176120 SKIPDATA\n");
+    text.push_str("6 TransitGateway 123456789012 tgw-0a1b2c3d tgw-attach-0e5f6a7b - - - - - - - 1795176120 1795176180 SKIPDATA\n");
+    std::fs::write(dir.path().join("tgw.log"), text).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run(&[
+        "analyze",
+        dir.path().join("tgw.log").to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let lost: Vec<&serde_json::Value> = report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["check_id"] == "flowlog-skipdata" && r["status"] == "FAIL")
+        .collect();
+    assert_eq!(lost.len(), 1, "{stdout}");
+    assert_eq!(lost[0]["resource_id"], "tgw-attach-0e5f6a7b");
+    assert_eq!(lost[0]["resource_type"], "transit-gateway-attachment");
+    assert!(
+        lost[0]["message"].as_str().is_some_and(|m| m
+            .starts_with("2 SKIPDATA record(s): flow records of Transit Gateway attachment tgw-attach-0e5f6a7b were lost")),
+        "{:#}",
+        lost[0]
+    );
+}

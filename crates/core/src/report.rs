@@ -146,6 +146,11 @@ pub enum ResourceType {
     /// An IP address seen in flow-log records.
     Address,
     NetworkInterface,
+    /// A Transit Gateway, or one of its attachments, named by flow-log records.
+    TransitGateway,
+    TransitGatewayAttachment,
+    /// An ECS task named by flow-log records.
+    EcsTask,
     /// A span of time (a delivery gap).
     TimeRange,
     /// A kind this version does not know (from a report another version wrote),
@@ -163,6 +168,9 @@ impl ResourceType {
             ResourceType::File => "file",
             ResourceType::Address => "address",
             ResourceType::NetworkInterface => "network-interface",
+            ResourceType::TransitGateway => "transit-gateway",
+            ResourceType::TransitGatewayAttachment => "transit-gateway-attachment",
+            ResourceType::EcsTask => "ecs-task",
             ResourceType::TimeRange => "time-range",
             ResourceType::Other(text) => text,
         }
@@ -179,6 +187,9 @@ impl From<String> for ResourceType {
             "file" => ResourceType::File,
             "address" => ResourceType::Address,
             "network-interface" => ResourceType::NetworkInterface,
+            "transit-gateway" => ResourceType::TransitGateway,
+            "transit-gateway-attachment" => ResourceType::TransitGatewayAttachment,
+            "ecs-task" => ResourceType::EcsTask,
             "time-range" => ResourceType::TimeRange,
             _ => ResourceType::Other(text),
         }
@@ -370,12 +381,15 @@ mod resource_type_tests {
             ResourceType::File,
             ResourceType::Address,
             ResourceType::NetworkInterface,
+            ResourceType::TransitGateway,
+            ResourceType::TransitGatewayAttachment,
+            ResourceType::EcsTask,
             ResourceType::TimeRange,
         ] {
             assert_eq!(ResourceType::from(kind.as_str().to_string()), kind);
         }
-        let other = ResourceType::from("transit-gateway".to_string());
-        assert_eq!(other, ResourceType::Other("transit-gateway".into()));
-        assert_eq!(other.as_str(), "transit-gateway");
+        let other = ResourceType::from("load-balancer".to_string());
+        assert_eq!(other, ResourceType::Other("load-balancer".into()));
+        assert_eq!(other.as_str(), "load-balancer");
     }
 }

@@ -9,6 +9,8 @@
 use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 
+use flowaudit_core::report::ResourceType;
+
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -63,6 +65,45 @@ impl Default for Thresholds {
             top_rejected: 5,
             hotspot_min_rejected: 500,
         }
+    }
+}
+
+/// What a record is about: its interface, or, for records without one
+/// (Transit Gateway, some ECS tasks), the attachment, gateway or task it names.
+pub(crate) fn subject<'a>(r: &Record<'a>) -> Option<&'a str> {
+    r.interface_id.or_else(|| {
+        ["tgw-attachment-id", "tgw-id", "ecs-task-id"]
+            .iter()
+            .find_map(|name| {
+                r.extra
+                    .iter()
+                    .find(|(k, v)| k == name && *v != "-" && !v.is_empty())
+                    .map(|(_, v)| *v)
+            })
+    })
+}
+
+/// The kind of what [`subject`] named, and how messages name it.
+pub(crate) fn subject_kind(id: &str) -> (ResourceType, String) {
+    if id.starts_with("eni-") {
+        (ResourceType::NetworkInterface, id.to_string())
+    } else if id.starts_with("tgw-attach-") {
+        (
+            ResourceType::TransitGatewayAttachment,
+            format!("Transit Gateway attachment {id}"),
+        )
+    } else if id.starts_with("tgw-") {
+        (
+            ResourceType::TransitGateway,
+            format!("Transit Gateway {id}"),
+        )
+    } else if id == "-" {
+        (
+            ResourceType::NetworkInterface,
+            "records that name no interface or other resource".to_string(),
+        )
+    } else {
+        (ResourceType::EcsTask, format!("ECS task {id}"))
     }
 }
 
@@ -382,7 +423,7 @@ impl Analysis {
                 .find(|(k, _)| *k == "region")
                 .map(|(_, v)| *v),
         );
-        if let Some(eni) = r.interface_id {
+        if let Some(eni) = subject(r) {
             let seen = Interface {
                 first: start.unwrap_or(i64::MAX),
                 last: end.unwrap_or(i64::MIN),

@@ -206,13 +206,14 @@ impl Analysis {
     fn health_findings(&self, t: &Thresholds, out: &mut Vec<CheckResult>) {
         let newest = self.span.map(|(_, b)| b);
         for (eni, i) in &self.interfaces {
+            let (kind, named) = crate::detect::subject_kind(eni);
             if i.skipdata > 0 {
                 out.push(finding(
                     &findings::SKIPDATA,
-                    ResourceType::NetworkInterface,
+                    kind.clone(),
                     eni,
                     format!(
-                        "{} SKIPDATA record(s): flow records of {eni} were lost",
+                        "{} SKIPDATA record(s): flow records of {named} were lost",
                         i.skipdata
                     ),
                     json!({ "interface": eni, "skipdata": i.skipdata }),
@@ -230,10 +231,10 @@ impl Analysis {
             if gap >= (i64::from(t.silent_hours) * 3600).max(pace.saturating_mul(20)) {
                 out.push(finding(
                     &findings::INTERFACE_SILENT,
-                    ResourceType::NetworkInterface,
+                    kind,
                     eni,
                     format!(
-                        "{eni} stopped reporting at {} UTC, {} h before the newest record ({} records before that)",
+                        "{named} stopped reporting at {} UTC, {} h before the newest record ({} records before that)",
                         hour_label(i.last),
                         gap / 3600,
                         i.records
