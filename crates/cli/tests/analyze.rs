@@ -18,6 +18,7 @@ fn analyze_reports_findings_and_exits_by_them() {
     let report = parse_json(&stdout);
     let checks: Vec<&str> = common::results(&report)
         .iter()
+        .filter(|r| r["status"] == "FAIL")
         .filter_map(|r| r["check_id"].as_str())
         .collect();
     for want in [
@@ -54,6 +55,7 @@ fn analyze_reports_findings_and_exits_by_them() {
         assert_eq!(code, 1, "{stderr}");
         let found: Vec<String> = common::results(&parse_json(&stdout))
             .iter()
+            .filter(|r| r["status"] == "FAIL")
             .filter_map(|r| r["check_id"].as_str().map(str::to_string))
             .collect();
         assert!(
@@ -80,7 +82,12 @@ fn analyze_reports_findings_and_exits_by_them() {
         "--scan-ports",
         "25",
     ]);
-    assert!(stdout.contains("flowlog-port-scan"));
+    assert!(
+        common::results(&parse_json(&stdout))
+            .iter()
+            .any(|r| r["check_id"] == "flowlog-port-scan" && r["status"] == "FAIL"),
+        "the command line wins over the file"
+    );
 
     let quiet = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     generate(quiet.path(), &["--background-only"]);
@@ -91,7 +98,11 @@ fn analyze_reports_findings_and_exits_by_them() {
         "never",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("no findings"), "{stdout}");
+    // No finding, and every detection still says what it checked.
+    assert!(stdout.contains(" 0 FAIL,"), "{stdout}");
+    for meta in flowaudit_core::findings::REGISTRY {
+        assert!(stdout.contains(meta.id.as_str()), "{} missing:\n{stdout}", meta.id);
+    }
 
     // --athena prints the DDL and the queries and reads nothing.
     let (code, sql, _) = run(&[
@@ -211,8 +222,15 @@ fn analyze_writes_security_group_suggestions_and_takes_thresholds_from_the_confi
     std::fs::write(&config, "[analyze]\nlateral_ports = []\n").unwrap_or_else(|e| panic!("{e}"));
     let config_arg = config.to_str().unwrap_or_default();
     let (_, stdout, _) = run(&["analyze", path, "--config", config_arg, "--format", "json"]);
-    assert!(!stdout.contains("flowlog-lateral-movement"));
-    assert!(stdout.contains("flowlog-port-scan"));
+    let status_of = |id: &str| -> Vec<String> {
+        common::results(&parse_json(&stdout))
+            .iter()
+            .filter(|r| r["check_id"] == id)
+            .map(|r| r["status"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(status_of("flowlog-lateral-movement"), ["PASS"], "{stdout}");
+    assert!(status_of("flowlog-port-scan").iter().all(|s| s == "FAIL"));
     std::fs::write(&config, "[analyze]\n\nscan_reject_share = 1.5\n")
         .unwrap_or_else(|e| panic!("{e}"));
     let (code, _, stderr) = run(&["analyze", path, "--config", config_arg]);

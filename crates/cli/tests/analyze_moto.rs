@@ -18,9 +18,11 @@ fn analyze(moto: &Moto, args: &[&str]) -> (i32, Value, String) {
     (code, parse_json(&stdout), stderr)
 }
 
+/// The findings (FAIL results) of a report.
 fn found(report: &Value) -> Vec<(String, String)> {
     results(report)
         .iter()
+        .filter(|r| r["status"] == "FAIL")
         .map(|r| {
             (
                 r["check_id"].as_str().unwrap_or_default().to_string(),

@@ -4,6 +4,7 @@
 //! the same report model as the other commands.
 
 pub mod athena;
+mod coverage;
 pub mod detect;
 mod findings;
 #[doc(hidden)]
@@ -146,12 +147,47 @@ pub fn analyze(inputs: impl Iterator<Item = Input> + Send, options: &Options) ->
     for (file, why) in &stats.unreadable {
         results.push(input_error(file, 1, format!("could not be read: {why}")));
     }
+    // Every detection appears: a PASS saying what was checked, or SKIPPED why.
+    let covered = analysis.coverage(thresholds, &results);
+    results.extend(covered);
+    if !results
+        .iter()
+        .any(|r| r.check_id == flowaudit_core::findings::INPUT.id.as_str())
+    {
+        results.push(input_pass(&stats, analysis.account.one()));
+    }
     let suggestions = options.suggest.then(|| analysis.suggestions());
     Outcome {
         results,
         stats,
         suggestions,
         span: analysis.span,
+    }
+}
+
+/// The input check when every input was read and no line was malformed.
+fn input_pass(stats: &read::ReadStats, account: Option<&str>) -> CheckResult {
+    let meta = &flowaudit_core::findings::INPUT;
+    CheckResult {
+        check_id: meta.id.to_string(),
+        status: Status::Pass,
+        severity: meta.severity,
+        account_id: account.unwrap_or("-").to_string(),
+        region: flowaudit_core::region::ResultRegion::NotRegional,
+        resource_type: flowaudit_core::report::ResourceType::File,
+        resource_id: format!("{} input(s)", stats.files),
+        vpc_id: None,
+        vpc_name: None,
+        message: format!(
+            "{} input(s) read, {} record(s), no malformed line and no unreadable input",
+            stats.files, stats.records
+        ),
+        evidence: serde_json::json!({ "files": stats.files, "records": stats.records }),
+        compliance: meta.compliance_refs(),
+        priority: None,
+        exception: None,
+        remediation: None,
+        location: None,
     }
 }
 

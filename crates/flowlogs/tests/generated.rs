@@ -38,14 +38,42 @@ fn run(dir: &Path, format: Option<&Format>, suggest: bool) -> Outcome {
     analyze_paths(&[dir.to_path_buf()], &options).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The findings (FAIL results) of an analysis of `dir`; every detection must
+/// appear in the results, as findings or as a PASS or SKIPPED saying why not.
 fn found(dir: &Path) -> Vec<(String, String, Status)> {
     let outcome = run(dir, None, false);
     assert!(outcome.stats.records > 0);
+    every_detection_appears(&outcome);
     outcome
         .results
         .into_iter()
+        .filter(|r| r.status == Status::Fail)
         .map(|r| (r.check_id, r.resource_id, r.status))
         .collect()
+}
+
+fn every_detection_appears(outcome: &Outcome) {
+    for meta in flowaudit_core::findings::REGISTRY {
+        let statuses: Vec<Status> = outcome
+            .results
+            .iter()
+            .filter(|r| r.check_id == meta.id.as_str())
+            .map(|r| r.status)
+            .collect();
+        assert!(
+            !statuses.is_empty(),
+            "{} is missing from the results",
+            meta.id
+        );
+        assert!(
+            statuses
+                .iter()
+                .all(|s| *s != Status::Pass && *s != Status::Skipped)
+                || statuses.len() == 1,
+            "{}: a PASS or SKIPPED stands alone: {statuses:?}",
+            meta.id
+        );
+    }
 }
 
 fn planted_are_found(extra: &[&str]) {
@@ -269,10 +297,21 @@ fn damaged_parquet_files_are_reported_not_a_panic() {
             .all(|(_, why)| why.contains("Parquet") || why.contains("damaged")),
         "{stats:?}"
     );
-    assert_eq!(results.len(), 4);
-    assert!(results
+    let inputs: Vec<_> = results
         .iter()
-        .all(|r| r.check_id == "flowlog-input" && r.status == Status::Error));
+        .filter(|r| r.check_id == "flowlog-input")
+        .collect();
+    assert_eq!(inputs.len(), 4);
+    assert!(inputs.iter().all(|r| r.status == Status::Error));
+    // No record was read: every detection says so.
+    let others: Vec<_> = results
+        .iter()
+        .filter(|r| r.check_id != "flowlog-input")
+        .collect();
+    assert_eq!(others.len(), flowaudit_core::findings::REGISTRY.len() - 1);
+    assert!(others
+        .iter()
+        .all(|r| r.status == Status::Skipped && r.message.contains("no flow-log record")));
 }
 
 #[test]
@@ -290,6 +329,7 @@ fn a_time_window_leaves_the_other_records_out() {
     let checks: Vec<&str> = outcome
         .results
         .iter()
+        .filter(|r| r.status == Status::Fail)
         .map(|r| r.check_id.as_str())
         .collect();
     assert!(checks.contains(&"flowlog-port-scan"), "{checks:?}");
