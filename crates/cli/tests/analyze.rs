@@ -101,7 +101,11 @@ fn analyze_reports_findings_and_exits_by_them() {
     // No finding, and every detection still says what it checked.
     assert!(stdout.contains(" 0 FAIL,"), "{stdout}");
     for meta in flowaudit_core::findings::REGISTRY {
-        assert!(stdout.contains(meta.id.as_str()), "{} missing:\n{stdout}", meta.id);
+        assert!(
+            stdout.contains(meta.id.as_str()),
+            "{} missing:\n{stdout}",
+            meta.id
+        );
     }
 
     // --athena prints the DDL and the queries and reads nothing.
@@ -572,4 +576,53 @@ fn records_without_an_interface_name_the_attachment_they_have() {
         "{:#}",
         lost[0]
     );
+}
+
+/// Exfiltration names where the bytes went (the heaviest public destinations,
+/// with bytes, flows and ports) and the interface that sent them.
+#[test]
+fn exfiltration_names_its_destinations_and_interface() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut text = String::new();
+    for i in 0..3i64 {
+        let start = 1_795_176_000 + 600 * i;
+        text.push_str(&format!(
+            "2 123456789012 eni-0ex 10.0.5.5 203.0.113.50 4{i}000 443 6 300000 419430400 {start} {} ACCEPT OK\n",
+            start + 60
+        ));
+    }
+    for i in 0..4i64 {
+        let start = 1_795_176_100 + 60 * i;
+        text.push_str(&format!(
+            "2 123456789012 eni-0ex 10.0.5.5 198.51.100.7 5{i}000 80 6 10 2048 {start} {} ACCEPT OK\n",
+            start + 60
+        ));
+    }
+    std::fs::write(dir.path().join("exfil.log"), text).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run(&[
+        "analyze",
+        dir.path().join("exfil.log").to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let exfil = common::results(&report)
+        .iter()
+        .find(|r| r["check_id"] == "flowlog-exfiltration" && r["status"] == "FAIL")
+        .cloned()
+        .unwrap_or_else(|| panic!("no exfiltration finding: {stdout}"));
+    let message = exfil["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("10.0.5.5 through eni-0ex sent 1200 MiB to public addresses in one hour")
+            && message.contains(
+                "most to 203.0.113.50 (1200 MiB, 3 flows, port 443), 198.51.100.7 (0 MiB, 4 flows, port 80)"
+            ),
+        "{message}"
+    );
+    let top = &exfil["evidence"]["destinations"]["top_destinations"];
+    assert_eq!(top[0]["address"], "203.0.113.50");
+    assert_eq!(top[0]["bytes"], 3 * 419_430_400u64);
+    assert_eq!(top[1]["flows"], 4);
+    assert_eq!(exfil["evidence"]["interface"], "eni-0ex");
 }

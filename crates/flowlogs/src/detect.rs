@@ -304,6 +304,8 @@ pub struct Analysis {
     pub(crate) exposed: FxHashMap<(IpAddr, u16), (Capped<IpAddr, 2>, u64)>,
     /// (internal source, hour) → bytes to public addresses.
     pub(crate) outbound: FxHashMap<(IpAddr, i64), u64>,
+    /// Internal source → its heaviest public destinations (for exfiltration).
+    pub(crate) destinations: FxHashMap<IpAddr, crate::top::TopDestinations>,
     pub(crate) rejected_by_source: FxHashMap<IpAddr, u64>,
     /// (internal source, internal destination, remote-access port).
     pub(crate) lateral: FxHashMap<(IpAddr, IpAddr, u16), Pair>,
@@ -518,6 +520,12 @@ impl Analysis {
         if !rejected && !src_public && dst_public && r.flow_direction != Some("ingress") {
             let hour = start.unwrap_or(0).div_euclid(3600);
             *self.outbound.entry((src, hour)).or_default() += r.bytes.unwrap_or(0);
+            self.destinations.entry(src).or_default().add(
+                dst,
+                r.bytes.unwrap_or(0),
+                r.dstport,
+                r.interface_id,
+            );
         }
     }
 
@@ -550,6 +558,9 @@ impl Analysis {
         self.account.join(other.account);
         self.region.join(other.region);
         absorb_map(&mut self.outbound, other.outbound);
+        for (src, top) in other.destinations {
+            self.destinations.entry(src).or_default().absorb(top);
+        }
         absorb_map(&mut self.rejected_by_source, other.rejected_by_source);
         absorb_map(&mut self.lateral, other.lateral);
         absorb_map(&mut self.interfaces, other.interfaces);

@@ -71,12 +71,53 @@ impl Analysis {
             }
         }
         for (src, (bytes, hour)) in heavy {
+            let top = self.destinations.get(&src);
+            let (to, listed, interface) = match top {
+                Some(top) => {
+                    let list = top.top(5);
+                    let shown: Vec<String> = list
+                        .iter()
+                        .map(|d| {
+                            let ports: Vec<String> = d.ports.iter().map(u16::to_string).collect();
+                            format!(
+                                "{} ({}{} MiB, {} flows, port {})",
+                                d.addr,
+                                about(top.approximate),
+                                d.bytes >> 20,
+                                d.flows,
+                                if ports.is_empty() {
+                                    "-".to_string()
+                                } else {
+                                    ports.join("/")
+                                }
+                            )
+                        })
+                        .collect();
+                    let evidence: Vec<serde_json::Value> = list
+                        .iter()
+                        .map(|d| json!({ "address": d.addr, "bytes": d.bytes, "flows": d.flows, "ports": d.ports.to_vec() }))
+                        .collect();
+                    (
+                        format!("; most to {} over the whole span", shown.join(", ")),
+                        json!({ "top_destinations": evidence, "approximate": top.approximate }),
+                        top.interface.as_deref().map(str::to_string),
+                    )
+                }
+                None => (String::new(), json!({}), None),
+            };
+            let from = interface
+                .as_deref()
+                .map_or_else(String::new, |i| format!(" through {i}"));
             out.push(finding(
-                    &findings::EXFILTRATION,
+                &findings::EXFILTRATION,
                 ResourceType::Address,
                 &src.to_string(),
-                format!("{src} sent {} MiB to public addresses in one hour (from {} UTC)", bytes >> 20, hour_label(hour * 3600)),
-                json!({ "source": src, "bytes": bytes, "hour_start": hour * 3600, "threshold_bytes": t.exfil_bytes_per_hour }),
+                format!(
+                    "{src}{from} sent {} MiB to public addresses in one hour (from {} UTC){to}",
+                    bytes >> 20,
+                    hour_label(hour * 3600)
+                ),
+                json!({ "source": src, "interface": interface, "bytes": bytes, "hour_start": hour * 3600, "threshold_bytes": t.exfil_bytes_per_hour, "destinations": listed }),
             ));
         }
         let mut top: Vec<(&IpAddr, &u64)> = self.rejected_by_source.iter().collect();

@@ -15,6 +15,7 @@ pub mod read;
 pub mod record;
 pub mod sketch;
 pub mod suggest;
+mod top;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
