@@ -100,10 +100,11 @@ pub async fn collect_bucket(
 async fn default_encryption(client: &aws_sdk_s3::Client, name: &str) -> Result<String, String> {
     match client.get_bucket_encryption().bucket(name).send().await {
         Ok(out) => {
-            let algorithms: Vec<String> = out
-                .server_side_encryption_configuration()
-                .map(|c| c.rules())
-                .unwrap_or_default()
+            let Some(config) = out.server_side_encryption_configuration() else {
+                return Err("s3:GetBucketEncryption answered without a configuration".to_string());
+            };
+            let algorithms: Vec<String> = config
+                .rules()
                 .iter()
                 .filter_map(|r| r.apply_server_side_encryption_by_default())
                 .map(|d| d.sse_algorithm().as_str().to_string())

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use flowaudit_core::demo;
 use flowaudit_query::{render, Database, QueryError};
@@ -104,17 +104,10 @@ pub fn run(args: QueryArgs) -> Result<ExitCode> {
 fn statement(args: &QueryArgs) -> Result<(String, String)> {
     let (sql, origin) = match (&args.sql, &args.file) {
         (Some(sql), _) if sql == "-" => {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .context("could not read the query from standard input")?;
-            (text, "<stdin>".to_string())
+            crate::input::read_text(std::path::Path::new("-"), "query")?
         }
         (Some(sql), _) => (sql.clone(), "query".to_string()),
-        (None, Some(path)) => (
-            std::fs::read_to_string(path)
-                .with_context(|| format!("could not read {}", path.display()))?,
-            path.display().to_string(),
-        ),
+        (None, Some(path)) => crate::input::read_text(path, "query")?,
         (None, None) => bail!("give a query (or --file FILE, or --schema)"),
     };
     if sql.trim().is_empty() {
