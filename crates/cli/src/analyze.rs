@@ -17,6 +17,8 @@ use crate::scan::valid_region;
 pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     // A damaged Parquet file is an ERROR result, not a panic message.
     flowaudit_flowlogs::quiet_reader_panics();
+    // The exceptions name checks or controls that exist (read before the records).
+    args.report.eval.custom_controls()?;
     let format = args
         .format_fields
         .as_deref()

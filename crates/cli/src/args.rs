@@ -7,7 +7,7 @@ use flowaudit_aws::ScanOptions;
 use flowaudit_core::exceptions::Exception;
 use flowaudit_core::priority::PriorityOptions;
 use flowaudit_core::remediation::{NewDestination, RemediationOptions};
-use flowaudit_core::{build_report_with, Report, Source};
+use flowaudit_core::{build_report_with, Custom, Report, Source};
 use flowaudit_core::{RequiredTrafficType, Settings};
 use flowaudit_flowlogs::detect::Thresholds;
 
@@ -282,6 +282,9 @@ pub struct DemoArgs {
 pub struct CatalogArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+    /// Also list the custom controls of every *.toml file in DIR (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub controls: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -355,6 +358,10 @@ pub struct EvalArgs {
     /// not only SSE-KMS.
     #[arg(long)]
     pub accept_sse_s3: bool,
+    /// Also run the custom controls of every *.toml file in DIR (repeatable;
+    /// `[[control]]` entries, see the README).
+    #[arg(long, value_name = "DIR")]
+    pub controls: Vec<PathBuf>,
     #[command(flatten)]
     pub fix: FixArgs,
     /// From the config file's `[priority]`.
@@ -363,6 +370,12 @@ pub struct EvalArgs {
     /// From the config file's `[[exception]]` entries.
     #[arg(skip)]
     pub exceptions: Vec<Exception>,
+    /// Where each exception's `check` key is in the config file.
+    #[arg(skip)]
+    pub exception_check_at: Vec<String>,
+    /// From the config file's `[[control]]` entries.
+    #[arg(skip)]
+    pub config_controls: Vec<flowaudit_query::Control>,
 }
 
 /// What remediation plans create.
@@ -429,9 +442,39 @@ impl EvalArgs {
         }
     }
 
-    /// Evaluates `inventory` with these settings and the configured exceptions.
-    pub fn report(&self, inventory: &flowaudit_core::Inventory, source: &Source) -> Report {
-        build_report_with(inventory, &self.settings(), source, &self.exceptions)
+    /// Every custom control (the config file's, then each directory's), with
+    /// the exceptions checked against them.
+    pub fn custom_controls(&self) -> anyhow::Result<Vec<flowaudit_query::Control>> {
+        let controls = crate::controls::gather(&self.config_controls, &self.controls)?;
+        crate::controls::check_exceptions(&self.exceptions, &self.exception_check_at, &controls)?;
+        Ok(controls)
+    }
+
+    /// Evaluates `inventory` with these settings, the custom controls and the
+    /// configured exceptions.
+    pub fn report(
+        &self,
+        inventory: &flowaudit_core::Inventory,
+        source: &Source,
+    ) -> anyhow::Result<Report> {
+        let settings = self.settings();
+        let controls = self.custom_controls()?;
+        let custom = if controls.is_empty() {
+            Custom::default()
+        } else {
+            let db = flowaudit_query::Database::new(inventory)?;
+            Custom {
+                results: flowaudit_query::control::run(&controls, &db, inventory, &settings)?,
+                controls: controls.into_iter().map(|c| c.info).collect(),
+            }
+        };
+        Ok(build_report_with(
+            inventory,
+            &settings,
+            source,
+            &self.exceptions,
+            custom,
+        ))
     }
 
     /// Takes the `[checks]`, `[remediation]`, `[priority]` and `[[exception]]`
@@ -446,6 +489,11 @@ impl EvalArgs {
         overlay!(m, self.delivery_grace_minutes, &k.delivery_grace_minutes);
         overlay!(m, self.required_fields, &k.required_fields);
         overlay!(m, self.accept_sse_s3, &k.accept_sse_s3);
+        let dirs = k
+            .controls
+            .as_ref()
+            .map(|list| list.iter().map(|p| c.resolve(p)).collect::<Vec<_>>());
+        overlay!(m, self.controls, &dirs);
         let r = &c.remediation;
         let f = &mut self.fix;
         overlay!(m, f.fix_destination, &r.destination);
@@ -462,6 +510,8 @@ impl EvalArgs {
             self.priority.production_tag_values.clone_from(values);
         }
         self.exceptions.clone_from(&c.checked_exceptions);
+        self.exception_check_at.clone_from(&c.exception_check_at);
+        self.config_controls.clone_from(&c.checked_controls);
     }
 }
 

@@ -63,7 +63,18 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     let settings = args.eval.settings();
     let opts = args.conn.options(&settings)?;
     let rt = runtime()?;
-    let judge = |inventory: &flowaudit_core::Inventory| args.eval.report(inventory, &Source::Scan);
+    // `fix` plans for the built-in checks; custom controls are read (so that a
+    // broken one is an error here too) but judge nothing it changes.
+    args.eval.custom_controls()?;
+    let judge = |inventory: &flowaudit_core::Inventory| {
+        flowaudit_core::build_report_with(
+            inventory,
+            &settings,
+            &Source::Scan,
+            &args.eval.exceptions,
+            flowaudit_core::Custom::default(),
+        )
+    };
     let bar = Bar::new(!crate::log::quiet() && std::io::stderr().is_terminal());
     let proposal = rt.block_on(fix_command::propose(opts.clone(), &bar, judge, |r| {
         filter.matches(r)

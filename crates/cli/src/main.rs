@@ -5,6 +5,7 @@ mod analyze;
 mod args;
 mod command;
 mod config;
+mod controls;
 mod fix;
 mod history;
 mod input;
@@ -79,7 +80,16 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
             args.report.apply_config(m, &config()?);
             demo_cmd(args)
         }
-        Command::Checks(args) => checks(args),
+        Command::Checks(mut args) => {
+            let c = config()?;
+            if args.controls.is_empty() {
+                if let Some(dirs) = &c.checks.controls {
+                    args.controls = dirs.iter().map(|p| c.resolve(p)).collect();
+                }
+            }
+            let controls = controls::gather(&c.checked_controls, &args.controls)?;
+            checks(args, &controls)
+        }
         Command::Explain(mut args) => {
             args.eval.apply_config(m, &config()?);
             explain(args)
@@ -132,7 +142,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     let report = args
         .report
         .eval
-        .report(&inventory, &Source::InventoryFile(path));
+        .report(&inventory, &Source::InventoryFile(path))?;
     let code = output::emit(&report, &args.report)?;
     args.history.record("check", &report)?;
     Ok(code)
@@ -141,6 +151,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
 fn iac(args: args::IacArgs) -> Result<ExitCode> {
     let units = flowaudit_iac::read(&args.paths)?;
     let settings = args.report.settings();
+    args.report.eval.custom_controls()?;
     let results = flowaudit_iac::evaluate(&units, &settings);
     let label: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     let report = flowaudit_core::build_results_report(
@@ -163,23 +174,50 @@ fn demo_cmd(args: DemoArgs) -> Result<ExitCode> {
     if let Some(path) = &args.save_inventory {
         output::write_file(path, demo::INVENTORY_JSON)?;
     }
-    let report = args.report.eval.report(&inventory, &Source::Demo);
+    let report = args.report.eval.report(&inventory, &Source::Demo)?;
     output::emit(&report, &args.report)
 }
 
-fn checks(args: CatalogArgs) -> Result<ExitCode> {
+fn checks(args: CatalogArgs, controls: &[flowaudit_query::Control]) -> Result<ExitCode> {
+    let infos: Vec<&flowaudit_core::controls::ControlInfo> =
+        controls.iter().map(|c| &c.info).collect();
     let text = match args.format {
-        FormatArg::Table => catalog::render_list(),
-        FormatArg::Json => catalog::render_list_json(),
+        FormatArg::Table => {
+            let owned: Vec<_> = infos.iter().map(|i| (*i).clone()).collect();
+            let mut text = catalog::render_list();
+            text.push_str(&catalog::render_controls(&owned));
+            text
+        }
+        FormatArg::Json => {
+            let mut list: Vec<serde_json::Value> =
+                serde_json::from_str(&catalog::render_list_json())
+                    .context("could not build the catalog")?;
+            for info in infos {
+                let mut value =
+                    serde_json::to_value(info).context("could not serialise a control")?;
+                value["custom"] = serde_json::Value::Bool(true);
+                list.push(value);
+            }
+            let mut text =
+                serde_json::to_string_pretty(&list).context("could not serialise the catalog")?;
+            text.push('\n');
+            text
+        }
     };
     output::write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn explain(args: ExplainArgs) -> Result<ExitCode> {
-    if flowaudit_core::checks::meta(&args.id).is_none() {
+    let controls = args.eval.custom_controls()?;
+    let custom = controls
+        .iter()
+        .find(|c| c.info.id == args.id)
+        .map(|c| &c.info);
+    if flowaudit_core::checks::meta(&args.id).is_none() && custom.is_none() {
         let known: Vec<&str> = flowaudit_core::checks::catalog()
             .map(|m| m.id.as_str())
+            .chain(controls.iter().map(|c| c.info.id.as_str()))
             .collect();
         anyhow::bail!(
             "unknown check `{}`; known checks and findings: {}",
@@ -198,7 +236,7 @@ fn explain(args: ExplainArgs) -> Result<ExitCode> {
     let failures: Vec<flowaudit_core::CheckResult> = match &source {
         Some((inventory, source)) => args
             .eval
-            .report(inventory, source)
+            .report(inventory, source)?
             .results
             .into_iter()
             .filter(|r| r.check_id == args.id && r.status == flowaudit_core::Status::Fail)
@@ -207,7 +245,10 @@ fn explain(args: ExplainArgs) -> Result<ExitCode> {
     };
     let text = match args.format {
         FormatArg::Table => {
-            let mut text = catalog::render_explain(&args.id).unwrap_or_default();
+            let mut text = match custom {
+                Some(info) => catalog::render_control(info),
+                None => catalog::render_explain(&args.id).unwrap_or_default(),
+            };
             if source.is_some() {
                 // Names from the inventory are shown, never sent to the terminal raw.
                 let shown = flowaudit_core::escape::terminal::shown(&failures)
@@ -217,9 +258,15 @@ fn explain(args: ExplainArgs) -> Result<ExitCode> {
             text
         }
         FormatArg::Json => {
-            let mut value: serde_json::Value =
-                serde_json::from_str(&catalog::render_explain_json(&args.id).unwrap_or_default())
-                    .context("could not build the explanation")?;
+            let mut value: serde_json::Value = match custom {
+                Some(info) => {
+                    serde_json::to_value(info).context("could not serialise a control")?
+                }
+                None => serde_json::from_str(
+                    &catalog::render_explain_json(&args.id).unwrap_or_default(),
+                )
+                .context("could not build the explanation")?,
+            };
             if source.is_some() {
                 value["failures"] =
                     serde_json::to_value(&failures).context("could not serialise results")?;

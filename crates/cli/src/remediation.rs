@@ -25,7 +25,7 @@ pub fn run(args: RemediationArgs) -> Result<ExitCode> {
         vpcs: &args.vpcs,
     };
     filter.validate()?;
-    let report = args.eval.report(&inventory, &source);
+    let report = args.eval.report(&inventory, &source)?;
     let plans: Vec<&Plan> = filter
         .select(&report)
         .into_iter()

@@ -268,7 +268,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             .context("could not serialise the inventory")?;
         output::write_file(path, &(text + "\n"))?;
     }
-    let mut report = args.report.eval.report(&outcome.inventory, &Source::Scan);
+    let mut report = args.report.eval.report(&outcome.inventory, &Source::Scan)?;
     if args.stats {
         report.stats = Some(RunStats::Api(outcome.stats.clone()));
     }

@@ -36,18 +36,32 @@ impl Source {
 
 /// Evaluates every check and assembles the report.
 pub fn build_report(inventory: &Inventory, settings: &Settings, source: &Source) -> Report {
-    build_report_with(inventory, settings, source, &[])
+    build_report_with(inventory, settings, source, &[], Custom::default())
 }
 
-/// Evaluates every check, ranks the failures, applies `exceptions` (judged on the
-/// collection date) and assembles the report.
+/// The custom controls that ran over the inventory and their results, to be
+/// ranked, excepted and reported beside the built-in checks'.
+#[derive(Debug, Default)]
+pub struct Custom {
+    pub controls: Vec<crate::controls::ControlInfo>,
+    pub results: Vec<crate::report::CheckResult>,
+}
+
+/// Evaluates every check, adds the custom controls' results, ranks the
+/// failures, applies `exceptions` (judged on the collection date) and assembles
+/// the report.
 pub fn build_report_with(
     inventory: &Inventory,
     settings: &Settings,
     source: &Source,
     exceptions: &[Exception],
+    custom: Custom,
 ) -> Report {
     let mut results = checks::evaluate(inventory, settings);
+    if !custom.results.is_empty() {
+        results.extend(custom.results);
+        checks::sort(&mut results);
+    }
     crate::priority::attach(&mut results, inventory, &settings.priority);
     let uses = crate::exceptions::apply(
         &mut results,
@@ -65,7 +79,7 @@ pub fn build_report_with(
         vpcs: inventory.vpc_count(),
         by_account: by_account(inventory, &results),
     };
-    assemble(
+    let mut report = assemble(
         results,
         uses,
         counts,
@@ -73,7 +87,9 @@ pub fn build_report_with(
         source,
         inventory.collected_at,
         scope_of(inventory),
-    )
+    );
+    report.controls = custom.controls;
+    report
 }
 
 /// What the summary counts besides the results.
@@ -163,6 +179,7 @@ fn assemble(
         results,
         exceptions: uses,
         stats: None,
+        controls: Vec::new(),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod arn;
 pub mod checks;
 pub mod context;
+pub mod controls;
 pub mod declared;
 pub mod demo;
 pub mod diff;
@@ -28,7 +29,7 @@ pub mod settings;
 pub mod stats;
 pub mod walk;
 
-pub use engine::{build_report, build_report_with, build_results_report, Source};
+pub use engine::{build_report, build_report_with, build_results_report, Custom, Source};
 pub use model::{Inventory, INVENTORY_SCHEMA};
 pub use report::{CheckResult, Report, Severity, Status, REPORT_SCHEMA};
 pub use settings::{RequiredTrafficType, Settings};

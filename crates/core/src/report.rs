@@ -346,6 +346,9 @@ pub struct Report {
     /// API-call statistics of a live scan (`--stats`), or what `analyze` read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<crate::stats::RunStats>,
+    /// The custom controls that ran, as their results refer to them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<crate::controls::ControlInfo>,
 }
 
 impl Report {

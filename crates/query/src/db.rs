@@ -129,7 +129,15 @@ fn sql_error(sql: &str, e: rusqlite::Error) -> QueryError {
             format!("{msg}: a query may only read (SELECT or WITH … SELECT), not change the tables, ATTACH files or set PRAGMAs"),
             None,
         ),
-        rusqlite::Error::SqliteFailure(f, Some(msg)) => (format!("{msg} ({:?})", f.code), None),
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => {
+            // SQLite names the unknown table or column but gives no place:
+            // point at its first mention in the SQL.
+            let offset = ["no such table: ", "no such column: ", "no such function: "]
+                .iter()
+                .find_map(|prefix| msg.strip_prefix(prefix))
+                .and_then(|name| find_word(sql, name.rsplit('.').next().unwrap_or(name)));
+            (msg, offset)
+        }
         other => (other.to_string(), None),
     };
     let place = offset.map(|at| {
@@ -143,6 +151,20 @@ fn sql_error(sql: &str, e: rusqlite::Error) -> QueryError {
         line: place.map(|p| p.0),
         column: place.map(|p| p.1),
     }
+}
+
+/// Byte offset of the first mention of `name` in `sql` as a whole word
+/// (ASCII case-insensitive), or `None`.
+fn find_word(sql: &str, name: &str) -> Option<usize> {
+    if name.is_empty() {
+        return None;
+    }
+    let lower = sql.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    lower.match_indices(&name).map(|(at, _)| at).find(|&at| {
+        !word(lower[..at].chars().next_back()) && !word(lower[at + name.len()..].chars().next())
+    })
 }
 
 #[cfg(test)]
@@ -204,6 +226,25 @@ mod tests {
                 message,
             }) => {
                 assert_eq!((line, column), (Some(3), Some(6)), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_table_is_pointed_at() {
+        let db = demo();
+        match db.query(
+            "SELECT vpc_id\nFROM vpcs v JOIN flow_logz f USING (vpc_id)",
+            LIMIT,
+        ) {
+            Err(QueryError::Sql {
+                line,
+                column,
+                message,
+            }) => {
+                assert_eq!((line, column), (Some(2), Some(18)), "{message}");
+                assert_eq!(message, "no such table: flow_logz");
             }
             other => panic!("{other:?}"),
         }

@@ -7,8 +7,10 @@
 //! allows only reading and functions: no writes, no `ATTACH`, no `PRAGMA`),
 //! one statement at a time, under a time limit.
 
+pub mod control;
 pub mod db;
 pub mod render;
 pub mod schema;
 
+pub use control::{Control, ControlError};
 pub use db::{Database, QueryError, Rows};

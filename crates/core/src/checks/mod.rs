@@ -185,6 +185,13 @@ pub fn evaluate(inventory: &Inventory, settings: &Settings) -> Vec<CheckResult> 
             }
         }
     }
+    sort(&mut results);
+    results
+}
+
+/// Sorts results by account, region, VPC, check (registry order, then custom
+/// controls by id) and resource.
+pub fn sort(results: &mut [CheckResult]) {
     let order = |id: &str| {
         REGISTRY
             .iter()
@@ -197,6 +204,7 @@ pub fn evaluate(inventory: &Inventory, settings: &Settings) -> Vec<CheckResult> 
             &a.region,
             &a.vpc_id,
             order(&a.check_id),
+            &a.check_id,
             &a.resource_id,
         )
             .cmp(&(
@@ -204,10 +212,10 @@ pub fn evaluate(inventory: &Inventory, settings: &Settings) -> Vec<CheckResult> 
                 &b.region,
                 &b.vpc_id,
                 order(&b.check_id),
+                &b.check_id,
                 &b.resource_id,
             ))
     });
-    results
 }
 
 /// `ERROR` results for every VPC- and region-level check where nothing could be read.
@@ -223,24 +231,44 @@ fn unreadable(
         .iter()
         .filter(|c| matches!(c.meta.scope, Scope::Vpc | Scope::Region))
     {
-        out.push(CheckResult {
-            check_id: check.meta.id.to_string(),
-            status: Status::Error,
-            severity: check.meta.severity,
-            account_id: account_id.to_string(),
-            region: ResultRegion::parse(region),
-            resource_type: resource_type.clone(),
-            resource_id: resource_id.to_string(),
-            vpc_id: None,
-            vpc_name: None,
-            message: format!("{reason}; its VPCs were not evaluated"),
-            evidence: json!({ "error": reason }),
-            compliance: check.meta.compliance_refs(),
-            priority: None,
-            exception: None,
-            remediation: None,
-            location: None,
-        });
+        out.push(unread_result(
+            check.meta.id.as_str(),
+            check.meta.severity,
+            check.meta.compliance_refs(),
+            (account_id, region),
+            (resource_type.clone(), resource_id),
+            reason,
+        ));
+    }
+}
+
+/// The `ERROR` result of one check (built-in or custom) for an account or
+/// region that could not be read.
+pub fn unread_result(
+    check_id: &str,
+    severity: crate::report::Severity,
+    compliance: Vec<crate::report::ComplianceRef>,
+    (account_id, region): (&str, &str),
+    (resource_type, resource_id): (ResourceType, &str),
+    reason: &str,
+) -> CheckResult {
+    CheckResult {
+        check_id: check_id.to_string(),
+        status: Status::Error,
+        severity,
+        account_id: account_id.to_string(),
+        region: ResultRegion::parse(region),
+        resource_type,
+        resource_id: resource_id.to_string(),
+        vpc_id: None,
+        vpc_name: None,
+        message: format!("{reason}; its VPCs were not evaluated"),
+        evidence: json!({ "error": reason }),
+        compliance,
+        priority: None,
+        exception: None,
+        remediation: None,
+        location: None,
     }
 }
 

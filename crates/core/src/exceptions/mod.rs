@@ -26,7 +26,7 @@ pub enum InvalidException {
     NoReason,
     #[error("needs a resource selector: `resource`, `vpc` or `tags` (with optional `account` and `region`)")]
     NoSelector,
-    #[error("`check = \"{0}\"` matches no check or flow-log finding (see `flowaudit checks`)")]
+    #[error("`check = \"{0}\"` matches no check, flow-log finding or custom control (see `flowaudit checks`)")]
     UnknownCheck(String),
     #[error("`{field}` is empty")]
     Empty { field: &'static str },
@@ -35,6 +35,13 @@ pub enum InvalidException {
 impl Exception {
     /// Rejects entries that would silently match nothing or everything.
     pub fn validate(&self) -> Result<(), InvalidException> {
+        self.validate_shape()?;
+        self.validate_check(&[])
+    }
+
+    /// Everything [`Exception::validate`] checks but which check it names (a
+    /// custom control's id is known only once the controls are read).
+    pub fn validate_shape(&self) -> Result<(), InvalidException> {
         if self.reason.trim().is_empty() {
             return Err(InvalidException::NoReason);
         }
@@ -52,8 +59,16 @@ impl Exception {
         if self.resource.is_none() && self.vpc.is_none() && self.tags.is_empty() {
             return Err(InvalidException::NoSelector);
         }
+        Ok(())
+    }
+
+    /// Rejects a `check` that matches no built-in check or finding and none of
+    /// the `custom` control ids.
+    pub fn validate_check(&self, custom: &[String]) -> Result<(), InvalidException> {
         let check = WildMatch::new(&self.check);
-        if !crate::checks::catalog().any(|m| check.matches(m.id.as_str())) {
+        let known = crate::checks::catalog().any(|m| check.matches(m.id.as_str()))
+            || custom.iter().any(|id| check.matches(id));
+        if !known {
             return Err(InvalidException::UnknownCheck(self.check.clone()));
         }
         Ok(())

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::checks::{catalog, CheckMeta, Fix, Predeploy, REGISTRY};
+use crate::controls::{ControlInfo, Expect};
 
 /// Whether and how a check or finding is judged before deployment, and its
 /// automatic fix, in words (from the registries, never written twice).
@@ -152,5 +153,73 @@ fn indent(text: &str) -> String {
         line.push_str(word);
     }
     out.push_str(&line);
+    out
+}
+
+/// Custom controls as a table, after the built-in catalog's.
+pub fn render_controls(controls: &[ControlInfo]) -> String {
+    if controls.is_empty() {
+        return String::new();
+    }
+    let width = controls
+        .iter()
+        .map(|c| c.id.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    let mut out = String::from("\nCustom controls\n");
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:<8}  {:<8}  TITLE",
+        "ID", "SEVERITY", "COVERS"
+    );
+    for c in controls {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<8}  {:<8}  {} ({})",
+            c.id,
+            c.severity.as_str(),
+            c.covers.as_str(),
+            c.title,
+            c.source
+        );
+    }
+    out
+}
+
+/// One custom control explained: its metadata and its stored query.
+pub fn render_control(c: &ControlInfo) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {}", c.id, c.title);
+    let _ = writeln!(
+        out,
+        "Severity: {}    Covers: one result per {}    Custom control from {}",
+        c.severity,
+        c.covers.as_str(),
+        c.source
+    );
+    if !c.description.is_empty() {
+        let _ = writeln!(out, "\nWhat it checks\n{}", indent(&c.description));
+    }
+    let how = match c.expect {
+        Expect::Rows => "One row per resource with resource, status and reason.",
+        Expect::Empty => {
+            "The rows are the failures; every other resource passes (expect: no rows)."
+        }
+    };
+    let _ = writeln!(out, "\nHow its rows are read\n{}", indent(how));
+    if let Some(r) = &c.remediation {
+        let _ = writeln!(out, "\nRemediation\n{}", indent(r));
+    }
+    if !c.compliance.is_empty() {
+        let _ = writeln!(out, "\nCompliance");
+        for r in &c.compliance {
+            let _ = writeln!(out, "  {}: {}", r.framework, r.control);
+        }
+    }
+    let _ = writeln!(out, "\nQuery");
+    for line in c.sql.trim_end().lines() {
+        let _ = writeln!(out, "  {line}");
+    }
     out
 }

@@ -28,36 +28,57 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-fn rules() -> Vec<Value> {
-    catalog()
-        .map(|m| {
-            let help = format!(
-                "{}\n\nPasses when: {}\nFails when: {}\n\nRemediation: {}",
-                m.rationale, m.passes_when, m.fails_when, m.remediation
-            );
-            let markdown = format!(
-                "**{}**\n\n{}\n\n**Passes when:** {}\n\n**Fails when:** {}\n\n**Remediation:** {}",
-                m.title, m.rationale, m.passes_when, m.fails_when, m.remediation
-            );
-            let mut tags: Vec<String> =
-                vec!["security".into(), "aws".into(), "vpc-flow-logs".into()];
-            tags.extend(m.compliance.iter().map(|(f, c)| format!("{f} {c}")));
-            json!({
-                "id": m.id,
-                "name": m.id,
-                "shortDescription": { "text": m.title },
-                "fullDescription": { "text": m.rationale },
-                "help": { "text": help, "markdown": markdown },
-                "helpUri": super::finding::DOCS_URL,
-                "defaultConfiguration": { "level": level(m.severity) },
-                "properties": {
-                    "tags": tags,
-                    "security-severity": security_severity(m.severity),
-                    "precision": "very-high",
-                },
-            })
+/// One rule per built-in check and finding, then one per custom control of
+/// the report.
+fn rules(report: &Report) -> Vec<Value> {
+    let builtin = catalog().map(|m| {
+        let help = format!(
+            "{}\n\nPasses when: {}\nFails when: {}\n\nRemediation: {}",
+            m.rationale, m.passes_when, m.fails_when, m.remediation
+        );
+        let markdown = format!(
+            "**{}**\n\n{}\n\n**Passes when:** {}\n\n**Fails when:** {}\n\n**Remediation:** {}",
+            m.title, m.rationale, m.passes_when, m.fails_when, m.remediation
+        );
+        let mut tags: Vec<String> = vec!["security".into(), "aws".into(), "vpc-flow-logs".into()];
+        tags.extend(m.compliance.iter().map(|(f, c)| format!("{f} {c}")));
+        json!({
+            "id": m.id,
+            "name": m.id,
+            "shortDescription": { "text": m.title },
+            "fullDescription": { "text": m.rationale },
+            "help": { "text": help, "markdown": markdown },
+            "helpUri": super::finding::DOCS_URL,
+            "defaultConfiguration": { "level": level(m.severity) },
+            "properties": {
+                "tags": tags,
+                "security-severity": security_severity(m.severity),
+                "precision": "very-high",
+            },
         })
-        .collect()
+    });
+    let custom = report.controls.iter().map(|c| {
+        let mut tags: Vec<String> = vec!["security".into(), "aws".into(), "custom-control".into()];
+        tags.extend(c.compliance.iter().map(|r| format!("{} {}", r.framework, r.control)));
+        let remediation = c.remediation.as_deref().unwrap_or("See the control's owner.");
+        json!({
+            "id": c.id,
+            "name": c.id,
+            "shortDescription": { "text": c.title },
+            "fullDescription": { "text": if c.description.is_empty() { &c.title } else { &c.description } },
+            "help": {
+                "text": format!("{}\n\nRemediation: {remediation}\n\nQuery ({}):\n{}", c.title, c.source, c.sql),
+                "markdown": format!("**{}**\n\n**Remediation:** {remediation}\n\n**Query** ({}):\n\n```sql\n{}\n```", c.title, c.source, c.sql.trim()),
+            },
+            "defaultConfiguration": { "level": level(c.severity) },
+            "properties": {
+                "tags": tags,
+                "security-severity": security_severity(c.severity),
+                "precision": "high",
+            },
+        })
+    });
+    builtin.chain(custom).collect()
 }
 
 /// Where a result is: the file and line of a declaration (`flowaudit iac`), so
@@ -79,7 +100,12 @@ fn location(r: &crate::report::CheckResult, name: &str) -> Value {
 
 /// The report as a SARIF 2.1.0 log, pretty JSON ending in a newline.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let index = |id: &str| catalog().position(|m| m.id == *id);
+    let index = |id: &str| {
+        catalog()
+            .map(|m| m.id.as_str())
+            .chain(report.controls.iter().map(|c| c.id.as_str()))
+            .position(|known| known == id)
+    };
     let results: Vec<Value> = report
         .results
         .iter()
@@ -136,7 +162,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                     "version": report.tool.version,
                     "semanticVersion": report.tool.version,
                     "informationUri": "https://github.com/flowaudit/flowaudit",
-                    "rules": rules(),
+                    "rules": rules(report),
                 },
             },
             "automationDetails": { "id": format!("flowaudit/{}/", report.scope.key().replace(' ', ";")) },

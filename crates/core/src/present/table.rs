@@ -27,6 +27,7 @@ pub fn for_terminal(report: &Report) -> Result<Report, String> {
         results: Vec::new(),
         exceptions: report.exceptions.clone(),
         stats: report.stats.clone(),
+        controls: report.controls.clone(),
     };
     let mut safe = shown(&head)?;
     safe.results = report
