@@ -484,3 +484,71 @@ fn a_vpc_without_a_row_is_an_error_result() {
         .unwrap_or_default()
         .contains("returned no row for this vpc"));
 }
+
+/// Each built-in VPC-level check's stored query (`explain` shows it), run as a
+/// control over a moto scan's inventory, gives the check's verdict on every
+/// VPC the scan read: the `checks`, `orphan` and `many` scenarios.
+#[test]
+fn the_built_in_queries_give_the_checks_verdicts_in_moto_scans() {
+    let moto = Moto::start();
+    moto.seed(&["checks"]);
+    moto.seed(&["orphan"]);
+    moto.seed(&[
+        "many",
+        "--regions",
+        "eu-west-1",
+        "--vpcs",
+        "6",
+        "--with-flow-logs",
+        "0.5",
+    ]);
+    let dir = tmp();
+    let saved = dir.path().join("inventory.json");
+    let (code, stdout, stderr) = moto.flowaudit(&[
+        "scan",
+        "--regions",
+        "us-east-1,us-west-2,eu-west-1",
+        "--save-inventory",
+        &saved.to_string_lossy(),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let text = std::fs::read_to_string(&saved).unwrap_or_default();
+    let inventory = flowaudit_core::load::parse_inventory(&text, "inventory.json")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let controls: Vec<flowaudit_query::Control> = flowaudit_core::checks::REGISTRY
+        .iter()
+        .filter_map(flowaudit_query::Control::from_check)
+        .collect();
+    assert_eq!(controls.len(), 3);
+    let db = flowaudit_query::Database::new(&inventory).unwrap_or_else(|e| panic!("{e}"));
+    let results = flowaudit_query::control::run(
+        &controls,
+        &db,
+        &inventory,
+        &flowaudit_core::Settings::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let as_json = parse_json(
+        &serde_json::to_string(&serde_json::json!({ "results": results })).unwrap_or_default(),
+    );
+    let mut statuses = std::collections::BTreeSet::new();
+    for c in &controls {
+        let id = c.info.id.trim_end_matches("-as-query");
+        let expected = verdicts(&report, id);
+        assert!(expected.len() >= 10, "{id}: {expected:?}");
+        assert_eq!(verdicts(&as_json, &c.info.id), expected, "{id}");
+        statuses.extend(expected.into_values().map(|s| format!("{id} {s}")));
+    }
+    for seen in [
+        "vpc-flow-logs-enabled PASS",
+        "vpc-flow-logs-enabled FAIL",
+        "vpc-flow-logs-capture-rejects FAIL",
+        "vpc-flow-logs-delivering SKIPPED",
+    ] {
+        assert!(statuses.contains(seen), "{seen}: {statuses:?}");
+    }
+}

@@ -46,6 +46,7 @@ pub const CHECK: Check = Check {
         "Replacing a flow log needs a check that the new one delivers before the old one is \
 deleted; fix plans do not set the interval yet.",
     ),
+    query: None,
 };
 
 fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {

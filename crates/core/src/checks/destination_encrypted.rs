@@ -54,6 +54,7 @@ pub const CHECK: Check = Check {
         "A KMS key and its key policy are the account's decision (who may decrypt); fix plans \
 do not create or choose keys.",
     ),
+    query: None,
 };
 
 /// The verdict on an S3 bucket's default encryption algorithm.

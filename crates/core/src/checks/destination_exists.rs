@@ -45,6 +45,7 @@ pub const CHECK: Check = Check {
     eval: Eval::FlowLog(evaluate),
     predeploy: Predeploy::CloudOnly("Whether a destination exists is known only in the account; a template that names a log group it does not declare gets a SKIPPED flow-log-retention result saying so."),
     fix: Fix::Plan(plan),
+    query: None,
 };
 
 fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {

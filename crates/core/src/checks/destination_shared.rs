@@ -45,6 +45,7 @@ pub const CHECK: Check = Check {
         "Sharing is judged across every VPC of a region, which a set of templates does not show.",
     ),
     fix: Fix::Plan(plan),
+    query: None,
 };
 
 fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {

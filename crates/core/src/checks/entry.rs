@@ -64,4 +64,9 @@ pub struct Check {
     pub eval: Eval,
     pub predeploy: Predeploy,
     pub fix: Fix,
+    /// The check's decision as one SQL statement over `flowaudit query`'s
+    /// tables, in the custom controls' rows form (`resource`, `status`,
+    /// `reason`, one row per VPC), under the default settings: `explain`
+    /// shows it, and a test holds it to the check's own verdicts.
+    pub query: Option<&'static str>,
 }

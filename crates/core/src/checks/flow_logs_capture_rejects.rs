@@ -41,11 +41,33 @@ vpc-flow-logs-enabled), for shared VPCs, and for VPCs skipped by option.",
     equivalents: &[],
 };
 
+/// This check as a stored query (see [`Check::query`]), for the default
+/// `required_traffic_type = reject` (REJECT or ALL passes; with `all`, only ALL).
+pub const QUERY: &str = "\
+SELECT v.vpc_id AS resource, v.account_id, v.region,
+  CASE
+    WHEN NOT EXISTS (SELECT 1 FROM flow_logs f WHERE f.account_id = v.account_id
+           AND f.region = v.region AND f.resource_type = 'VPC'
+           AND f.resource_id = v.vpc_id AND f.flow_log_status = 'ACTIVE') THEN 'SKIPPED'
+    WHEN EXISTS (SELECT 1 FROM flow_logs f WHERE f.account_id = v.account_id
+           AND f.region = v.region AND f.resource_type = 'VPC'
+           AND f.resource_id = v.vpc_id AND f.flow_log_status = 'ACTIVE'
+           AND f.traffic_type IN ('REJECT', 'ALL')) THEN 'PASS'
+    ELSE 'FAIL'
+  END AS status,
+  'ACTIVE VPC-level flow logs capture: ' || coalesce((
+    SELECT group_concat(f.flow_log_id || ' ' || f.traffic_type, ', ')
+    FROM flow_logs f WHERE f.account_id = v.account_id AND f.region = v.region
+      AND f.resource_type = 'VPC' AND f.resource_id = v.vpc_id
+      AND f.flow_log_status = 'ACTIVE'), 'nothing') AS reason
+FROM vpcs v";
+
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::Vpc(evaluate),
     predeploy: Predeploy::Vpc(predeploy),
     fix: Fix::Plan(plan),
+    query: Some(QUERY),
 };
 
 fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {

@@ -42,11 +42,41 @@ logs:PutLogEvents). Then check that DeliverLogsStatus returns to SUCCESS.",
     equivalents: &[],
 };
 
+/// This check as a stored query (see [`Check::query`]): FAILED on any
+/// VPC-level flow log fails; a status neither SUCCESS nor FAILED (or none) on
+/// an ACTIVE one is ERROR.
+pub const QUERY: &str = "\
+WITH vpc_level AS (
+  SELECT f.* FROM flow_logs f JOIN vpcs v
+    ON f.account_id = v.account_id AND f.region = v.region
+   AND f.resource_type = 'VPC' AND f.resource_id = v.vpc_id)
+SELECT v.vpc_id AS resource, v.account_id, v.region,
+  CASE
+    WHEN NOT EXISTS (SELECT 1 FROM vpc_level f WHERE f.account_id = v.account_id
+           AND f.region = v.region AND f.resource_id = v.vpc_id
+           AND f.flow_log_status = 'ACTIVE') THEN 'SKIPPED'
+    WHEN EXISTS (SELECT 1 FROM vpc_level f WHERE f.account_id = v.account_id
+           AND f.region = v.region AND f.resource_id = v.vpc_id
+           AND f.deliver_logs_status = 'FAILED') THEN 'FAIL'
+    WHEN EXISTS (SELECT 1 FROM vpc_level f WHERE f.account_id = v.account_id
+           AND f.region = v.region AND f.resource_id = v.vpc_id
+           AND f.flow_log_status = 'ACTIVE'
+           AND (f.deliver_logs_status IS NULL
+                OR f.deliver_logs_status NOT IN ('SUCCESS', 'FAILED'))) THEN 'ERROR'
+    ELSE 'PASS'
+  END AS status,
+  'delivery: ' || coalesce((
+    SELECT group_concat(f.flow_log_id || ' ' || coalesce(f.deliver_logs_status, 'none given'), ', ')
+    FROM vpc_level f WHERE f.account_id = v.account_id AND f.region = v.region
+      AND f.resource_id = v.vpc_id), 'no VPC-level flow log') AS reason
+FROM vpcs v";
+
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::Vpc(evaluate),
     predeploy: Predeploy::CloudOnly("Delivery status exists only once AWS runs the flow log."),
     fix: Fix::Plan(plan),
+    query: Some(QUERY),
 };
 
 fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {

@@ -62,11 +62,28 @@ aws:SourceAccount) and that may write to that group, then `aws ec2 create-flow-l
     ],
 };
 
+/// This check as a stored query (see [`Check::query`]).
+pub const QUERY: &str = "\
+SELECT v.vpc_id AS resource, v.account_id, v.region,
+  CASE WHEN EXISTS (
+    SELECT 1 FROM flow_logs f
+    WHERE f.account_id = v.account_id AND f.region = v.region
+      AND f.resource_type = 'VPC' AND f.resource_id = v.vpc_id
+      AND f.flow_log_status = 'ACTIVE')
+  THEN 'PASS' ELSE 'FAIL' END AS status,
+  'VPC-level flow logs: ' || coalesce((
+    SELECT group_concat(f.flow_log_id || ' ' || f.flow_log_status, ', ')
+    FROM flow_logs f
+    WHERE f.account_id = v.account_id AND f.region = v.region
+      AND f.resource_type = 'VPC' AND f.resource_id = v.vpc_id), 'none') AS reason
+FROM vpcs v";
+
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::Vpc(evaluate),
     predeploy: Predeploy::Vpc(predeploy),
     fix: Fix::Plan(plan),
+    query: Some(QUERY),
 };
 
 fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {

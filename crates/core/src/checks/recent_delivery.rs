@@ -45,6 +45,7 @@ pub const CHECK: Check = Check {
     eval: Eval::FlowLog(evaluate),
     predeploy: Predeploy::CloudOnly("Records arrive only after the flow log is deployed."),
     fix: Fix::Plan(plan),
+    query: None,
 };
 
 fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {

@@ -50,6 +50,7 @@ pub const CHECK: Check = Check {
         "Replacing a flow log needs a check that the new one delivers before the old one is \
 deleted; fix plans do not set the format yet.",
     ),
+    query: None,
 };
 
 fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {

@@ -44,6 +44,7 @@ pub const CHECK: Check = Check {
         "Deleting a flow log is left to a person, who first confirms that its resource is gone \
 for good and not missing from an incomplete inventory.",
     ),
+    query: None,
 };
 
 /// Before deployment: a flow log whose target can be no VPC declared here (a

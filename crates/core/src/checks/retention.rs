@@ -51,6 +51,7 @@ pub const CHECK: Check = Check {
     eval: Eval::FlowLog(evaluate),
     predeploy: Predeploy::Vpc(predeploy),
     fix: Fix::Plan(plan),
+    query: None,
 };
 
 fn plan(p: &Planner<'_>) -> Option<(String, Vec<Action>)> {

@@ -101,6 +101,7 @@ fn meta_json(m: &CheckMeta) -> serde_json::Value {
         "automatic_fix": fix,
         "compliance": m.compliance_refs(),
         "equivalents": m.equivalents.iter().map(|(tool, id)| serde_json::json!({"tool": tool, "id": id})).collect::<Vec<_>>(),
+        "query": crate::checks::find(m.id.as_str()).and_then(|c| c.query),
     })
 }
 
@@ -128,8 +129,19 @@ pub fn render_explain(id: &str) -> Option<String> {
             let _ = writeln!(out, "  {tool}: {tool_id}");
         }
     }
+    if let Some(sql) = crate::checks::find(id).and_then(|c| c.query) {
+        let _ = writeln!(out, "\nAs a stored query\n{}\n", indent(QUERY_NOTE));
+        for line in sql.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     Some(out)
 }
+
+/// What a built-in check's stored query is, before it.
+pub const QUERY_NOTE: &str = "The same decision as SQL over the tables of `flowaudit query`, \
+with the default settings, in the rows form of a custom control (`resource_type = \"vpc\"`): \
+a test requires its verdicts to equal the check's on the demo and in moto scans.";
 
 /// The check's explanation as JSON.
 pub fn render_explain_json(id: &str) -> Option<String> {

@@ -102,6 +102,20 @@ pub fn page(m: &CheckMeta) -> String {
         }
         out.push('\n');
     }
+    if let Some(sql) = crate::checks::find(m.id.as_str()).and_then(|c| c.query) {
+        let _ = writeln!(
+            out,
+            "## As a stored query
+
+{}
+
+```sql
+{sql}
+```
+",
+            super::catalog::QUERY_NOTE
+        );
+    }
     let _ = writeln!(
         out,
         "_Generated from the check's registry entry by `scripts/gen-docs.sh`; `flowaudit explain {}` prints the same._",
