@@ -358,6 +358,11 @@ pub struct EvalArgs {
     /// not only SSE-KMS.
     #[arg(long)]
     pub accept_sse_s3: bool,
+    /// Where every VPC's flow log must deliver (flow-log-approved-destination),
+    /// comma-separated: S3 ARNs (arn:aws:s3:::bucket[/prefix]), log-group names or
+    /// patterns (/aws/vpc-flow-logs/*), or log-group and Firehose ARNs.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = flowaudit_core::checks::approved_destination::pattern_option)]
+    pub approved_destinations: Vec<String>,
     /// Also run the custom controls of every *.toml file in DIR (repeatable;
     /// `[[control]]` entries, see the README).
     #[arg(long, value_name = "DIR")]
@@ -437,6 +442,7 @@ impl EvalArgs {
             delivery_grace_minutes: self.delivery_grace_minutes,
             required_fields: self.required_fields.clone(),
             accept_sse_s3: self.accept_sse_s3,
+            approved_destinations: self.approved_destinations.clone(),
             remediation: self.fix.options(),
             priority: self.priority.clone(),
         }
@@ -489,6 +495,7 @@ impl EvalArgs {
         overlay!(m, self.delivery_grace_minutes, &k.delivery_grace_minutes);
         overlay!(m, self.required_fields, &k.required_fields);
         overlay!(m, self.accept_sse_s3, &k.accept_sse_s3);
+        overlay!(m, self.approved_destinations, &k.approved_destinations);
         let dirs = k
             .controls
             .as_ref()

@@ -124,6 +124,9 @@ pub struct ChecksSection {
     #[serde(default, deserialize_with = "limits::required_fields")]
     pub required_fields: Option<Vec<String>>,
     pub accept_sse_s3: Option<bool>,
+    /// Checked as `--approved-destinations` is.
+    #[serde(default, deserialize_with = "limits::approved_destinations")]
+    pub approved_destinations: Option<Vec<String>>,
     /// Directories of custom controls files (`--controls`).
     pub controls: Option<Vec<PathBuf>>,
 }

@@ -108,6 +108,18 @@ pub fn required_fields<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Str
         .map_err(serde::de::Error::custom)
 }
 
+/// `[checks] approved_destinations`, each checked as `--approved-destinations` is.
+pub fn approved_destinations<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|p| flowaudit_core::checks::approved_destination::pattern_option(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 /// `[remediation] role_name`, checked as `--fix-role-name` is.
 pub fn role_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = String::deserialize(d)?;

@@ -55,7 +55,10 @@ fn readable_demo_inventory() -> String {
 
 #[test]
 fn demo_exits_1_and_shows_every_check_passing_and_failing() {
-    let (code, report) = demo_json(&[]);
+    // With the sample's central archive approved (without it,
+    // flow-log-approved-destination is SKIPPED for every VPC).
+    let approved = flowaudit_core::demo::APPROVED_DESTINATIONS.join(",");
+    let (code, report) = demo_json(&["--approved-destinations", &approved]);
     assert_eq!(code, 1);
     assert_eq!(report["schema"], "flowaudit.report/v1");
     let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -94,6 +97,7 @@ fn demo_exits_1_and_shows_every_check_passing_and_failing() {
         "vpc-flow-logs-enabled",
         "vpc-flow-logs-delivering",
         "vpc-flow-logs-capture-rejects",
+        "flow-log-approved-destination",
     ];
     let vpcs = report["summary"]["vpcs"].as_u64().unwrap_or_default() as usize;
     for check in vpc_checks {

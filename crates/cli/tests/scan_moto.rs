@@ -641,3 +641,76 @@ fn destination_encryption_is_read_from_moto() {
     let (_, report, _) = scan_json(&moto, &["--regions", "us-east-1", "--accept-sse-s3"]);
     assert_eq!(encrypted(&report, &s3_vpc).0, "PASS");
 }
+
+/// `flow-log-approved-destination` against moto: without the setting every
+/// VPC is SKIPPED saying how to set it; with a bucket ARN and a log-group name
+/// approved (here from the config file), the VPCs logging there pass and the
+/// others fail naming where they deliver.
+#[test]
+fn approved_destinations_pass_and_fail_against_moto() {
+    let moto = Moto::start();
+    let seeded = moto.seed(&["checks"]);
+    let vpc = |name: &str| {
+        seeded["vpcs"][name]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    const ID: &str = "flow-log-approved-destination";
+    let (_, report, _) = scan_json(&moto, &["--regions", "us-east-1"]);
+    let r = vpc_result(&report, ID, &vpc("good"));
+    assert_eq!(r["status"], "SKIPPED");
+    assert!(r["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("--approved-destinations"));
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("flowaudit.toml");
+    std::fs::write(
+        &config,
+        "[checks]\napproved_destinations = [\"arn:aws:s3:::flowaudit-short-lived\", \"/flowaudit/go*\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = config.to_string_lossy().to_string();
+    let (code, stdout, stderr) = moto.flowaudit(&[
+        "scan",
+        "--config",
+        &config,
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let status = |name: &str| vpc_result(&report, ID, &vpc(name))["status"].clone();
+    assert_eq!(status("good"), "PASS");
+    assert_eq!(status("s3"), "PASS");
+    assert_eq!(status("accept"), "FAIL");
+    assert_eq!(status("nocond"), "FAIL");
+    assert_eq!(
+        status("good-eu"),
+        "FAIL",
+        "/flowaudit/eu-good is not /flowaudit/go*"
+    );
+    assert_eq!(status("subnet-only"), "SKIPPED");
+    let accept = vpc_result(&report, ID, &vpc("accept"));
+    assert!(
+        accept["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/flowaudit/shared"),
+        "{accept}"
+    );
+    assert_eq!(
+        report["settings"]["approved_destinations"][0],
+        "arn:aws:s3:::flowaudit-short-lived"
+    );
+
+    // A pattern that names nothing is refused before any call.
+    let (code, _, stderr) = moto.flowaudit(&["scan", "--approved-destinations", "arn:aws:s3:::"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("names no bucket"), "{stderr}");
+}

@@ -27,7 +27,13 @@ mod tests {
             Ok(inv) => inv,
             Err(e) => panic!("demo inventory does not load: {e}"),
         };
-        let report = build_report(&inv, &Settings::default(), &Source::Demo);
+        // With the sample's archive approved (flow-log-approved-destination
+        // is SKIPPED without a setting, as in `flowaudit demo`).
+        let settings = Settings {
+            approved_destinations: super::APPROVED_DESTINATIONS.map(String::from).to_vec(),
+            ..Settings::default()
+        };
+        let report = build_report(&inv, &settings, &Source::Demo);
         let mut seen: BTreeMap<&str, BTreeSet<Status>> = BTreeMap::new();
         for r in &report.results {
             seen.entry(r.check_id.as_str())
@@ -56,3 +62,12 @@ mod tests {
         assert_eq!(report.summary.regions_failed, 1);
     }
 }
+
+/// The sample organization's approved flow-log destinations (its central
+/// archive bucket and its log-group naming scheme). `flowaudit demo` leaves
+/// `flow-log-approved-destination` SKIPPED unless they are given
+/// (`--approved-destinations`, as the README shows); the demo test gives them.
+pub const APPROVED_DESTINATIONS: [&str; 2] = [
+    "arn:aws:s3:::acme-flow-logs-archive",
+    "/aws/vpc-flow-logs/*",
+];

@@ -57,6 +57,10 @@ pub struct Settings {
     /// `flow-log-destination-encrypted` accepts SSE-S3 (AES256) buckets.
     #[serde(default)]
     pub accept_sse_s3: bool,
+    /// Where flow logs must deliver (`flow-log-approved-destination`): S3
+    /// ARNs (a bucket or prefix), log-group names or patterns, or ARNs.
+    #[serde(default)]
+    pub approved_destinations: Vec<String>,
     /// What remediation plans create.
     #[serde(default)]
     pub remediation: crate::remediation::RemediationOptions,
@@ -76,6 +80,7 @@ impl Default for Settings {
             delivery_grace_minutes: 60,
             required_fields: Vec::new(),
             accept_sse_s3: false,
+            approved_destinations: Vec::new(),
             remediation: Default::default(),
             priority: Default::default(),
         }

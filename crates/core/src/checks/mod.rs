@@ -24,6 +24,7 @@ pub use entry::{
 pub use meta::{CheckId, CheckMeta, Outcome, Scope};
 
 pub mod aggregation_interval;
+pub mod approved_destination;
 pub mod delivery_role;
 pub mod destination_encrypted;
 pub mod destination_exists;
@@ -61,6 +62,7 @@ pub static REGISTRY: &[Check] = &[
     aggregation_interval::CHECK,
     record_fields::CHECK,
     destination_encrypted::CHECK,
+    approved_destination::CHECK,
     resource_exists::CHECK,
 ];
 
