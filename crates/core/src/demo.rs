@@ -12,6 +12,15 @@ pub fn inventory() -> Result<Inventory, crate::load::LoadError> {
     parse_inventory(INVENTORY_JSON, "<built-in demo inventory>")
 }
 
+/// The sample organization's approved flow-log destinations (its central
+/// archive bucket and its log-group naming scheme). `flowaudit demo` leaves
+/// `flow-log-approved-destination` SKIPPED unless they are given
+/// (`--approved-destinations`, as the README shows); the demo test gives them.
+pub const APPROVED_DESTINATIONS: [&str; 2] = [
+    "arn:aws:s3:::acme-flow-logs-archive",
+    "/aws/vpc-flow-logs/*",
+];
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
@@ -62,12 +71,3 @@ mod tests {
         assert_eq!(report.summary.regions_failed, 1);
     }
 }
-
-/// The sample organization's approved flow-log destinations (its central
-/// archive bucket and its log-group naming scheme). `flowaudit demo` leaves
-/// `flow-log-approved-destination` SKIPPED unless they are given
-/// (`--approved-destinations`, as the README shows); the demo test gives them.
-pub const APPROVED_DESTINATIONS: [&str; 2] = [
-    "arn:aws:s3:::acme-flow-logs-archive",
-    "/aws/vpc-flow-logs/*",
-];
