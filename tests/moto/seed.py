@@ -493,6 +493,25 @@ def hostile(endpoint, canary):
     return {"role_arn": arn, "vpcs": {"named": named, "twin": twin}}
 
 
+def transit(endpoint, region):
+    """Two Transit Gateways in `region`, one with a flow log (into a log group,
+    through the flowaudit-good role if seeded, else a new one)."""
+    c = clients(endpoint, region)
+    ec2, logs, iam = c["ec2"], c["logs"], c["iam"]
+    logged = ec2.create_transit_gateway(
+        Description="logged",
+        TagSpecifications=[{"ResourceType": "transit-gateway", "Tags": [{"Key": "Name", "Value": "hub-logged"}]}],
+    )["TransitGateway"]["TransitGatewayId"]
+    dark = ec2.create_transit_gateway(
+        Description="dark",
+        TagSpecifications=[{"ResourceType": "transit-gateway", "Tags": [{"Key": "Name", "Value": "hub-dark"}]}],
+    )["TransitGateway"]["TransitGatewayId"]
+    arn = role(iam, "flowaudit-tgw", trust(), inline=WRITE_LOGS)
+    logs.create_log_group(logGroupName="/flowaudit/tgw")
+    flow_log = cw_flow_log(ec2, logged, "/flowaudit/tgw", arn, resource_type="TransitGateway")
+    return {"transit_gateways": {"logged": logged, "dark": dark}, "flow_log": flow_log}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--endpoint", required=True)
@@ -524,6 +543,8 @@ def main():
     enc.add_argument("--bucket", required=True)
     enc.add_argument("--algorithm", required=True, help="aws:kms, aws:kms:dsse or AES256")
     enc.add_argument("--kms-vpc", action="store_true")
+    tg = sub.add_parser("transit")
+    tg.add_argument("--region", default="us-east-1")
     fl = sub.add_parser("flowlogs")
     fl.add_argument("--dir", required=True)
     fl.add_argument("--bucket", default="acme-flow-logs")
@@ -552,6 +573,8 @@ def main():
         out = {"bucket": args.bucket}
     elif args.scenario == "encryption":
         out = encryption(args.endpoint, args.bucket, args.algorithm, args.kms_vpc)
+    elif args.scenario == "transit":
+        out = transit(args.endpoint, args.region)
     elif args.scenario == "flowlogs":
         out = flowlogs(args.endpoint, args.dir, args.bucket, args.group)
     else:

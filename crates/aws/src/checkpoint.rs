@@ -366,6 +366,8 @@ mod tests {
             network_interfaces: vec![],
             flow_logs: vec![],
             log_groups: vec![],
+            transit_gateways: None,
+            transit_gateways_error: None,
         }
     }
 

@@ -488,6 +488,8 @@ fn empty_region(region: &str) -> RegionInventory {
         network_interfaces: Vec::new(),
         flow_logs: Vec::new(),
         log_groups: Vec::new(),
+        transit_gateways: None,
+        transit_gateways_error: None,
     }
 }
 
@@ -573,5 +575,9 @@ async fn collect_region(
     out.subnets = ec2.subnets;
     out.network_interfaces = ec2.network_interfaces;
     out.flow_logs = ec2.flow_logs;
+    match ec2.transit_gateways {
+        Ok(list) => out.transit_gateways = Some(list),
+        Err(why) => out.transit_gateways_error = Some(why),
+    }
     (out, hive)
 }

@@ -6,7 +6,8 @@ use aws_sdk_ec2::types::{Filter, Tag};
 use aws_sdk_ec2::Client;
 use chrono::{DateTime, Utc};
 use flowaudit_core::model::{
-    DestinationType, FlowLog, FlowLogResourceType, NetworkInterface, Subnet, TrafficType, Vpc,
+    DestinationType, FlowLog, FlowLogResourceType, NetworkInterface, Subnet, TrafficType,
+    TransitGateway, Vpc,
 };
 
 use crate::clients::list_all;
@@ -20,10 +21,14 @@ pub struct Ec2Region {
     pub flow_logs: Vec<FlowLog>,
     /// Flow-log id → whether its S3 objects use Hive-compatible partitions.
     pub hive_partitions: HashSet<String>,
+    /// The Transit Gateways, or why they could not be listed (that alone does
+    /// not make the region unreadable).
+    pub transit_gateways: Result<Vec<TransitGateway>, String>,
 }
 
-/// Lists the region's VPCs, flow logs, subnets, internet gateways and network
-/// interfaces: a fixed number of paginated calls, whatever the number of VPCs.
+/// Lists the region's VPCs, flow logs, subnets, internet gateways, network
+/// interfaces and Transit Gateways: a fixed number of paginated calls,
+/// whatever the number of VPCs.
 pub async fn collect(client: &Client, page: Option<i32>) -> Result<Ec2Region, String> {
     let vpcs = list_all!(
         client.describe_vpcs().set_max_results(page),
@@ -52,8 +57,29 @@ pub async fn collect(client: &Client, page: Option<i32>) -> Result<Ec2Region, St
         client.describe_network_interfaces().set_max_results(page),
         "ec2:DescribeNetworkInterfaces"
     );
-    let (vpcs, flow_logs, subnets, gateways, interfaces) =
-        tokio::try_join!(vpcs, flow_logs, subnets, gateways, interfaces)?;
+    let transit = list_all!(
+        client.describe_transit_gateways().set_max_results(page),
+        "ec2:DescribeTransitGateways"
+    );
+    let (lists, transit) = tokio::join!(
+        async { tokio::try_join!(vpcs, flow_logs, subnets, gateways, interfaces) },
+        transit
+    );
+    let (vpcs, flow_logs, subnets, gateways, interfaces) = lists?;
+    let transit_gateways = transit.map(|list| {
+        list.iter()
+            .filter_map(|t| {
+                Some(TransitGateway {
+                    transit_gateway_id: t.transit_gateway_id()?.to_string(),
+                    state: t
+                        .state()
+                        .map_or_else(|| "none given".to_string(), |s| s.as_str().to_string()),
+                    owner_id: t.owner_id().unwrap_or_default().to_string(),
+                    tags: tags(t.tags()),
+                })
+            })
+            .collect()
+    });
 
     let exposed: HashSet<String> = gateways
         .iter()
@@ -136,6 +162,7 @@ pub async fn collect(client: &Client, page: Option<i32>) -> Result<Ec2Region, St
         network_interfaces,
         flow_logs,
         hive_partitions,
+        transit_gateways,
     })
 }
 
@@ -161,6 +188,7 @@ fn convert_flow_log(f: &aws_sdk_ec2::types::FlowLog) -> Option<FlowLog> {
         FlowLogResourceType::Vpc
             | FlowLogResourceType::Subnet
             | FlowLogResourceType::NetworkInterface
+            | FlowLogResourceType::TransitGateway
     ) {
         return None;
     }

@@ -19,6 +19,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "interface counts, and interface flow logs to VPCs",
     ),
     (
+        "ec2:DescribeTransitGateways",
+        "Transit Gateways, for their flow logs",
+    ),
+    (
         "logs:DescribeLogGroups",
         "existence, retention and KMS key of referenced log groups",
     ),

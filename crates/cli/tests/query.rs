@@ -74,7 +74,10 @@ fn an_inventory_file_answers_as_a_table_and_as_csv() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout,
-        format!("n\n-\n{flow_logs}\n(1 row)\n"),
+        format!(
+            "n\n{}\n{flow_logs}\n(1 row)\n",
+            "-".repeat(flow_logs.to_string().len())
+        ),
         "a table of one row"
     );
     let (code, stdout, stderr) = run(&[

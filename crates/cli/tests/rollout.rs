@@ -97,6 +97,7 @@ fn excepted_failures_do_not_fail_the_run() {
         &config,
         "[[exception]]\ncheck = \"*\"\nvpc = \"vpc-*\"\nreason = \"accepted for the test\"\nexpires = 2099-01-01\n\n\
          # The flow log of a deleted VPC belongs to no VPC: excepted by its id.\n\
+         [[exception]]\ncheck = \"transit-gateway-flow-logs-enabled\"\nresource = \"tgw-*\"\nreason = \"accepted for the test\"\nexpires = 2099-01-01\n\n\
          [[exception]]\ncheck = \"flow-log-resource-exists\"\nresource = \"fl-01234abcd5678e1ff\"\nreason = \"accepted for the test\"\nexpires = 2099-01-01\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -179,8 +179,8 @@ fn api_calls_do_not_grow_with_vpcs() {
         let (a, b) = (region_calls(&small, region), region_calls(&large, region));
         assert_eq!(a, b, "{region}: {a} calls with 5 VPCs, {b} with 50");
         assert_eq!(
-            a, 7,
-            "five EC2 lists, one DescribeLogGroups, one GetMetricData"
+            a, 8,
+            "six EC2 lists, one DescribeLogGroups, one GetMetricData"
         );
     }
     assert_eq!(small["stats"]["total_calls"], large["stats"]["total_calls"]);
@@ -713,4 +713,66 @@ fn approved_destinations_pass_and_fail_against_moto() {
     let (code, _, stderr) = moto.flowaudit(&["scan", "--approved-destinations", "arn:aws:s3:::"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("names no bucket"), "{stderr}");
+}
+
+/// `transit-gateway-flow-logs-enabled` against moto: one result per Transit
+/// Gateway (the logged one passes, the dark one fails), the gateway's flow log
+/// is not taken for an orphan by `flow-log-resource-exists`, a region without
+/// gateways passes once, and the gateways are listed with one call per region
+/// whatever their number.
+#[test]
+fn transit_gateways_pass_and_fail_against_moto() {
+    let moto = Moto::start();
+    let seeded = moto.seed(&["transit"]);
+    let tgw = |name: &str| {
+        seeded["transit_gateways"][name]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (code, report, stderr) = scan_json(&moto, &["--regions", "us-east-1,eu-west-1", "--stats"]);
+    assert_eq!(code, 1, "{stderr}");
+    const ID: &str = "transit-gateway-flow-logs-enabled";
+    let results_of = |id: &str| -> Vec<&Value> {
+        results(&report)
+            .iter()
+            .filter(|r| r["check_id"] == ID && r["resource_id"] == id)
+            .collect()
+    };
+    let logged = results_of(&tgw("logged"));
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0]["status"], "PASS", "{}", logged[0]);
+    assert_eq!(logged[0]["resource_type"], "transit-gateway");
+    assert!(logged[0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("hub-logged"));
+    let dark = results_of(&tgw("dark"));
+    assert_eq!(dark.len(), 1);
+    assert_eq!(dark[0]["status"], "FAIL", "{}", dark[0]);
+    let eu = results_of("eu-west-1");
+    assert_eq!(eu.len(), 1);
+    assert_eq!(eu[0]["status"], "PASS", "{}", eu[0]);
+    let orphans: Vec<&Value> = results(&report)
+        .iter()
+        .filter(|r| r["check_id"] == "flow-log-resource-exists" && r["status"] == "FAIL")
+        .collect();
+    assert!(orphans.is_empty(), "{orphans:?}");
+    assert_eq!(
+        report["stats"]["calls"]["EC2:DescribeTransitGateways"]["calls"], 2,
+        "{}",
+        report["stats"]["calls"]
+    );
+    // Also a table for questions.
+    let (code, stdout, stderr) = moto.flowaudit(&[
+        "query",
+        "--regions",
+        "us-east-1",
+        "--format",
+        "csv",
+        "-q",
+        "SELECT name FROM transit_gateways ORDER BY name",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "name\nhub-dark\nhub-logged\n");
 }

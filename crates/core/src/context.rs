@@ -78,6 +78,8 @@ pub struct RegionCtx<'a> {
     /// Flow logs whose VPC, subnet or interface is in no VPC of the region
     /// (see `flow-log-resource-exists`).
     pub unattached: Vec<&'a FlowLog>,
+    /// Flow logs of Transit Gateways (see `transit-gateway-flow-logs-enabled`).
+    pub transit_gateway_flow_logs: Vec<&'a FlowLog>,
     log_groups: HashMap<&'a str, &'a LogGroup>,
     buckets: HashMap<&'a str, &'a S3Bucket>,
     roles: HashMap<&'a str, &'a IamRole>,
@@ -105,7 +107,12 @@ impl<'a> RegionCtx<'a> {
         let mut by_vpc: HashMap<&str, Vec<&FlowLog>> = HashMap::new();
         let mut destination_vpcs: HashMap<String, BTreeSet<&str>> = HashMap::new();
         let mut unattached = Vec::new();
+        let mut transit_gateway_flow_logs = Vec::new();
         for flow_log in &region.flow_logs {
+            if flow_log.resource_type == crate::model::FlowLogResourceType::TransitGateway {
+                transit_gateway_flow_logs.push(flow_log);
+                continue;
+            }
             let Some(vpc_id) = vpc_of.get(flow_log.resource_id.as_str()).copied() else {
                 unattached.push(flow_log);
                 continue;
@@ -131,6 +138,7 @@ impl<'a> RegionCtx<'a> {
             region,
             vpcs,
             unattached,
+            transit_gateway_flow_logs,
             log_groups: region
                 .log_groups
                 .iter()

@@ -108,6 +108,34 @@ pub struct RegionInventory {
     /// CloudWatch Logs log groups referenced by flow logs in this region.
     #[serde(default)]
     pub log_groups: Vec<LogGroup>,
+    /// The region's Transit Gateways; `None` when they were not listed (an
+    /// inventory from an earlier version, or a hand-made one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateways: Option<Vec<TransitGateway>>,
+    /// Why the Transit Gateways could not be listed (the rest of the region was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateways_error: Option<String>,
+}
+
+/// A Transit Gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitGateway {
+    pub transit_gateway_id: String,
+    /// `available`, `pending`, `deleting`, … as AWS gave it.
+    pub state: String,
+    /// The owning account; empty when AWS gave none.
+    #[serde(default)]
+    pub owner_id: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl TransitGateway {
+    /// Its `Name` tag.
+    pub fn name(&self) -> Option<&str> {
+        self.tags.get("Name").map(String::as_str)
+    }
 }
 
 /// A VPC.

@@ -136,6 +136,20 @@ pub static TABLES: &[Table] = &[
         rows: network_interfaces,
     },
     Table {
+        name: "transit_gateways",
+        about: "Transit Gateways, per region (none for a region whose gateways were not listed; see flow_logs for theirs).",
+        columns: &[
+            ACCOUNT,
+            REGION,
+            col("transit_gateway_id", Kind::Text, "the Transit Gateway"),
+            col("name", Kind::Text, "its Name tag; NULL without one"),
+            col("state", Kind::Text, "available, pending, deleting, deleted, or other text as AWS gave it"),
+            col("owner_id", Kind::Text, "the owning account; NULL when AWS gave none"),
+            col("tags", Kind::Json, "its tags, a JSON object"),
+        ],
+        rows: transit_gateways,
+    },
+    Table {
         name: "flow_logs",
         about: "One row per flow log, as DescribeFlowLogs returns it.",
         columns: &[
@@ -362,6 +376,22 @@ fn subnets(inv: &Inventory) -> Vec<Vec<Value>> {
                 text(&r.region),
                 text(&s.subnet_id),
                 text(&s.vpc_id),
+            ]);
+        }
+    })
+}
+
+fn transit_gateways(inv: &Inventory) -> Vec<Vec<Value>> {
+    each_region(inv, |a, r, out| {
+        for g in r.transit_gateways.iter().flatten() {
+            out.push(vec![
+                text(&a.account_id),
+                text(&r.region),
+                text(&g.transit_gateway_id),
+                opt_text(g.name()),
+                text(&g.state),
+                opt_text(Some(g.owner_id.as_str()).filter(|o| !o.is_empty())),
+                json(&g.tags),
             ]);
         }
     })

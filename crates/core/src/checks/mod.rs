@@ -38,6 +38,7 @@ pub mod recent_delivery;
 pub mod record_fields;
 pub mod resource_exists;
 pub mod retention;
+pub mod transit_gateway;
 
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -63,6 +64,7 @@ pub static REGISTRY: &[Check] = &[
     record_fields::CHECK,
     destination_encrypted::CHECK,
     approved_destination::CHECK,
+    transit_gateway::CHECK,
     resource_exists::CHECK,
 ];
 

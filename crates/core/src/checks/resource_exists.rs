@@ -76,7 +76,8 @@ fn predeploy(declared: &Declared, flow_log: &DeclaredFlowLog) -> Option<Verdict>
 fn evaluate(ctx: &RegionCtx<'_>) -> Vec<RegionOutcome> {
     let region = &ctx.region.region;
     if ctx.unattached.is_empty() {
-        let count = ctx.region.flow_logs.len();
+        // Transit Gateway flow logs are judged by transit-gateway-flow-logs-enabled.
+        let count = ctx.region.flow_logs.len() - ctx.transit_gateway_flow_logs.len();
         return vec![RegionOutcome {
             resource_type: ResourceType::Region,
             resource_id: region.clone(),

@@ -153,6 +153,8 @@ pub fn inventory(vpcs: Vec<Vpc>, flow_logs: Vec<FlowLog>) -> Inventory {
                 network_interfaces: vec![],
                 flow_logs,
                 log_groups,
+                transit_gateways: Some(vec![]),
+                transit_gateways_error: None,
             }],
             iam_roles: vec![role()],
             s3_buckets: buckets,

@@ -48,7 +48,8 @@ pub struct FindingSeverity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Resource {
-    /// `AwsEc2Vpc`, `AwsAccount` or `Other` (flow logs have no ASFF type).
+    /// `AwsEc2Vpc`, `AwsEc2TransitGateway`, `AwsAccount` or `Other` (flow logs have
+    /// no ASFF type).
     #[serde(rename = "Type")]
     pub kind: String,
     pub id: String,
@@ -121,6 +122,7 @@ pub fn finding(report: &Report, r: &CheckResult) -> Finding {
     let kind = match r.resource_type {
         ResourceType::Vpc => "AwsEc2Vpc",
         ResourceType::FlowLog => "Other",
+        ResourceType::TransitGateway => "AwsEc2TransitGateway",
         _ => "AwsAccount",
     };
     let mut fields = BTreeMap::from([

@@ -25,6 +25,10 @@ pub fn resource_arn(r: &CheckResult) -> String {
             "arn:{p}:ec2:{}:{}:vpc-flow-log/{}",
             r.region, r.account_id, r.resource_id
         ),
+        ResourceType::TransitGateway => format!(
+            "arn:{p}:ec2:{}:{}:transit-gateway/{}",
+            r.region, r.account_id, r.resource_id
+        ),
         _ => format!("AWS::::Account:{}", r.account_id),
     }
 }
@@ -34,6 +38,7 @@ pub fn cloudformation_type(r: &CheckResult) -> &'static str {
     match r.resource_type {
         ResourceType::Vpc => "AWS::EC2::VPC",
         ResourceType::FlowLog => "AWS::EC2::FlowLog",
+        ResourceType::TransitGateway => "AWS::EC2::TransitGateway",
         _ => "AWS::::Account",
     }
 }
@@ -98,8 +103,10 @@ mod tests {
             arns.into_iter().collect::<Vec<_>>(),
             [
                 "AWS::::Account:123456789012",
+                "arn:aws:ec2:eu-west-1:123456789012:transit-gateway",
                 "arn:aws:ec2:eu-west-1:123456789012:vpc",
                 "arn:aws:ec2:eu-west-1:123456789012:vpc-flow-log",
+                "arn:aws:ec2:us-east-1:123456789012:transit-gateway",
                 "arn:aws:ec2:us-east-1:123456789012:vpc",
                 "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log",
             ]
