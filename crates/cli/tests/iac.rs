@@ -414,3 +414,36 @@ fn terraform_functions_are_evaluated_or_named() {
         "{edge}"
     );
 }
+
+/// `flow-log-record-fields` before deployment: the declared format at the
+/// flow log's own line, judged against `--required-fields` as in the cloud.
+#[test]
+fn declared_log_formats_are_judged_with_the_required_fields() {
+    let (code, stdout, stderr) = run(&[
+        "iac",
+        &corpus("terraform/log-format"),
+        "--required-fields",
+        "pkt-srcaddr,flow-direction",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = parse_json(&stdout);
+    let status =
+        |address: &str| result(&report, address, "flow-log-record-fields")["status"].clone();
+    assert_eq!(status("aws_flow_log.rich"), "PASS");
+    assert_eq!(status("aws_flow_log.default_format"), "FAIL");
+    assert_eq!(status("aws_flow_log.from_variable"), "SKIPPED");
+    let slim = result(
+        &report,
+        "aws_flow_log.default_format",
+        "flow-log-record-fields",
+    );
+    assert!(
+        slim["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"pkt-srcaddr\", \"flow-direction\""),
+        "{slim}"
+    );
+}

@@ -127,6 +127,8 @@ pub struct FlowLog {
     pub target: Target,
     /// `ACCEPT`, `REJECT` or `ALL`.
     pub traffic: Known<String>,
+    /// Its LogFormat: `None` for the default format.
+    pub log_format: Known<Option<String>>,
     pub destination: Destination,
     /// The delivery role's address, when declared here; `None` when there is none
     /// (S3) or it is not declared in these files.
@@ -203,7 +205,7 @@ pub type PredeployEval = fn(&DeclaredVpc<'_>, &Settings) -> Verdict;
 
 /// A pre-deployment evaluation of one declared flow log (that may exist):
 /// `None` where the check has nothing to say about it.
-pub type FlowLogPredeploy = fn(&Declared, &FlowLog) -> Option<Verdict>;
+pub type FlowLogPredeploy = fn(&Declared, &FlowLog, &Settings) -> Option<Verdict>;
 
 /// One declared VPC with the flow logs that may target it.
 pub struct DeclaredVpc<'a> {

@@ -115,7 +115,7 @@ pub fn evaluate(declared: &Declared, settings: &Settings) -> Vec<CheckResult> {
             continue;
         }
         for (meta, eval) in flow_log_checks() {
-            let Some(verdict) = eval(declared, f) else {
+            let Some(verdict) = eval(declared, f, settings) else {
                 continue;
             };
             let vpc = Vpc {

@@ -553,6 +553,12 @@ impl<'a> Template<'a> {
                         exists,
                         target,
                         traffic: text("TrafficType").map_value(|t| t.to_uppercase()),
+                        log_format: match self.resolve(&props["LogFormat"]) {
+                            Known::Yes(Value::Null) => Known::Yes(None),
+                            Known::Yes(Value::String(s)) => Known::Yes(Some(s)),
+                            Known::Yes(other) => Known::Unknown(format!("LogFormat is {other}")),
+                            Known::Unknown(why) => Known::Unknown(why),
+                        },
                         destination,
                         role: if dest_type == "cloud-watch-logs" {
                             role

@@ -197,6 +197,12 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
                         Some(t) => Known::Yes(t.to_uppercase()),
                         None => Known::Unknown("traffic_type is not known before apply".into()),
                     },
+                    // Unset, the provider computes it (the default format) at
+                    // apply: only a string in the plan is known.
+                    log_format: match v["log_format"].as_str() {
+                        Some(f) => Known::Yes(Some(f.to_string())),
+                        None => Known::Unknown("log_format is known only after apply".into()),
+                    },
                     destination,
                     role: if dest_type == "cloud-watch-logs" {
                         reference(&config["iam_role_arn"], "aws_iam_role", &prefix).map(Known::Yes)

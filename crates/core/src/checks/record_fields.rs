@@ -5,9 +5,11 @@ use serde_json::json;
 use super::entry::{Check, Eval, Fix, Predeploy};
 use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{flow_log_evidence, RegionCtx, VpcCtx};
+use crate::declared::{Declared, FlowLog as DeclaredFlowLog, Known, Verdict};
 use crate::fields::{is_known_field, log_format_fields, DEFAULT_FIELDS};
 use crate::model::{DestinationType, FlowLog};
-use crate::report::Severity;
+use crate::report::{Severity, Status};
+use crate::settings::Settings;
 
 /// This check's id.
 pub const ID: CheckId = CheckId::new("flow-log-record-fields");
@@ -27,7 +29,8 @@ has every field of the default format and every field of --required-fields / [ch
 required_fields (none by default; for the analysis of `flowaudit analyze`, pkt-srcaddr, \
 pkt-dstaddr, flow-direction and tcp-flags are recommended).",
     fails_when: "A required field is missing; the message names each one.",
-    other_statuses: "ERROR when the LogFormat names a field AWS does not document or cannot be \
+    other_statuses: "Before deployment (`flowaudit iac`), the declared log_format / LogFormat is \
+judged at the flow log's own line; SKIPPED when it is known only at apply time. ERROR when the LogFormat names a field AWS does not document or cannot be \
 read (named in the message), and for a destination type flowaudit does not know. SKIPPED for \
 shared and skipped VPCs.",
     remediation: "A flow log's format cannot be changed: create a new flow log with \
@@ -45,7 +48,7 @@ ${pkt-dstaddr} ${flow-direction} ${tcp-flags}'), confirm it delivers, then delet
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::FlowLog(evaluate),
-    predeploy: Predeploy::CloudOnly("Templates are not read for log_format / LogFormat yet."),
+    predeploy: Predeploy::FlowLog(predeploy),
     fix: Fix::Manual(
         "Replacing a flow log needs a check that the new one delivers before the old one is \
 deleted; fix plans do not set the format yet.",
@@ -53,14 +56,68 @@ deleted; fix plans do not set the format yet.",
     query: None,
 };
 
-fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
-    // The default fields, then the setting's, each once, in that order.
+/// The default fields, then the setting's, each once, in that order.
+fn required(settings: &Settings) -> Vec<&str> {
     let mut required: Vec<&str> = DEFAULT_FIELDS.to_vec();
-    for field in &ctx.settings.required_fields {
+    for field in &settings.required_fields {
         if !required.contains(&field.as_str()) {
             required.push(field);
         }
     }
+    required
+}
+
+/// The verdict on a format (`None`: the default format), in the cloud and
+/// before deployment alike.
+fn judge(log_format: Option<&str>, required: &[&str]) -> (Status, String) {
+    let fields: Vec<String> = match log_format {
+        None => DEFAULT_FIELDS.iter().map(|f| f.to_string()).collect(),
+        Some(spec) => match log_format_fields(spec) {
+            Ok(fields) => fields,
+            Err(why) => {
+                return (
+                    Status::Error,
+                    format!("its LogFormat cannot be read: {why}"),
+                )
+            }
+        },
+    };
+    let unknown: Vec<&str> = fields
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !is_known_field(f))
+        .collect();
+    if !unknown.is_empty() {
+        return (
+            Status::Error,
+            format!(
+                "its LogFormat names field(s) AWS does not document: {}",
+                quoted(&unknown)
+            ),
+        );
+    }
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|r| !fields.iter().any(|f| f == r))
+        .collect();
+    let format = if log_format.is_some() {
+        "its LogFormat"
+    } else {
+        "the default format"
+    };
+    if missing.is_empty() {
+        (
+            Status::Pass,
+            format!("{format} records all {} required field(s)", required.len()),
+        )
+    } else {
+        (Status::Fail, format!("{format} lacks {}", quoted(&missing)))
+    }
+}
+
+fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
+    let required = required(ctx.settings);
     let evidence = json!({
         "flow_log": flow_log_evidence(flow_log),
         "log_format": flow_log.log_format,
@@ -74,50 +131,27 @@ fn evaluate(ctx: &RegionCtx<'_>, _vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Optio
             evidence,
         ));
     }
-    let fields: Vec<String> = match flow_log.log_format.as_deref() {
-        None => DEFAULT_FIELDS.iter().map(|f| f.to_string()).collect(),
-        Some(spec) => match log_format_fields(spec) {
-            Ok(fields) => fields,
-            Err(why) => {
-                return Some(Outcome::error(
-                    format!("its LogFormat cannot be read: {why}"),
-                    evidence,
-                ))
-            }
-        },
-    };
-    let unknown: Vec<&str> = fields
-        .iter()
-        .map(String::as_str)
-        .filter(|f| !is_known_field(f))
-        .collect();
-    if !unknown.is_empty() {
-        return Some(Outcome::error(
+    let (status, message) = judge(flow_log.log_format.as_deref(), &required);
+    Some(Outcome::new(status, message, evidence))
+}
+
+/// Before deployment: the declared format, at the flow log's own line;
+/// SKIPPED when the format is known only at apply time.
+fn predeploy(_declared: &Declared, f: &DeclaredFlowLog, settings: &Settings) -> Option<Verdict> {
+    let (status, message) = match &f.log_format {
+        Known::Unknown(why) => (
+            Status::Skipped,
             format!(
-                "its LogFormat names field(s) AWS does not document: {}",
-                quoted(&unknown)
+                "the format of {} is not known before apply: {why}",
+                f.address
             ),
-            evidence,
-        ));
-    }
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|r| !fields.iter().any(|f| f == r))
-        .collect();
-    let format = if flow_log.log_format.is_some() {
-        "its LogFormat"
-    } else {
-        "the default format"
+        ),
+        Known::Yes(format) => {
+            let (status, message) = judge(format.as_deref(), &required(settings));
+            (status, format!("{}: {message}", f.address))
+        }
     };
-    Some(if missing.is_empty() {
-        Outcome::pass(
-            format!("{format} records all {} required field(s)", required.len()),
-            evidence,
-        )
-    } else {
-        Outcome::fail(format!("{format} lacks {}", quoted(&missing)), evidence)
-    })
+    Some(Verdict::new(status, &f.location, message))
 }
 
 fn quoted(names: &[&str]) -> String {

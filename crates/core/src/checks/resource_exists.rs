@@ -50,7 +50,11 @@ for good and not missing from an incomplete inventory.",
 /// Before deployment: a flow log whose target can be no VPC declared here (a
 /// reference to something not declared or not a VPC, or no target at all), or
 /// names only VPC addresses that are not declared, fails at its own line.
-fn predeploy(declared: &Declared, flow_log: &DeclaredFlowLog) -> Option<Verdict> {
+fn predeploy(
+    declared: &Declared,
+    flow_log: &DeclaredFlowLog,
+    _settings: &crate::settings::Settings,
+) -> Option<Verdict> {
     let why = match &flow_log.target {
         Target::Dangling(why) => why.clone(),
         Target::Vpcs(addresses)

@@ -269,6 +269,15 @@ impl<'a> Module<'a> {
                 Known::Unknown(why) => Known::Unknown(why),
             },
         };
+        let log_format = match self.attr(r.body, "log_format") {
+            None => Known::Yes(None),
+            Some(e) => match self.eval(&e, ctx) {
+                Known::Yes(Value::String(s)) => Known::Yes(Some(s)),
+                Known::Yes(Value::Null) => Known::Yes(None),
+                Known::Yes(other) => Known::Unknown(format!("log_format = {other}")),
+                Known::Unknown(why) => Known::Unknown(why),
+            },
+        };
         let dest_type = self
             .attr(r.body, "log_destination_type")
             .and_then(|e| self.evaluate(&e, ctx).ok())
@@ -317,6 +326,7 @@ impl<'a> Module<'a> {
             exists,
             target,
             traffic,
+            log_format,
             destination,
             role,
             suppressions: r.suppressions.clone(),

@@ -157,6 +157,14 @@ impl<'a> Module<'a> {
                 exists: enabled,
                 target: Target::Vpcs(vec![address.clone()]),
                 traffic: text("flow_log_traffic_type", "ALL"),
+                log_format: match input("flow_log_log_format") {
+                    None | Some(Known::Yes(Value::Null)) => Known::Yes(None),
+                    Some(Known::Yes(Value::String(s))) => Known::Yes(Some(s)),
+                    Some(Known::Yes(other)) => {
+                        Known::Unknown(format!("flow_log_log_format = {other}"))
+                    }
+                    Some(Known::Unknown(why)) => Known::Unknown(why),
+                },
                 destination: match (&dest_type, &create_group) {
                     (Known::Unknown(why), _) => Destination::Unknown(why.clone()),
                     (Known::Yes(t), _) if t != "cloud-watch-logs" => {
