@@ -228,6 +228,8 @@ fn guardrails_are_written() {
     assert!(pack.contains("SourceIdentifier: VPC_FLOW_LOGS_ENABLED"));
     assert!(pack.contains("trafficType: ALL"));
     assert!(pack.contains("MinRetentionTime: 400"));
+    assert!(pack.contains("SourceIdentifier: CLOUDWATCH_LOG_GROUP_ENCRYPTED"));
+    assert!(pack.contains("SourceIdentifier: S3_DEFAULT_ENCRYPTION_KMS"));
     insta::assert_snapshot!("guardrails_pack", pack);
     let scp = parse_json(&std::fs::read_to_string(out.join("scp.json")).unwrap_or_default());
     // Read as a policy, not as text: every statement denies, spares only the

@@ -1,5 +1,6 @@
 //! Service-wide guardrails: an AWS Config conformance pack that keeps checking
-//! flow logging and log-group retention, and a service control policy that stops
+//! flow logging, log-group retention and the encryption of flow-log
+//! destinations, and a service control policy that stops
 //! anyone but a break-glass role from deleting flow logs or their log groups.
 
 use serde_json::json;
@@ -49,6 +50,25 @@ Resources:
       Source:
         Owner: AWS
         SourceIdentifier: CW_LOGGROUP_RETENTION_PERIOD_CHECK
+  FlowLogGroupEncrypted:
+    Type: AWS::Config::ConfigRule
+    Properties:
+      ConfigRuleName: flow-log-group-encrypted
+      Description: Log groups are encrypted with a KMS key (flowaudit's flow-log-destination-encrypted). The rule checks every log group of the account.
+      Source:
+        Owner: AWS
+        SourceIdentifier: CLOUDWATCH_LOG_GROUP_ENCRYPTED
+  FlowLogBucketEncryptedWithKms:
+    Type: AWS::Config::ConfigRule
+    Properties:
+      ConfigRuleName: flow-log-bucket-default-encryption-kms
+      Description: S3 buckets encrypt new objects with SSE-KMS by default (flowaudit's flow-log-destination-encrypted). The rule checks every bucket of the account.
+      Scope:
+        ComplianceResourceTypes:
+          - AWS::S3::Bucket
+      Source:
+        Owner: AWS
+        SourceIdentifier: S3_DEFAULT_ENCRYPTION_KMS
 "#;
 
 /// The conformance pack template (YAML).
