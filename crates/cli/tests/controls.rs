@@ -185,6 +185,7 @@ fn a_custom_fail_rides_exceptions_sarif_html_and_diff() {
     let before = dir.path().join("before.json");
     let sarif = dir.path().join("r.sarif");
     let html = dir.path().join("r.html");
+    let asff = dir.path().join("r.asff.json");
     let (code, _, stderr) = run(&[
         "--config",
         &config,
@@ -197,6 +198,8 @@ fn a_custom_fail_rides_exceptions_sarif_html_and_diff() {
         &format!("sarif={}", sarif.display()),
         "--output",
         &format!("html={}", html.display()),
+        "--output",
+        &format!("asff={}", asff.display()),
     ]);
     assert_eq!(code, 1, "{stderr}");
     let report = parse_json(&std::fs::read_to_string(&before).unwrap_or_default());
@@ -227,6 +230,18 @@ fn a_custom_fail_rides_exceptions_sarif_html_and_diff() {
         .unwrap_or_else(|| panic!("no SARIF result for the control"));
     assert_eq!(result["ruleIndex"], index);
     assert_eq!(result["level"], "error");
+    // Security Hub findings carry the control's title and remediation.
+    let asff = parse_json(&std::fs::read_to_string(&asff).unwrap_or_default());
+    let finding = asff
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["Title"] == "No VPC is still named staging")
+        .unwrap_or_else(|| panic!("no ASFF finding titled by the control: {asff}"));
+    assert_eq!(
+        finding["Remediation"]["Recommendation"]["Text"],
+        "Rename the VPC."
+    );
     let html = std::fs::read_to_string(&html).unwrap_or_default();
     assert!(html.contains("team-no-staging-name"));
     assert!(html.contains("still named staging"));

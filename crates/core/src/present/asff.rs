@@ -168,7 +168,7 @@ pub fn finding(report: &Report, r: &CheckResult) -> Finding {
             label: label(r.severity).into(),
             original: r.severity.as_str().into(),
         },
-        title: clip(title(r), TITLE_MAX),
+        title: clip(title(report, r), TITLE_MAX),
         description: clip(&r.message, DESCRIPTION_MAX),
         resources: vec![Resource {
             kind: kind.into(),
@@ -187,7 +187,7 @@ pub fn finding(report: &Report, r: &CheckResult) -> Finding {
         record_state: "ACTIVE".into(),
         remediation: Remediation {
             recommendation: Recommendation {
-                text: clip(&remediation_text(r), RECOMMENDATION_MAX),
+                text: clip(&remediation_text(report, r), RECOMMENDATION_MAX),
                 url: super::finding::DOCS_URL.into(),
             },
         },

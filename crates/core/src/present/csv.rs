@@ -55,7 +55,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                 .map(|e| e.expires.to_string())
                 .unwrap_or_default(),
             if fail {
-                remediation_text(r)
+                remediation_text(report, r)
             } else {
                 String::new()
             },

@@ -2,7 +2,7 @@
 //! resource type, a stable id, and the remediation in a few words.
 
 pub use crate::arn::partition;
-use crate::report::{CheckResult, ResourceType};
+use crate::report::{CheckResult, Report, ResourceType};
 
 /// Where the check's documentation lives (`flowaudit explain ID` prints the same).
 pub const DOCS_URL: &str = "https://github.com/flowaudit/flowaudit#the-checks";
@@ -51,21 +51,33 @@ pub fn finding_uid(r: &CheckResult) -> String {
     )
 }
 
-/// The check's title from the catalog (the id if unknown).
-pub fn title(r: &CheckResult) -> &str {
-    crate::checks::find(&r.check_id).map_or(r.check_id.as_str(), |c| c.meta.title)
+/// The check's title from the catalog, or the custom control's from the
+/// report (the id if neither knows it).
+pub fn title<'a>(report: &'a Report, r: &'a CheckResult) -> &'a str {
+    if let Some(c) = crate::checks::find(&r.check_id) {
+        return c.meta.title;
+    }
+    control(report, r).map_or(r.check_id.as_str(), |c| c.title.as_str())
+}
+
+/// The custom control a result comes from, as the report keeps it.
+fn control<'a>(report: &'a Report, r: &CheckResult) -> Option<&'a crate::controls::ControlInfo> {
+    report.controls.iter().find(|c| c.id == r.check_id)
 }
 
 /// The remediation in words: the plan's steps for a FAIL result, else the
-/// catalog's outline.
-pub fn remediation_text(r: &CheckResult) -> String {
+/// catalog's outline, or the custom control's remediation.
+pub fn remediation_text(report: &Report, r: &CheckResult) -> String {
     match &r.remediation {
         Some(plan) if !plan.actions.is_empty() => {
             format!("{}: {}", plan.title, plan.steps().join(" "))
         }
-        _ => crate::checks::find(&r.check_id)
-            .map(|c| c.meta.remediation.to_string())
-            .unwrap_or_default(),
+        _ => match crate::checks::find(&r.check_id) {
+            Some(c) => c.meta.remediation.to_string(),
+            None => control(report, r)
+                .and_then(|c| c.remediation.clone())
+                .unwrap_or_default(),
+        },
     }
 }
 

@@ -125,7 +125,7 @@ fn event(report: &Report, r: &CheckResult) -> Value {
         },
         "finding_info": {
             "uid": finding_uid(r),
-            "title": title(r),
+            "title": title(report, r),
             "desc": r.message,
             "types": ["Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"],
             "created_time": time,
@@ -141,7 +141,7 @@ fn event(report: &Report, r: &CheckResult) -> Value {
         },
         "resources": [resource],
         "evidences": [{ "data": r.evidence }],
-        "remediation": { "desc": remediation_text(r), "references": [super::finding::DOCS_URL] },
+        "remediation": { "desc": remediation_text(report, r), "references": [super::finding::DOCS_URL] },
         "unmapped": unmapped,
     })
 }

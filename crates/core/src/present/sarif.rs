@@ -114,7 +114,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             let arn = resource_arn(r);
             let mut text = format!("{}: {}", r.resource_id, r.message);
             if r.status == Status::Fail {
-                text.push_str(&format!(" Fix: {}", remediation_text(r)));
+                text.push_str(&format!(" Fix: {}", remediation_text(report, r)));
             }
             let mut result = json!({
                 "ruleId": r.check_id,
