@@ -142,6 +142,8 @@ pub struct LogGroup {
     pub location: SourceLocation,
     /// `None`: never expires.
     pub retention_days: Known<Option<u32>>,
+    /// Whether it names a KMS key (kms_key_id / KmsKeyId).
+    pub kms_key: Known<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

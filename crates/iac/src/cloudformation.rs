@@ -571,6 +571,16 @@ impl<'a> Template<'a> {
                 "AWS::Logs::LogGroup" => out.log_groups.push(LogGroup {
                     address: id.clone(),
                     location,
+                    kms_key: match &props["KmsKeyId"] {
+                        Value::Null => Known::Yes(false),
+                        v if self.logical(v).is_some() => Known::Yes(true),
+                        v => match self.resolve(v) {
+                            Known::Yes(Value::String(s)) => Known::Yes(!s.is_empty()),
+                            Known::Yes(Value::Null) => Known::Yes(false),
+                            Known::Yes(other) => Known::Unknown(format!("KmsKeyId is {other}")),
+                            Known::Unknown(why) => Known::Unknown(why),
+                        },
+                    },
                     retention_days: match self.resolve(&props["RetentionInDays"]) {
                         Known::Yes(Value::Null) => Known::Yes(None),
                         Known::Yes(v) => match scalar(&v).parse::<u32>() {

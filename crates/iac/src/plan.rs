@@ -215,6 +215,16 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
             "aws_cloudwatch_log_group" => out.log_groups.push(LogGroup {
                 address: i.base.clone(),
                 location: at(&i.address),
+                kms_key: match &v["kms_key_id"] {
+                    Value::String(s) => Known::Yes(!s.is_empty()),
+                    _ if reference(&config["kms_key_id"], "aws_kms_key", &prefix).is_some() => {
+                        Known::Yes(true)
+                    }
+                    _ if !config["kms_key_id"].is_null() => {
+                        Known::Unknown("kms_key_id is known only after apply".into())
+                    }
+                    _ => Known::Yes(false),
+                },
                 retention_days: match &v["retention_in_days"] {
                     Value::Null => Known::Yes(None),
                     Value::Number(n) => {

@@ -6,8 +6,12 @@ use serde_json::json;
 use super::entry::{Check, Eval, Fix, Predeploy};
 use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{flow_log_evidence, Destination, RegionCtx, VpcCtx};
+use crate::declared::{
+    Declared, Destination as DeclaredDestination, FlowLog as DeclaredFlowLog, Known, Verdict,
+};
 use crate::model::FlowLog;
-use crate::report::Severity;
+use crate::report::{Severity, Status};
+use crate::settings::Settings;
 
 /// This check's id.
 pub const ID: CheckId = CheckId::new("flow-log-destination-encrypted");
@@ -30,7 +34,11 @@ encryption is SSE-KMS (aws:kms or aws:kms:dsse), or SSE-S3 (AES256) when --accep
 flow-log-destination-exists) or belongs to another account, and for shared and skipped VPCs. \
 ERROR when the destination or its encryption could not be read or is not in the inventory, for \
 an encryption algorithm or destination type flowaudit does not know (named). No result for \
-Kinesis Data Firehose destinations, which are not inspected.",
+Kinesis Data Firehose destinations, which are not inspected. Before deployment (`flowaudit iac`): \
+a flow log into a log group declared in the same files passes when the group names a KMS key \
+(kms_key_id / KmsKeyId) and fails when it names none; SKIPPED when the key is known only at \
+apply, and for destinations not declared as a log group there (a bucket's encryption is judged \
+in the cloud).",
     remediation: "Log group: `aws logs associate-kms-key --log-group-name NAME --kms-key-id \
 KEY_ARN`, with a key policy that allows logs.<region>.amazonaws.com to use the key. Bucket: \
 `aws s3api put-bucket-encryption --bucket NAME --server-side-encryption-configuration \
@@ -47,15 +55,55 @@ delivery.logs.amazonaws.com to use the key.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::FlowLog(evaluate),
-    predeploy: Predeploy::CloudOnly(
-        "Templates are not read for kms_key_id / KmsKeyId or bucket encryption yet.",
-    ),
+    predeploy: Predeploy::FlowLog(predeploy),
     fix: Fix::Manual(
         "A KMS key and its key policy are the account's decision (who may decrypt); fix plans \
 do not create or choose keys.",
     ),
     query: None,
 };
+
+/// Before deployment: a flow log into a log group declared beside it, judged
+/// by whether the group names a KMS key, at the flow log's line.
+fn predeploy(declared: &Declared, f: &DeclaredFlowLog, _settings: &Settings) -> Option<Verdict> {
+    let (status, message) = match &f.destination {
+        DeclaredDestination::LogGroup(address) => {
+            match declared.log_groups.iter().find(|g| &g.address == address) {
+                None => (
+                    Status::Skipped,
+                    format!("its log group {address} is not declared in these files"),
+                ),
+                Some(g) => match &g.kms_key {
+                    Known::Yes(true) => (
+                        Status::Pass,
+                        format!("its log group {address} is encrypted with a KMS key"),
+                    ),
+                    Known::Yes(false) => (
+                        Status::Fail,
+                        format!("its log group {address} names no KMS key (kms_key_id / KmsKeyId)"),
+                    ),
+                    Known::Unknown(why) => (
+                        Status::Skipped,
+                        format!("whether its log group {address} has a KMS key is not known before apply: {why}"),
+                    ),
+                },
+            }
+        }
+        DeclaredDestination::Elsewhere(what) => (
+            Status::Skipped,
+            format!("its destination ({what}) is not a log group declared here; its encryption is judged in the cloud"),
+        ),
+        DeclaredDestination::Unknown(why) => (
+            Status::Skipped,
+            format!("its destination is not known before apply: {why}"),
+        ),
+    };
+    Some(Verdict::new(
+        status,
+        &f.location,
+        format!("{}: {message}", f.address),
+    ))
+}
 
 /// The verdict on an S3 bucket's default encryption algorithm.
 fn bucket_verdict(algorithm: &str, accept_sse_s3: bool) -> Result<(bool, String), String> {

@@ -66,6 +66,20 @@ impl<'a> Module<'a> {
                     "aws_cloudwatch_log_group" => out.log_groups.push(LogGroup {
                         address: format!("{p}{base}"),
                         location: r.location.clone(),
+                        kms_key: match self.attr(r.body, "kms_key_id") {
+                            None => Known::Yes(false),
+                            Some(e) => match self.follow(&e, &ctx, 0) {
+                                Some(_) => Known::Yes(true),
+                                None => match self.eval(&e, &ctx) {
+                                    Known::Yes(Value::Null) => Known::Yes(false),
+                                    Known::Yes(Value::String(s)) => Known::Yes(!s.is_empty()),
+                                    Known::Yes(other) => {
+                                        Known::Unknown(format!("kms_key_id = {other}"))
+                                    }
+                                    Known::Unknown(why) => Known::Unknown(why),
+                                },
+                            },
+                        },
                         retention_days: match self.attr(r.body, "retention_in_days") {
                             None => Known::Yes(None),
                             Some(e) => match self.eval(&e, &ctx) {

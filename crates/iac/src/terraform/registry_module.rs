@@ -136,6 +136,14 @@ impl<'a> Module<'a> {
                 out.log_groups.push(LogGroup {
                     address: group.clone(),
                     location: m.location.clone(),
+                    kms_key: match input("flow_log_cloudwatch_log_group_kms_key_id") {
+                        None | Some(Known::Yes(Value::Null)) => Known::Yes(false),
+                        Some(Known::Yes(Value::String(s))) => Known::Yes(!s.is_empty()),
+                        Some(Known::Yes(other)) => Known::Unknown(format!(
+                            "flow_log_cloudwatch_log_group_kms_key_id = {other}"
+                        )),
+                        Some(Known::Unknown(why)) => Known::Unknown(why),
+                    },
                     retention_days: match input("flow_log_cloudwatch_log_group_retention_in_days") {
                         None | Some(Known::Yes(Value::Null)) => Known::Yes(None),
                         Some(Known::Yes(Value::Number(n))) => self.days(n.as_u64(), &n.to_string()),
