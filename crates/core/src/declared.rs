@@ -55,6 +55,8 @@ pub struct Vpc {
     /// `aws_vpc.main[0]`, `module.vpc`, or the CloudFormation logical id.
     pub address: String,
     pub name: Option<String>,
+    /// Its tags, when they are known before apply.
+    pub tags: Known<std::collections::BTreeMap<String, String>>,
     pub location: SourceLocation,
     /// Whether it will be created (`count = 0`, a false condition: no).
     pub exists: Known<bool>,
@@ -129,6 +131,8 @@ pub struct FlowLog {
     pub traffic: Known<String>,
     /// Its LogFormat: `None` for the default format.
     pub log_format: Known<Option<String>>,
+    /// MaxAggregationInterval in seconds (600 when not set).
+    pub max_aggregation_interval: Known<u32>,
     pub destination: Destination,
     /// The delivery role's address, when declared here; `None` when there is none
     /// (S3) or it is not declared in these files.

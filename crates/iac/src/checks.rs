@@ -73,6 +73,7 @@ pub fn evaluate(declared: &Declared, settings: &Settings) -> Vec<CheckResult> {
         let vpc = Vpc {
             address: b.location.file.clone(),
             name: None,
+            tags: Known::Yes(Default::default()),
             location: b.location.clone(),
             exists: Known::Yes(true),
             suppressions: Vec::new(),
@@ -121,6 +122,7 @@ pub fn evaluate(declared: &Declared, settings: &Settings) -> Vec<CheckResult> {
             let vpc = Vpc {
                 address: f.address.clone(),
                 name: None,
+                tags: Known::Yes(Default::default()),
                 location: f.location.clone(),
                 exists: Known::Yes(true),
                 suppressions: f.suppressions.clone(),

@@ -395,6 +395,27 @@ impl<'a> Template<'a> {
         }
     }
 
+    /// A `Tags` list (`[{Key, Value}]`), when every key and value resolves.
+    fn tags(&self, list: &Value) -> Known<BTreeMap<String, String>> {
+        let mut out = BTreeMap::new();
+        let Some(items) = list.as_array() else {
+            return match list {
+                Value::Null => Known::Yes(out),
+                other => Known::Unknown(format!("Tags is {other}")),
+            };
+        };
+        for item in items {
+            match (self.resolve(&item["Key"]), self.resolve(&item["Value"])) {
+                (Known::Yes(Value::String(k)), Known::Yes(Value::String(v))) => {
+                    out.insert(k, v);
+                }
+                (Known::Unknown(why), _) | (_, Known::Unknown(why)) => return Known::Unknown(why),
+                (k, _) => return Known::Unknown(format!("a tag key is {k:?}")),
+            }
+        }
+        Known::Yes(out)
+    }
+
     /// The logical id a value refers to (`Ref`, `Fn::GetAtt`).
     fn logical(&self, v: &Value) -> Option<String> {
         if let Some(name) = v.get("Ref").and_then(Value::as_str) {
@@ -472,6 +493,7 @@ impl<'a> Template<'a> {
                         .find(|t| t["Key"] == "Name")
                         .and_then(|t| t["Value"].as_str())
                         .map(str::to_string),
+                    tags: self.tags(&props["Tags"]),
                     location,
                     exists,
                     suppressions: sups,
@@ -553,6 +575,16 @@ impl<'a> Template<'a> {
                         exists,
                         target,
                         traffic: text("TrafficType").map_value(|t| t.to_uppercase()),
+                        max_aggregation_interval: match self
+                            .resolve(&props["MaxAggregationInterval"])
+                        {
+                            Known::Yes(Value::Null) => Known::Yes(600),
+                            Known::Yes(v) => match scalar(&v).parse::<u32>() {
+                                Ok(n) => Known::Yes(n),
+                                Err(_) => Known::Unknown(format!("MaxAggregationInterval is {v}")),
+                            },
+                            Known::Unknown(why) => Known::Unknown(why),
+                        },
                         log_format: match self.resolve(&props["LogFormat"]) {
                             Known::Yes(Value::Null) => Known::Yes(None),
                             Known::Yes(Value::String(s)) => Known::Yes(Some(s)),

@@ -130,6 +130,18 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
             "aws_vpc" | "aws_default_vpc" => out.vpcs.push(Vpc {
                 address: i.address.clone(),
                 name: v["tags"]["Name"].as_str().map(str::to_string),
+                tags: match &v["tags"] {
+                    Value::Null => Known::Yes(BTreeMap::new()),
+                    Value::Object(map) => map
+                        .iter()
+                        .map(|(k, v)| match v.as_str() {
+                            Some(s) => Ok((k.clone(), s.to_string())),
+                            None => Err(format!("tags.{k} = {v}")),
+                        })
+                        .collect::<Result<BTreeMap<_, _>, _>>()
+                        .map_or_else(Known::Unknown, Known::Yes),
+                    other => Known::Unknown(format!("tags = {other}")),
+                },
                 location: at(&i.address),
                 exists: Known::Yes(true),
                 suppressions: Vec::new(),
@@ -199,6 +211,15 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
                     },
                     // Unset, the provider computes it (the default format) at
                     // apply: only a string in the plan is known.
+                    max_aggregation_interval: match v["max_aggregation_interval"].as_u64() {
+                        Some(n) => u32::try_from(n).map_or_else(
+                            |_| Known::Unknown(format!("max_aggregation_interval = {n}")),
+                            Known::Yes,
+                        ),
+                        None => Known::Unknown(
+                            "max_aggregation_interval is known only after apply".into(),
+                        ),
+                    },
                     log_format: match v["log_format"].as_str() {
                         Some(f) => Known::Yes(Some(f.to_string())),
                         None => Known::Unknown("log_format is known only after apply".into()),

@@ -6,8 +6,10 @@ use serde_json::json;
 use super::entry::{Check, Eval, Fix, Predeploy};
 use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{flow_log_evidence, RegionCtx, VpcCtx};
+use crate::declared::{Declared, FlowLog as DeclaredFlowLog, Known, Target, Verdict};
 use crate::model::FlowLog;
-use crate::report::Severity;
+use crate::report::{Severity, Status};
+use crate::settings::Settings;
 
 /// This check's id.
 pub const ID: CheckId = CheckId::new("flow-log-aggregation-interval");
@@ -28,7 +30,10 @@ matters, 60 s is the setting to use.",
 production_tag_keys and production_tag_values say) has MaxAggregationInterval 60.",
     fails_when: "It has 600 (or any value other than 60).",
     other_statuses: "SKIPPED for flow logs of VPCs that are not production, and for shared or \
-skipped VPCs. ERROR when the flow log's MaxAggregationInterval is not in the inventory.",
+skipped VPCs. ERROR when the flow log's MaxAggregationInterval is not in the inventory. Before \
+deployment (`flowaudit iac`): a VPC-level flow log is judged by its declared \
+max_aggregation_interval / MaxAggregationInterval (600 when not set) when its VPC's declared tags \
+mark production; SKIPPED when the tags or the interval are known only at apply.",
     remediation: "The interval of a flow log cannot be changed: create a new one with \
 `aws ec2 create-flow-logs … --max-aggregation-interval 60`, confirm it delivers, then delete the \
 old one.",
@@ -39,15 +44,76 @@ old one.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::FlowLog(evaluate),
-    predeploy: Predeploy::CloudOnly(
-        "Templates are not read for max_aggregation_interval / MaxAggregationInterval yet.",
-    ),
+    predeploy: Predeploy::FlowLog(predeploy),
     fix: Fix::Manual(
         "Replacing a flow log needs a check that the new one delivers before the old one is \
 deleted; fix plans do not set the interval yet.",
     ),
     query: None,
 };
+
+/// Before deployment: the declared interval of a VPC-level flow log whose
+/// VPC's declared tags mark production, at the flow log's line.
+fn predeploy(declared: &Declared, f: &DeclaredFlowLog, settings: &Settings) -> Option<Verdict> {
+    let Target::Vpcs(addresses) = &f.target else {
+        return None;
+    };
+    let vpcs: Vec<&crate::declared::Vpc> = declared
+        .vpcs
+        .iter()
+        .filter(|v| addresses.contains(&v.address))
+        .collect();
+    if vpcs.is_empty() {
+        return None; // flow-log-resource-exists reports it.
+    }
+    let mut production = None;
+    for v in &vpcs {
+        match &v.tags {
+            Known::Yes(tags) => {
+                if let Some(tag) = settings.priority.production_tag_in(tags) {
+                    production = Some((v.address.as_str(), tag));
+                    break;
+                }
+            }
+            Known::Unknown(why) => {
+                return Some(Verdict::new(
+                    Status::Skipped,
+                    &f.location,
+                    format!(
+                        "{}: whether {} is production is not known before apply (its tags: {why})",
+                        f.address, v.address
+                    ),
+                ))
+            }
+        }
+    }
+    let (status, message) = match (production, &f.max_aggregation_interval) {
+        (None, _) => (
+            Status::Skipped,
+            format!("{} is not production (no production tag), so 600 s is acceptable", vpcs[0].address),
+        ),
+        (Some(_), Known::Unknown(why)) => (
+            Status::Skipped,
+            format!("its interval is not known before apply: {why}"),
+        ),
+        (Some((_, tag)), Known::Yes(WANTED)) => (
+            Status::Pass,
+            format!("aggregates over {WANTED} s (production, tag {tag})"),
+        ),
+        (Some((vpc, tag)), Known::Yes(other)) => (
+            Status::Fail,
+            format!(
+                "aggregates over {other} s, which delays detections by up to {} minute(s); {vpc} is production (tag {tag}) and should use {WANTED} s",
+                other.div_ceil(60)
+            ),
+        ),
+    };
+    Some(Verdict::new(
+        status,
+        &f.location,
+        format!("{}: {message}", f.address),
+    ))
+}
 
 fn evaluate(ctx: &RegionCtx<'_>, vpc: &VpcCtx<'_>, flow_log: &FlowLog) -> Option<Outcome> {
     let production = ctx.settings.priority.production_tag(vpc.vpc);

@@ -29,7 +29,15 @@ impl Default for PriorityOptions {
 impl PriorityOptions {
     /// The first tag that marks `vpc` as production, as `key=value`.
     pub fn production_tag(&self, vpc: &Vpc) -> Option<String> {
-        vpc.tags.iter().find_map(|(k, v)| {
+        self.production_tag_in(&vpc.tags)
+    }
+
+    /// The `key=value` of the first of `tags` that marks production, if any.
+    pub fn production_tag_in(
+        &self,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Option<String> {
+        tags.iter().find_map(|(k, v)| {
             let key = self
                 .production_tag_keys
                 .iter()

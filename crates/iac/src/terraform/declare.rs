@@ -1,5 +1,6 @@
 //! What a module declares: VPCs, flow logs, log groups and roles, with where.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use hcl::expr::{Expression, TraversalOperator};
@@ -56,6 +57,7 @@ impl<'a> Module<'a> {
                     "aws_vpc" | "aws_default_vpc" => out.vpcs.push(Vpc {
                         address,
                         name: self.name_tag(r.body, &ctx),
+                        tags: self.tags(r.body, &ctx),
                         location: r.location.clone(),
                         exists,
                         suppressions: r.suppressions.clone(),
@@ -115,6 +117,19 @@ impl<'a> Module<'a> {
         match self.evaluate(&tags, ctx) {
             Ok(Value::Object(map)) => map.get("Name").and_then(|v| v.as_str()).map(str::to_string),
             _ => None,
+        }
+    }
+
+    /// The `tags` of a resource, when every value is known.
+    pub(super) fn tags(&self, body: &Body, ctx: &Binding) -> Known<BTreeMap<String, String>> {
+        let Some(tags) = self.attr(body, "tags") else {
+            return Known::Yes(BTreeMap::new());
+        };
+        match self.eval(&tags, ctx) {
+            Known::Yes(Value::Object(map)) => string_map(map, "tags"),
+            Known::Yes(Value::Null) => Known::Yes(BTreeMap::new()),
+            Known::Yes(other) => Known::Unknown(format!("tags = {other}")),
+            Known::Unknown(why) => Known::Unknown(why),
         }
     }
 
@@ -283,6 +298,20 @@ impl<'a> Module<'a> {
                 Known::Unknown(why) => Known::Unknown(why),
             },
         };
+        let max_aggregation_interval = match self.attr(r.body, "max_aggregation_interval") {
+            None => Known::Yes(600),
+            Some(e) => match self.eval(&e, ctx) {
+                Known::Yes(Value::Number(n)) => {
+                    n.as_u64().and_then(|n| u32::try_from(n).ok()).map_or_else(
+                        || Known::Unknown(format!("max_aggregation_interval = {n}")),
+                        Known::Yes,
+                    )
+                }
+                Known::Yes(Value::Null) => Known::Yes(600),
+                Known::Yes(other) => Known::Unknown(format!("max_aggregation_interval = {other}")),
+                Known::Unknown(why) => Known::Unknown(why),
+            },
+        };
         let log_format = match self.attr(r.body, "log_format") {
             None => Known::Yes(None),
             Some(e) => match self.eval(&e, ctx) {
@@ -341,6 +370,7 @@ impl<'a> Module<'a> {
             target,
             traffic,
             log_format,
+            max_aggregation_interval,
             destination,
             role,
             suppressions: r.suppressions.clone(),
@@ -426,11 +456,29 @@ fn is_variable(expr: &Expression) -> bool {
         if matches!(&t.expr, Expression::Variable(v) if v.as_str() == "var"))
 }
 
+/// An object of strings as tags; any other value makes them unknown.
+pub(crate) fn string_map(
+    map: impl IntoIterator<Item = (String, Value)>,
+    what: &str,
+) -> Known<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        match v {
+            Value::String(s) => {
+                out.insert(k, s);
+            }
+            other => return Known::Unknown(format!("{what}.{k} = {other}")),
+        }
+    }
+    Known::Yes(out)
+}
+
 /// A module that cannot be looked into: its VPCs, if any, are unknown.
 pub(super) fn opaque(address: &str, m: &Item, why: String) -> Vpc {
     Vpc {
         address: address.to_string(),
         name: None,
+        tags: Known::Unknown(why.clone()),
         location: m.location.clone(),
         exists: Known::Unknown(why),
         suppressions: m.suppressions.clone(),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use hcl::Value;
 
-use super::declare::opaque;
+use super::declare::{opaque, string_map};
 use super::limits::{MAX_MODULE_CALLS, MAX_MODULE_DEPTH, VPC_MODULE};
 use super::module::{Item, Module};
 use super::reading::{read_dir, Reading};
@@ -112,6 +112,7 @@ impl<'a> Module<'a> {
                     Known::Yes(Value::String(s)) => Some(s),
                     _ => None,
                 }),
+                tags: module_tags(&input),
                 location: m.location.clone(),
                 exists,
                 suppressions: m.suppressions.clone(),
@@ -165,6 +166,19 @@ impl<'a> Module<'a> {
                 exists: enabled,
                 target: Target::Vpcs(vec![address.clone()]),
                 traffic: text("flow_log_traffic_type", "ALL"),
+                max_aggregation_interval: match input("flow_log_max_aggregation_interval") {
+                    None | Some(Known::Yes(Value::Null)) => Known::Yes(600),
+                    Some(Known::Yes(Value::Number(n))) => {
+                        n.as_u64().and_then(|n| u32::try_from(n).ok()).map_or_else(
+                            || Known::Unknown(format!("flow_log_max_aggregation_interval = {n}")),
+                            Known::Yes,
+                        )
+                    }
+                    Some(Known::Yes(other)) => {
+                        Known::Unknown(format!("flow_log_max_aggregation_interval = {other}"))
+                    }
+                    Some(Known::Unknown(why)) => Known::Unknown(why),
+                },
                 log_format: match input("flow_log_log_format") {
                     None | Some(Known::Yes(Value::Null)) => Known::Yes(None),
                     Some(Known::Yes(Value::String(s))) => Known::Yes(Some(s)),
@@ -208,4 +222,21 @@ pub(super) fn module_role_trust() -> serde_json::Value {
             "Action": "sts:AssumeRole",
         }],
     })
+}
+
+/// The tags the VPC module puts on its VPC: `tags` merged with `vpc_tags`.
+fn module_tags(input: &dyn Fn(&str) -> Option<Known<Value>>) -> Known<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for key in ["tags", "vpc_tags"] {
+        match input(key) {
+            None | Some(Known::Yes(Value::Null)) => {}
+            Some(Known::Yes(Value::Object(map))) => match string_map(map, key) {
+                Known::Yes(m) => out.extend(m),
+                Known::Unknown(why) => return Known::Unknown(why),
+            },
+            Some(Known::Yes(other)) => return Known::Unknown(format!("{key} = {other}")),
+            Some(Known::Unknown(why)) => return Known::Unknown(why),
+        }
+    }
+    Known::Yes(out)
 }
