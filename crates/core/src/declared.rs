@@ -133,6 +133,8 @@ pub struct FlowLog {
     pub log_format: Known<Option<String>>,
     /// MaxAggregationInterval in seconds (600 when not set).
     pub max_aggregation_interval: Known<u32>,
+    /// The address of the declared Transit Gateway it logs, when it names one.
+    pub transit_gateway: Option<String>,
     pub destination: Destination,
     /// The delivery role's address, when declared here; `None` when there is none
     /// (S3) or it is not declared in these files.
@@ -159,6 +161,17 @@ pub struct Role {
     pub trust_policy: Known<Value>,
 }
 
+/// A Transit Gateway.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitGateway {
+    pub address: String,
+    pub name: Option<String>,
+    pub location: SourceLocation,
+    /// Whether it will be created (`count = 0`, a false condition: no).
+    pub exists: Known<bool>,
+    pub suppressions: Vec<Suppression>,
+}
+
 /// A file that could not be read or parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Broken {
@@ -173,6 +186,7 @@ pub struct Declared {
     pub flow_logs: Vec<FlowLog>,
     pub log_groups: Vec<LogGroup>,
     pub roles: Vec<Role>,
+    pub transit_gateways: Vec<TransitGateway>,
     pub broken: Vec<Broken>,
     pub files: usize,
 }
@@ -183,6 +197,7 @@ impl Declared {
         self.flow_logs.extend(other.flow_logs);
         self.log_groups.extend(other.log_groups);
         self.roles.extend(other.roles);
+        self.transit_gateways.extend(other.transit_gateways);
         self.broken.extend(other.broken);
         self.files += other.files;
     }
@@ -212,6 +227,9 @@ pub type PredeployEval = fn(&DeclaredVpc<'_>, &Settings) -> Verdict;
 /// A pre-deployment evaluation of one declared flow log (that may exist):
 /// `None` where the check has nothing to say about it.
 pub type FlowLogPredeploy = fn(&Declared, &FlowLog, &Settings) -> Option<Verdict>;
+
+/// A pre-deployment evaluation of one declared Transit Gateway (that may exist).
+pub type TransitGatewayPredeploy = fn(&Declared, &TransitGateway) -> Verdict;
 
 /// One declared VPC with the flow logs that may target it.
 pub struct DeclaredVpc<'a> {

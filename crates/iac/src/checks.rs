@@ -14,7 +14,7 @@ pub fn iac_checks(
 ) -> impl Iterator<Item = (&'static CheckMeta, flowaudit_core::declared::PredeployEval)> {
     checks::REGISTRY.iter().filter_map(|c| match c.predeploy {
         Predeploy::Vpc(eval) => Some((c.meta, eval)),
-        Predeploy::FlowLog(_) | Predeploy::CloudOnly(_) => None,
+        Predeploy::FlowLog(_) | Predeploy::TransitGateway(_) | Predeploy::CloudOnly(_) => None,
     })
 }
 
@@ -131,6 +131,38 @@ pub fn evaluate(declared: &Declared, settings: &Settings) -> Vec<CheckResult> {
             r.resource_type = ResourceType::FlowLog;
             r.vpc_id = None;
             apply_suppressions(&mut r, &vpc, declared);
+            out.push(r);
+        }
+    }
+    for g in &declared.transit_gateways {
+        if g.exists == Known::Yes(false) {
+            continue;
+        }
+        for c in checks::REGISTRY {
+            let Predeploy::TransitGateway(eval) = c.predeploy else {
+                continue;
+            };
+            let holder = Vpc {
+                address: g.address.clone(),
+                name: g.name.clone(),
+                tags: Known::Yes(Default::default()),
+                location: g.location.clone(),
+                exists: g.exists.clone(),
+                suppressions: g.suppressions.clone(),
+            };
+            let mut r = result(
+                c.meta,
+                &holder,
+                eval(declared, g),
+                json!({ "transit_gateway": g.address }),
+            );
+            r.resource_type = ResourceType::TransitGateway;
+            r.vpc_id = None;
+            if let Known::Unknown(why) = &g.exists {
+                r.status = Status::Skipped;
+                r.message = format!("{} cannot be checked statically: {why}", g.address);
+            }
+            apply_suppressions(&mut r, &holder, declared);
             out.push(r);
         }
     }

@@ -14,7 +14,8 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::source::Lines;
 use flowaudit_core::declared::{
-    Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Suppression, Target, Vpc,
+    Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Suppression, Target,
+    TransitGateway, Vpc,
 };
 
 /// A YAML node with where it starts.
@@ -484,6 +485,19 @@ impl<'a> Template<'a> {
                 Known::Unknown(why) => Known::Unknown(why),
             };
             match r["Type"].as_str().unwrap_or_default() {
+                "AWS::EC2::TransitGateway" => out.transit_gateways.push(TransitGateway {
+                    address: id.clone(),
+                    name: props["Tags"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|t| t["Key"] == "Name")
+                        .and_then(|t| t["Value"].as_str())
+                        .map(str::to_string),
+                    location,
+                    exists,
+                    suppressions: sups,
+                }),
                 "AWS::EC2::VPC" => out.vpcs.push(Vpc {
                     address: id.clone(),
                     name: props["Tags"]
@@ -575,6 +589,18 @@ impl<'a> Template<'a> {
                         exists,
                         target,
                         traffic: text("TrafficType").map_value(|t| t.to_uppercase()),
+                        transit_gateway: match (
+                            text("ResourceType"),
+                            self.logical(&props["ResourceId"]),
+                        ) {
+                            (Known::Yes(t), Some(l))
+                                if t == "TransitGateway"
+                                    && self.kind_of(&l) == Some("AWS::EC2::TransitGateway") =>
+                            {
+                                Some(l)
+                            }
+                            _ => None,
+                        },
                         max_aggregation_interval: match self
                             .resolve(&props["MaxAggregationInterval"])
                         {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::source::line_col;
 use flowaudit_core::declared::{
-    Declared, Destination, FlowLog, Known, LogGroup, Role, Target, Vpc,
+    Declared, Destination, FlowLog, Known, LogGroup, Role, Target, TransitGateway, Vpc,
 };
 
 /// Whether a JSON document is a Terraform plan.
@@ -127,6 +127,13 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
         let prefix = prefix_of(&i.base, &i.kind);
         let config = exprs.get(&i.base).cloned().unwrap_or(Value::Null);
         match i.kind.as_str() {
+            "aws_ec2_transit_gateway" => out.transit_gateways.push(TransitGateway {
+                address: i.address.clone(),
+                name: v["tags"]["Name"].as_str().map(str::to_string),
+                location: at(&i.address),
+                exists: Known::Yes(true),
+                suppressions: Vec::new(),
+            }),
             "aws_vpc" | "aws_default_vpc" => out.vpcs.push(Vpc {
                 address: i.address.clone(),
                 name: v["tags"]["Name"].as_str().map(str::to_string),
@@ -211,6 +218,11 @@ pub fn read(path: &str, text: &str, plan: &Value) -> Declared {
                     },
                     // Unset, the provider computes it (the default format) at
                     // apply: only a string in the plan is known.
+                    transit_gateway: reference(
+                        &config["transit_gateway_id"],
+                        "aws_ec2_transit_gateway",
+                        &prefix,
+                    ),
                     max_aggregation_interval: match v["max_aggregation_interval"].as_u64() {
                         Some(n) => u32::try_from(n).map_or_else(
                             |_| Known::Unknown(format!("max_aggregation_interval = {n}")),

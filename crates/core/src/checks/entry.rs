@@ -41,6 +41,8 @@ pub enum Predeploy {
     Vpc(crate::declared::PredeployEval),
     /// Judged once per declared flow log; `None` where there is nothing to say.
     FlowLog(crate::declared::FlowLogPredeploy),
+    /// Judged once per declared Transit Gateway.
+    TransitGateway(crate::declared::TransitGatewayPredeploy),
     /// Judged in the cloud only, and why.
     CloudOnly(&'static str),
 }

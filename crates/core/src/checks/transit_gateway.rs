@@ -6,8 +6,9 @@ use serde_json::json;
 use super::entry::{Check, Eval, Fix, Predeploy, RegionOutcome};
 use super::meta::{CheckId, CheckMeta, Outcome, Scope};
 use crate::context::{flow_log_evidence, RegionCtx};
+use crate::declared::{Declared, Known, TransitGateway as DeclaredTransitGateway, Verdict};
 use crate::model::{FlowLog, TransitGateway};
-use crate::report::{ResourceType, Severity};
+use crate::report::{ResourceType, Severity, Status};
 
 /// This check's id.
 pub const ID: CheckId = CheckId::new("transit-gateway-flow-logs-enabled");
@@ -26,7 +27,10 @@ DescribeTransitGateways, one paginated call per region) has a flow log with Reso
 TransitGateway whose FlowLogStatus is ACTIVE. A region without Transit Gateways passes once.",
     fails_when: "A Transit Gateway has no ACTIVE Transit-Gateway-level flow log (one result per \
 gateway), or a Transit Gateway flow log names a gateway the region does not have (deleted?).",
-    other_statuses: "SKIPPED for gateways owned by another account (shared through AWS RAM) and \
+    other_statuses: "Before deployment (`flowaudit iac`): each declared Transit Gateway \
+(aws_ec2_transit_gateway, AWS::EC2::TransitGateway) passes when a flow log names it \
+(transit_gateway_id, or ResourceType TransitGateway), at the gateway's line; SKIPPED when that \
+flow log may not be created. In the cloud: SKIPPED for gateways owned by another account (shared through AWS RAM) and \
 for deleted ones, and for a region of an inventory that does not list Transit Gateways (written \
 by an earlier version or by hand). ERROR when DescribeTransitGateways failed (the reason is \
 named) and for every region that could not be read.",
@@ -44,16 +48,56 @@ always aggregate over 60 s and capture all traffic.",
 pub const CHECK: Check = Check {
     meta: &META,
     eval: Eval::Region(evaluate),
-    predeploy: Predeploy::CloudOnly(
-        "Templates are not read for Transit Gateways (AWS::EC2::TransitGateway, \
-aws_ec2_transit_gateway) yet.",
-    ),
+    predeploy: Predeploy::TransitGateway(predeploy),
     fix: Fix::Manual(
         "Fix plans create VPC-level flow logs; a Transit Gateway flow log is created with the \
 command in the remediation outline.",
     ),
     query: None,
 };
+
+/// Before deployment: a declared Transit Gateway passes when a flow log that
+/// may exist names it, at the gateway's line.
+fn predeploy(declared: &Declared, g: &DeclaredTransitGateway) -> Verdict {
+    let logs: Vec<&crate::declared::FlowLog> = declared
+        .flow_logs
+        .iter()
+        .filter(|f| f.transit_gateway.as_deref() == Some(g.address.as_str()))
+        .filter(|f| f.exists != Known::Yes(false))
+        .collect();
+    if let Some(f) = logs.iter().find(|f| f.exists == Known::Yes(true)) {
+        return Verdict::new(
+            Status::Pass,
+            &g.location,
+            format!(
+                "flow log {} is declared for Transit Gateway {}",
+                f.address, g.address
+            ),
+        );
+    }
+    if let Some(f) = logs.first() {
+        let why = match &f.exists {
+            Known::Unknown(why) => why.as_str(),
+            Known::Yes(_) => "",
+        };
+        return Verdict::new(
+            Status::Skipped,
+            &g.location,
+            format!(
+                "flow log {} of {} may not be created: {why}",
+                f.address, g.address
+            ),
+        );
+    }
+    Verdict::new(
+        Status::Fail,
+        &g.location,
+        format!(
+            "no flow log is declared for Transit Gateway {}: traffic through it will not be logged",
+            g.address
+        ),
+    )
+}
 
 fn evaluate(ctx: &RegionCtx<'_>) -> Vec<RegionOutcome> {
     let region = &ctx.region.region;

@@ -19,6 +19,9 @@ cloud; SKIPPED where a value is known only at apply time."
                 Predeploy::FlowLog(_) => "Judged by `flowaudit iac` on each declared flow log, \
 at its own line."
                     .to_string(),
+                Predeploy::TransitGateway(_) => "Judged by `flowaudit iac` on each declared \
+Transit Gateway, at its own line."
+                    .to_string(),
                 Predeploy::CloudOnly(why) => format!("Cloud only. {why}"),
             },
             match check.fix {

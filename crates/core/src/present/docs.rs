@@ -36,7 +36,9 @@ pub fn checks_table() -> String {
             m.scope.as_str(),
             cell(m.passes_when),
             match check.predeploy {
-                Predeploy::Vpc(_) | Predeploy::FlowLog(_) => "`flowaudit iac`",
+                Predeploy::Vpc(_) | Predeploy::FlowLog(_) | Predeploy::TransitGateway(_) => {
+                    "`flowaudit iac`"
+                }
                 Predeploy::CloudOnly(_) => "cloud only",
             },
             match check.fix {

@@ -9,7 +9,7 @@ use hcl::{Body, Value};
 use super::module::{resource_ref, Binding, Item, Module};
 use super::reading::Reading;
 use flowaudit_core::declared::{
-    Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Target, Vpc,
+    Broken, Declared, Destination, FlowLog, Known, LogGroup, Role, Target, TransitGateway, Vpc,
 };
 
 impl<'a> Module<'a> {
@@ -65,6 +65,13 @@ impl<'a> Module<'a> {
                     "aws_flow_log" => out
                         .flow_logs
                         .push(self.flow_log(r, &base, &key, exists, &ctx)),
+                    "aws_ec2_transit_gateway" => out.transit_gateways.push(TransitGateway {
+                        address,
+                        name: self.name_tag(r.body, &ctx),
+                        location: r.location.clone(),
+                        exists,
+                        suppressions: r.suppressions.clone(),
+                    }),
                     "aws_cloudwatch_log_group" => out.log_groups.push(LogGroup {
                         address: format!("{p}{base}"),
                         location: r.location.clone(),
@@ -298,6 +305,14 @@ impl<'a> Module<'a> {
                 Known::Unknown(why) => Known::Unknown(why),
             },
         };
+        let transit_gateway =
+            self.attr(r.body, "transit_gateway_id")
+                .and_then(|e| match self.follow(&e, ctx, 0) {
+                    Some((address, _)) if address.starts_with("aws_ec2_transit_gateway.") => {
+                        Some(format!("{p}{address}"))
+                    }
+                    _ => None,
+                });
         let max_aggregation_interval = match self.attr(r.body, "max_aggregation_interval") {
             None => Known::Yes(600),
             Some(e) => match self.eval(&e, ctx) {
@@ -371,6 +386,7 @@ impl<'a> Module<'a> {
             traffic,
             log_format,
             max_aggregation_interval,
+            transit_gateway,
             destination,
             role,
             suppressions: r.suppressions.clone(),

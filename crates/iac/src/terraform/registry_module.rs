@@ -166,6 +166,7 @@ impl<'a> Module<'a> {
                 exists: enabled,
                 target: Target::Vpcs(vec![address.clone()]),
                 traffic: text("flow_log_traffic_type", "ALL"),
+                transit_gateway: None,
                 max_aggregation_interval: match input("flow_log_max_aggregation_interval") {
                     None | Some(Known::Yes(Value::Null)) => Known::Yes(600),
                     Some(Known::Yes(Value::Number(n))) => {
