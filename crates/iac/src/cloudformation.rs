@@ -487,26 +487,14 @@ impl<'a> Template<'a> {
             match r["Type"].as_str().unwrap_or_default() {
                 "AWS::EC2::TransitGateway" => out.transit_gateways.push(TransitGateway {
                     address: id.clone(),
-                    name: props["Tags"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .find(|t| t["Key"] == "Name")
-                        .and_then(|t| t["Value"].as_str())
-                        .map(str::to_string),
+                    name: name_tag_of(&props["Tags"]),
                     location,
                     exists,
                     suppressions: sups,
                 }),
                 "AWS::EC2::VPC" => out.vpcs.push(Vpc {
                     address: id.clone(),
-                    name: props["Tags"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .find(|t| t["Key"] == "Name")
-                        .and_then(|t| t["Value"].as_str())
-                        .map(str::to_string),
+                    name: name_tag_of(&props["Tags"]),
                     tags: self.tags(&props["Tags"]),
                     location,
                     exists,
@@ -677,4 +665,14 @@ fn scalar(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The literal `Name` of a `Tags` list.
+fn name_tag_of(tags: &Value) -> Option<String> {
+    tags.as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["Key"] == "Name")
+        .and_then(|t| t["Value"].as_str())
+        .map(str::to_string)
 }
