@@ -7,7 +7,6 @@
 //! Relative paths in the file are relative to the file's directory.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -17,6 +16,7 @@ use flowaudit_core::exceptions::{Exception, InvalidException};
 use serde::{Deserialize, Deserializer};
 
 use crate::limits;
+use crate::located::{line_col, located};
 use crate::values::{
     ColorArg, FixDestinationArg, FixTrafficArg, OutputSpec, ReportFormat, SeverityArg, TrafficArg,
 };
@@ -247,30 +247,6 @@ fn outputs<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<OutputSpec>>, D
         .map(|s| s.parse::<OutputSpec>().map_err(serde::de::Error::custom))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
-}
-
-/// A config file error, as `file:line:column: message`.
-pub(crate) fn located(
-    path: &Path,
-    text: &str,
-    span: Option<Range<usize>>,
-    message: &str,
-) -> anyhow::Error {
-    match span {
-        Some(span) => {
-            let (line, col) = line_col(text, span.start);
-            anyhow::anyhow!("{}:{line}:{col}: {}", path.display(), message.trim_end())
-        }
-        None => anyhow::anyhow!("{}: {}", path.display(), message.trim_end()),
-    }
-}
-
-/// 1-based line and column (in characters) of byte `offset`.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }
 
 /// Parses and validates the file's text.

@@ -15,7 +15,7 @@ use flowaudit_query::Control;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::located;
+use crate::located::{line_col, located};
 
 /// How long one control's query may run, unless it says otherwise.
 pub const DEFAULT_TIME_LIMIT_SECONDS: u64 = 10;
@@ -245,11 +245,11 @@ fn sql_start(text: &str, start: usize) -> (usize, usize) {
     } else {
         0
     };
-    crate::config::line_col(text, start + skip)
+    line_col(text, start + skip)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    crate::config::line_col(text, offset).0
+    line_col(text, offset).0
 }
 
 #[cfg(test)]

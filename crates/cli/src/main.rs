@@ -10,6 +10,7 @@ mod fix;
 mod history;
 mod input;
 mod limits;
+mod located;
 mod log;
 mod output;
 mod query;

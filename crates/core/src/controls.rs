@@ -2,90 +2,15 @@
 //! control that rides the report beside the built-in checks (exceptions,
 //! priority, history, `diff`, every format).
 //!
-//! This module holds what a control *is* (its metadata, what it covers, how its
-//! rows are read) and what the report keeps of it, so that a report read back
-//! (`diff`, `history`, SARIF from a saved run) still names each control's title
-//! and severity. Running the SQL is the query crate's job
-//! (`flowaudit_query::control`); reading the definitions from TOML is the CLI's.
+//! What the report keeps of a control ([`ControlInfo`]: its metadata, what it
+//! covers, how its rows are read) is part of the report's schema and lives in
+//! [`crate::report`], so that a report read back (`diff`, `history`, SARIF from
+//! a saved run) still names each control's title and severity. This module
+//! holds the rules for ids and statuses. Running the SQL is the query crate's
+//! job (`flowaudit_query::control`); reading the definitions from TOML is the
+//! CLI's.
 
-use serde::{Deserialize, Serialize};
-
-use crate::report::{ComplianceRef, ResourceType, Severity};
-
-/// The kinds of resource a custom control can cover: the ones the inventory
-/// lists completely, so that every resource of the kind gets a result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Covers {
-    Vpc,
-    FlowLog,
-}
-
-impl Covers {
-    pub const ALL: [Covers; 2] = [Covers::Vpc, Covers::FlowLog];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Covers::Vpc => "vpc",
-            Covers::FlowLog => "flow-log",
-        }
-    }
-
-    /// The resource type of the control's results.
-    pub fn resource_type(self) -> ResourceType {
-        match self {
-            Covers::Vpc => ResourceType::Vpc,
-            Covers::FlowLog => ResourceType::FlowLog,
-        }
-    }
-
-    /// The kind spelled `text` (`vpc`, `flow-log`), or `None`.
-    pub fn parse(text: &str) -> Option<Covers> {
-        Covers::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-}
-
-/// How the query's rows are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Expect {
-    /// One row per evaluated resource with `resource`, `status` and `reason`
-    /// (Powerpipe's shape): every covered resource must have exactly one row.
-    Rows,
-    /// The rows are the failures (`resource`, optional `reason`); every other
-    /// covered resource passes. The source control's "expected check: eq []".
-    Empty,
-}
-
-impl Expect {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Expect::Rows => "rows",
-            Expect::Empty => "empty",
-        }
-    }
-}
-
-/// A custom control as the report keeps it: enough to render it as a rule
-/// (SARIF), to explain it and to list it beside the built-in checks.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ControlInfo {
-    pub id: String,
-    pub title: String,
-    pub severity: Severity,
-    pub description: String,
-    pub covers: Covers,
-    pub expect: Expect,
-    /// The stored query, as written.
-    pub sql: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub compliance: Vec<ComplianceRef>,
-    /// What to do about a FAIL, in words.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remediation: Option<String>,
-    /// Where it is defined, `file:line`.
-    pub source: String,
-}
+pub use crate::report::{ControlInfo, Covers, Expect};
 
 /// Why a control id cannot be used.
 pub fn invalid_id(id: &str) -> Option<String> {
