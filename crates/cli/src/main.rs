@@ -183,12 +183,7 @@ fn checks(args: CatalogArgs, controls: &[flowaudit_query::Control]) -> Result<Ex
     let infos: Vec<&flowaudit_core::controls::ControlInfo> =
         controls.iter().map(|c| &c.info).collect();
     let text = match args.format {
-        FormatArg::Table => {
-            let owned: Vec<_> = infos.iter().map(|i| (*i).clone()).collect();
-            let mut text = catalog::render_list();
-            text.push_str(&catalog::render_controls(&owned));
-            text
-        }
+        FormatArg::Table => catalog::render_list() + &catalog::render_controls(&infos),
         FormatArg::Json => {
             let mut list: Vec<serde_json::Value> =
                 serde_json::from_str(&catalog::render_list_json())

@@ -567,3 +567,28 @@ fn the_built_in_queries_give_the_checks_verdicts_in_moto_scans() {
         assert!(statuses.contains(seen), "{seen}: {statuses:?}");
     }
 }
+
+/// A controls file may come with the code under review: its text reaches the
+/// terminal escaped, never as control sequences.
+#[test]
+fn control_text_reaches_the_terminal_escaped() {
+    let dir = tmp();
+    write(
+        dir.path(),
+        "c.toml",
+        "[[control]]\nid = \"hostile\"\ntitle = \"clear\\u001b[2Jscreen\"\nseverity = \"low\"\nresource_type = \"vpc\"\ndescription = \"bell\\u0007\"\nexpect = \"empty\"\nsql = \"SELECT vpc_id AS resource FROM vpcs WHERE 0 -- \\u001b]0;title\\u0007\"\n",
+    );
+    let d = dir.path().to_string_lossy().to_string();
+    for args in [
+        vec!["checks", "--controls", &d],
+        vec!["explain", "hostile", "--controls", &d],
+    ] {
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("hostile"), "{stdout}");
+        assert!(
+            !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+            "{args:?}: {stdout:?}"
+        );
+    }
+}

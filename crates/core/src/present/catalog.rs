@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use crate::checks::{catalog, CheckMeta, Fix, Predeploy, REGISTRY};
 use crate::controls::{ControlInfo, Expect};
+use crate::escape::terminal::show;
 
 /// Whether and how a check or finding is judged before deployment, and its
 /// automatic fix, in words (from the registries, never written twice).
@@ -171,8 +172,9 @@ fn indent(text: &str) -> String {
     out
 }
 
-/// Custom controls as a table, after the built-in catalog's.
-pub fn render_controls(controls: &[ControlInfo]) -> String {
+/// Custom controls as a table, after the built-in catalog's. Their text comes
+/// from files that may arrive with the code under review: shown escaped.
+pub fn render_controls(controls: &[&ControlInfo]) -> String {
     if controls.is_empty() {
         return String::new();
     }
@@ -195,8 +197,8 @@ pub fn render_controls(controls: &[ControlInfo]) -> String {
             c.id,
             c.severity.as_str(),
             c.covers.as_str(),
-            c.title,
-            c.source
+            show(&c.title),
+            show(&c.source)
         );
     }
     out
@@ -205,16 +207,16 @@ pub fn render_controls(controls: &[ControlInfo]) -> String {
 /// One custom control explained: its metadata and its stored query.
 pub fn render_control(c: &ControlInfo) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {}", c.id, c.title);
+    let _ = writeln!(out, "{} — {}", c.id, show(&c.title));
     let _ = writeln!(
         out,
         "Severity: {}    Covers: one result per {}    Custom control from {}",
         c.severity,
         c.covers.as_str(),
-        c.source
+        show(&c.source)
     );
     if !c.description.is_empty() {
-        let _ = writeln!(out, "\nWhat it checks\n{}", indent(&c.description));
+        let _ = writeln!(out, "\nWhat it checks\n{}", indent(&show(&c.description)));
     }
     let how = match c.expect {
         Expect::Rows => "One row per resource with resource, status and reason.",
@@ -224,17 +226,17 @@ pub fn render_control(c: &ControlInfo) -> String {
     };
     let _ = writeln!(out, "\nHow its rows are read\n{}", indent(how));
     if let Some(r) = &c.remediation {
-        let _ = writeln!(out, "\nRemediation\n{}", indent(r));
+        let _ = writeln!(out, "\nRemediation\n{}", indent(&show(r)));
     }
     if !c.compliance.is_empty() {
         let _ = writeln!(out, "\nCompliance");
         for r in &c.compliance {
-            let _ = writeln!(out, "  {}: {}", r.framework, r.control);
+            let _ = writeln!(out, "  {}: {}", show(&r.framework), show(&r.control));
         }
     }
     let _ = writeln!(out, "\nQuery");
     for line in c.sql.trim_end().lines() {
-        let _ = writeln!(out, "  {line}");
+        let _ = writeln!(out, "  {}", show(line));
     }
     out
 }
