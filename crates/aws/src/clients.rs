@@ -8,7 +8,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::sdk_config::SharedCredentialsProvider;
 
 use crate::options::ScanOptions;
@@ -23,6 +25,7 @@ pub async fn load_config(opts: &ScanOptions) -> SdkConfig {
         .operation_timeout(opts.call_timeout * 3)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(opts.max_attempts)
@@ -50,6 +53,17 @@ pub async fn load_config(opts: &ScanOptions) -> SdkConfig {
     base.into_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build()
+}
+
+/// The HTTPS client of every AWS call, the credential providers' included: hyper
+/// with rustls on ring's cryptography and the system's root certificates. ring
+/// instead of the SDK's default aws-lc-rs: it builds in seconds where aws-lc-sys
+/// takes minutes, at the cost of the hybrid post-quantum key exchange (README,
+/// "Build time and size").
+fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// The retry partition every client shares: retries are bounded per call by

@@ -63,6 +63,19 @@ fn required_env(name: &str) -> String {
     })
 }
 
+/// Waits until `what` accepts connections on the loopback `port`; fails the test
+/// after `limit`.
+pub fn wait_for_port(port: u16, what: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not accept connections on port {port} within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -159,14 +172,7 @@ impl Moto {
             Err(_) => panic!("moto server {server} did not say where it listens within 60 s"),
         };
         moto.url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto server did not accept connections on port {port} within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, "moto server", Duration::from_secs(30));
         moto
     }
 
