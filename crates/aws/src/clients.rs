@@ -3,7 +3,11 @@
 
 use std::time::Duration;
 
+use aws_config::environment::EnvironmentVariableRegionProvider;
+use aws_config::imds::region::ImdsRegionProvider;
 use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
@@ -24,15 +28,16 @@ pub async fn load_config(opts: &ScanOptions) -> SdkConfig {
         .operation_attempt_timeout(opts.call_timeout)
         .operation_timeout(opts.call_timeout * 3)
         .build();
+    let http = https_client();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
+        .http_client(http.clone())
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(opts.max_attempts)
                 .with_initial_backoff(Duration::from_millis(200)),
         )
         .timeout_config(timeouts)
-        .region(RegionProviderChain::default_provider().or_else(Region::new("us-east-1")));
+        .region(region_chain(http));
     if let Some(profile) = &opts.profile {
         loader = loader.profile_name(profile);
     }
@@ -53,6 +58,21 @@ pub async fn load_config(opts: &ScanOptions) -> SdkConfig {
     base.into_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build()
+}
+
+/// Where the region comes from: the environment, the shared config file, the
+/// instance metadata service (through `http`; the SDK's own default chain would
+/// build an IMDS client without one), else us-east-1.
+fn region_chain(http: SharedHttpClient) -> RegionProviderChain {
+    let conf = ProviderConfig::default().with_http_client(http);
+    RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+        .or_else(
+            ProfileFileRegionProvider::builder()
+                .configure(&conf)
+                .build(),
+        )
+        .or_else(ImdsRegionProvider::builder().configure(&conf).build())
+        .or_else(Region::new("us-east-1"))
 }
 
 /// The HTTPS client of every AWS call, the credential providers' included: hyper
