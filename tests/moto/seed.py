@@ -13,6 +13,8 @@ Used by the integration tests (crates/cli/tests/scan_moto.rs) and the benchmark
       (sets B's default encryption; --kms-vpc adds, after `checks`, a VPC whose flow
       log writes to a log group created with a KMS key)
   seed.py --endpoint URL inspect [--region R]   (log groups, roles, buckets and flow logs, with their settings)
+  seed.py --endpoint URL cost [--bare N]   (measured volumes for `flowaudit cost`:
+      IncomingBytes of a flow log's group, S3 objects of known sizes; N more VPCs)
   seed.py --endpoint URL hostile --canary FILE   (names an attacker can set: a role path
       holding a command that would create FILE, a VPC name that forges output)
 """
@@ -262,6 +264,79 @@ def many(endpoint, regions, count, ratio):
                 cw_flow_log(ec2, vpc_id, group, role_arn)
         created[region] = {"vpcs": count, "flow_logs": with_logs}
     return {"regions": created}
+
+
+TIB = 1 << 40
+MIB = 1 << 20
+
+
+def flow_log_key(prefix, region, flow_log_id, day, n):
+    """An S3 key in the layout VPC Flow Logs writes."""
+    folder = f"{prefix}AWSLogs/{ACCOUNT}/vpcflowlogs/{region}/{day:%Y/%m/%d}/"
+    return folder + f"{ACCOUNT}_vpcflowlogs_{region}_{flow_log_id}_{day:%Y%m%dT%H%MZ}_{n:08x}.log.gz"
+
+
+def cost(endpoint, bare):
+    """us-east-1: `cw` (2 interfaces) logs ALL to CloudWatch Logs, 12 TiB in the
+    last 3 days by IncomingBytes; `s3` (1 interface) logs ALL to S3, 2 MiB of its
+    objects (and 5 MiB of another flow log's) in the last 2 days, kept 90 days;
+    `bare` (4 interfaces) has no flow log. ap-northeast-1: `tokyo` (1 interface),
+    no flow log. `bare` more VPCs without interfaces in us-east-1."""
+    c = clients(endpoint, "us-east-1")
+    ec2, logs, s3, cloudwatch = c["ec2"], c["logs"], c["s3"], c["cloudwatch"]
+    role_arn = role(c["iam"], "cost-delivery", trust(), inline=WRITE_LOGS)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    out = {"vpcs": {}, "flow_logs": {}}
+
+    cw = vpc(ec2, "cw", "10.1.0.0/16")
+    subnet = with_interface(ec2, cw, "10.1.1.0/24")
+    ec2.create_network_interface(SubnetId=subnet)
+    group = "/aws/vpc-flow-logs/cost-cw"
+    logs.create_log_group(logGroupName=group)
+    logs.put_retention_policy(logGroupName=group, retentionInDays=365)
+    out["flow_logs"]["cw"] = cw_flow_log(ec2, cw, group, role_arn)
+    cloudwatch.put_metric_data(
+        Namespace="AWS/Logs",
+        MetricData=[
+            {
+                "MetricName": "IncomingBytes",
+                "Dimensions": [{"Name": "LogGroupName", "Value": group}],
+                "Value": float(4 * TIB),
+                "Timestamp": now - datetime.timedelta(days=back, hours=1),
+            }
+            for back in range(3)
+        ],
+    )
+
+    s3_vpc = vpc(ec2, "s3", "10.2.0.0/16")
+    with_interface(ec2, s3_vpc, "10.2.1.0/24")
+    s3.create_bucket(Bucket="cost-bucket")
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="cost-bucket",
+        LifecycleConfiguration={
+            "Rules": [{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 90}}]
+        },
+    )
+    flow_log_id = s3_flow_log(ec2, s3_vpc, "arn:aws:s3:::cost-bucket")  # moto takes no key prefix
+    out["flow_logs"]["s3"] = flow_log_id
+    for back in range(2):
+        day = now - datetime.timedelta(days=back)
+        s3.put_object(Bucket="cost-bucket", Key=flow_log_key("", "us-east-1", flow_log_id, day, back), Body=b"\0" * MIB)
+    other = flow_log_key("", "us-east-1", "fl-0000000000000other", now, 9)
+    s3.put_object(Bucket="cost-bucket", Key=other, Body=b"\0" * (5 * MIB))
+
+    bare_vpc = vpc(ec2, "bare", "10.3.0.0/16")
+    subnet = with_interface(ec2, bare_vpc, "10.3.1.0/24")
+    for _ in range(3):
+        ec2.create_network_interface(SubnetId=subnet)
+    for i in range(bare):
+        vpc(ec2, f"extra-{i}", f"10.{100 + i % 150}.0.0/16")
+
+    tokyo = clients(endpoint, "ap-northeast-1")["ec2"]
+    tokyo_vpc = vpc(tokyo, "tokyo", "10.4.0.0/16")
+    with_interface(tokyo, tokyo_vpc, "10.4.1.0/24")
+    out["vpcs"] = {"cw": cw, "s3": s3_vpc, "bare": bare_vpc, "tokyo": tokyo_vpc}
+    return out
 
 
 def inspect(endpoint, region):
@@ -532,6 +607,8 @@ def main():
     o.add_argument("--vpcs", type=int, default=2)
     f = sub.add_parser("findings")
     f.add_argument("--region", default="us-east-1")
+    co = sub.add_parser("cost")
+    co.add_argument("--bare", type=int, default=0)
     h = sub.add_parser("hostile")
     h.add_argument("--canary", required=True)
     orph = sub.add_parser("orphan")
@@ -561,6 +638,8 @@ def main():
         out = org(args.endpoint, args.members, args.regions.split(","), args.vpcs)
     elif args.scenario == "findings":
         out = findings(args.endpoint, args.region)
+    elif args.scenario == "cost":
+        out = cost(args.endpoint, args.bare)
     elif args.scenario == "hostile":
         out = hostile(args.endpoint, args.canary)
     elif args.scenario == "orphan":

@@ -41,6 +41,10 @@ pub struct Fingerprint {
     /// judged on different evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_lookback_days: Option<u32>,
+    /// Days of delivered bytes measured (`cost`): a plain scan's regions hold
+    /// no volumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -354,6 +358,7 @@ mod tests {
             role_arn: None,
             profile: None,
             delivery_lookback_days: Some(2),
+            volume_days: None,
         }
     }
 

@@ -261,7 +261,7 @@ pub async fn scan(opts: ScanOptions, progress: &dyn Progress) -> Result<ScanOutc
 
     // 3. Per account, once: the delivery roles and buckets its flow logs name.
     progress.phase("reading delivery roles and buckets");
-    let lookback = base.opts.delivery_lookback_days;
+    let lookback = (base.opts.delivery_lookback_days, base.opts.volume_days);
     let globals = read_globals(
         &accounts,
         &read,
@@ -333,7 +333,7 @@ async fn read_globals(
     writer: Option<&checkpoint::Writer>,
     prior: &BTreeMap<String, checkpoint::AccountState>,
     collected_at: DateTime<Utc>,
-    lookback: u32,
+    lookback: (u32, Option<u32>),
     concurrency: usize,
 ) -> Result<Vec<(Vec<IamRole>, Vec<S3Bucket>)>, ScanError> {
     stream::iter(accounts.iter().zip(read))
@@ -567,6 +567,7 @@ async fn collect_region(
         &groups,
         collected_at,
         ctx.opts.delivery_lookback_days,
+        ctx.opts.volume_days,
         ctx.opts.page_size,
     )
     .await;

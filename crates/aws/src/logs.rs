@@ -1,12 +1,13 @@
 //! CloudWatch Logs groups referenced by flow logs: one paginated listing by their
-//! common name prefix, and their newest delivery from `GetMetricData` in batches of
-//! 500 groups, never one call per group.
+//! common name prefix, and their newest delivery (and, for `cost`, the bytes
+//! delivered in a window) from `GetMetricData` in batches of 500 groups, never one
+//! call per group.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
 use chrono::{DateTime, Duration, Utc};
-use flowaudit_core::model::LogGroup;
+use flowaudit_core::model::{LogGroup, Measured};
 
 use crate::clients::list_all;
 use crate::ec2::to_chrono;
@@ -43,6 +44,7 @@ pub async fn collect(
     names: &BTreeSet<String>,
     collected_at: DateTime<Utc>,
     lookback_days: u32,
+    volume_days: Option<u32>,
     page: Option<i32>,
 ) -> Vec<LogGroup> {
     if names.is_empty() {
@@ -72,6 +74,13 @@ pub async fn collect(
         .collect();
     let existing: Vec<&str> = found.keys().copied().collect();
     let newest = newest_events(metrics, &existing, collected_at, lookback_days).await;
+    let volume = match volume_days {
+        Some(days) => Some((
+            days,
+            incoming_bytes(metrics, &existing, collected_at, days).await,
+        )),
+        None => None,
+    };
     names
         .iter()
         .map(|name| match found.get(name.as_str()) {
@@ -88,6 +97,20 @@ pub async fn collect(
                     last_event_time,
                     last_event_error,
                     error: None,
+                    incoming_bytes: match &volume {
+                        Some((days, Ok(map))) => map
+                            .get(name.as_str())
+                            .map(|&bytes| Measured { days: *days, bytes }),
+                        _ => None,
+                    },
+                    stored_bytes: volume
+                        .as_ref()
+                        .and_then(|_| g.stored_bytes())
+                        .and_then(|b| u64::try_from(b).ok()),
+                    volume_error: match &volume {
+                        Some((_, Err(why))) => Some(why.clone()),
+                        _ => None,
+                    },
                 }
             }
             None => absent(name, None),
@@ -105,19 +128,76 @@ fn absent(name: &str, error: Option<String>) -> LogGroup {
         last_event_time: None,
         last_event_error: None,
         error,
+        incoming_bytes: None,
+        stored_bytes: None,
+        volume_error: None,
     }
 }
 
-/// Newest hour with incoming events per group, from `AWS/Logs IncomingLogEvents`,
-/// 500 groups per `GetMetricData` call.
+/// Newest hour with incoming events per group, from `AWS/Logs IncomingLogEvents`.
 async fn newest_events<'a>(
     client: &aws_sdk_cloudwatch::Client,
     groups: &[&'a str],
     collected_at: DateTime<Utc>,
     lookback_days: u32,
 ) -> Result<BTreeMap<&'a str, DateTime<Utc>>, String> {
-    let mut newest = BTreeMap::new();
     let start = collected_at - Duration::days(i64::from(lookback_days.max(1)));
+    let points = group_metric(
+        client,
+        groups,
+        "IncomingLogEvents",
+        start,
+        collected_at,
+        PERIOD,
+    )
+    .await?;
+    Ok(points
+        .into_iter()
+        .filter_map(|(group, points)| {
+            let latest = points
+                .iter()
+                .filter(|(_, v)| *v > 0.0)
+                .map(|(t, _)| *t)
+                .max()?;
+            Some((group, latest))
+        })
+        .collect())
+}
+
+/// Bytes delivered to each group over the last `days` days, from `AWS/Logs
+/// IncomingBytes` (daily sums, added up). A group without data points received
+/// nothing in the window.
+async fn incoming_bytes<'a>(
+    client: &aws_sdk_cloudwatch::Client,
+    groups: &[&'a str],
+    collected_at: DateTime<Utc>,
+    days: u32,
+) -> Result<BTreeMap<&'a str, u64>, String> {
+    let start = collected_at - Duration::days(i64::from(days.max(1)));
+    let points = group_metric(client, groups, "IncomingBytes", start, collected_at, 86_400).await?;
+    Ok(groups
+        .iter()
+        .map(|group| {
+            let sum: f64 = points
+                .get(group)
+                .map_or(0.0, |p| p.iter().map(|(_, v)| v.max(0.0)).sum());
+            // Sums of byte counts are whole numbers; rounding only removes float noise.
+            (*group, sum.round() as u64)
+        })
+        .collect())
+}
+
+/// The `Sum` data points of one `AWS/Logs` metric per group between `start`
+/// and `end`, 500 groups per `GetMetricData` call (paginated).
+async fn group_metric<'a>(
+    client: &aws_sdk_cloudwatch::Client,
+    groups: &[&'a str],
+    metric_name: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    period: i32,
+) -> Result<BTreeMap<&'a str, Vec<(DateTime<Utc>, f64)>>, String> {
+    let mut out: BTreeMap<&str, Vec<(DateTime<Utc>, f64)>> = BTreeMap::new();
     for batch in groups.chunks(METRIC_QUERIES_PER_CALL) {
         let queries: Vec<MetricDataQuery> = batch
             .iter()
@@ -125,7 +205,7 @@ async fn newest_events<'a>(
             .map(|(i, group)| {
                 let metric = Metric::builder()
                     .namespace("AWS/Logs")
-                    .metric_name("IncomingLogEvents")
+                    .metric_name(metric_name)
                     .dimensions(
                         Dimension::builder()
                             .name("LogGroupName")
@@ -138,7 +218,7 @@ async fn newest_events<'a>(
                     .metric_stat(
                         MetricStat::builder()
                             .metric(metric)
-                            .period(PERIOD)
+                            .period(period)
                             .stat("Sum")
                             .build(),
                     )
@@ -150,9 +230,7 @@ async fn newest_events<'a>(
             .get_metric_data()
             .set_metric_data_queries(Some(queries))
             .start_time(aws_smithy_types::DateTime::from_secs(start.timestamp()))
-            .end_time(aws_smithy_types::DateTime::from_secs(
-                collected_at.timestamp() + 1,
-            ))
+            .end_time(aws_smithy_types::DateTime::from_secs(end.timestamp() + 1))
             .scan_by(ScanBy::TimestampDescending)
             .into_paginator()
             .send()
@@ -171,23 +249,16 @@ async fn newest_events<'a>(
                 let Some(group) = batch.get(index) else {
                     continue;
                 };
-                let latest = result
-                    .timestamps()
-                    .iter()
-                    .zip(result.values())
-                    .filter(|(_, v)| **v > 0.0)
-                    .filter_map(|(t, _)| to_chrono(t))
-                    .max();
-                if let Some(t) = latest {
-                    let entry = newest.entry(*group).or_insert(t);
-                    if t > *entry {
-                        *entry = t;
+                let points = out.entry(*group).or_default();
+                for (t, v) in result.timestamps().iter().zip(result.values()) {
+                    if let Some(t) = to_chrono(t) {
+                        points.push((t, *v));
                     }
                 }
             }
         }
     }
-    Ok(newest)
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ pub struct ScanOptions {
     pub max_attempts: u32,
     /// How far back to look for the newest delivery, in days.
     pub delivery_lookback_days: u32,
+    /// Also measure the bytes flow logs delivered over this many days (`cost`):
+    /// `IncomingBytes` of their log groups and the sizes of their S3 objects.
+    pub volume_days: Option<u32>,
     /// Scan every account of the organization (`--org`).
     pub org: Option<OrgOptions>,
     /// Regions of one account read at once.
@@ -63,6 +66,7 @@ impl ScanOptions {
             role_arn: self.role_arn.clone(),
             profile: self.profile.clone(),
             delivery_lookback_days: Some(self.delivery_lookback_days),
+            volume_days: self.volume_days,
         }
     }
 }
@@ -81,6 +85,7 @@ impl Default for ScanOptions {
             call_timeout: Duration::from_secs(20),
             max_attempts: 4,
             delivery_lookback_days: 2,
+            volume_days: None,
             org: None,
             account_concurrency: 4,
             timeout: None,

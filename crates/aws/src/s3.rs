@@ -1,11 +1,11 @@
 //! S3 destinations, once per bucket: where it is, whether a lifecycle rule expires
 //! flow-log objects, and the newest flow-log object.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_s3::types::{ExpirationStatus, LifecycleRule};
 use chrono::{DateTime, Duration, Utc};
-use flowaudit_core::model::S3Bucket;
+use flowaudit_core::model::{ObjectVolume, S3Bucket};
 use flowaudit_core::remediation::lifecycle;
 
 use crate::clients::{client, Ctx};
@@ -27,7 +27,7 @@ pub async fn collect_bucket(
     deliveries: &BTreeSet<Delivery>,
     account_id: &str,
     collected_at: DateTime<Utc>,
-    lookback_days: u32,
+    (lookback_days, volume_days): (u32, Option<u32>),
 ) -> S3Bucket {
     let mut bucket = S3Bucket {
         bucket_name: name.to_string(),
@@ -38,6 +38,8 @@ pub async fn collect_bucket(
         default_encryption: None,
         default_encryption_error: None,
         error: None,
+        object_volume: None,
+        volume_error: None,
     };
     let home = ctx.home_region();
     let global = s3_client(ctx, &home);
@@ -93,7 +95,72 @@ pub async fn collect_bucket(
         Ok(algorithm) => bucket.default_encryption = Some(algorithm),
         Err(why) => bucket.default_encryption_error = Some(why),
     }
+    if let Some(days) = volume_days {
+        match object_volume(&client, name, deliveries, account_id, collected_at, days).await {
+            Ok(volume) => bucket.object_volume = Some(volume),
+            Err(why) => bucket.volume_error = Some(why),
+        }
+    }
     bucket
+}
+
+/// The bytes of flow-log objects written in the last `days` days, per flow log:
+/// one listing of each day folder of the window per delivery, never one call
+/// per flow log or object.
+async fn object_volume(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    deliveries: &BTreeSet<Delivery>,
+    account_id: &str,
+    collected_at: DateTime<Utc>,
+    days: u32,
+) -> Result<ObjectVolume, String> {
+    let since = collected_at - Duration::days(i64::from(days));
+    let mut by_flow_log: BTreeMap<String, u64> = BTreeMap::new();
+    let mut listed = BTreeSet::new();
+    for delivery in deliveries {
+        for back in 0..=i64::from(days) {
+            let key_prefix = day_prefix(delivery, account_id, collected_at - Duration::days(back));
+            // Two deliveries of one region with the same prefix share their folders.
+            if !listed.insert(key_prefix.clone()) {
+                continue;
+            }
+            let pages: Vec<_> = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(&key_prefix)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| format!("s3:ListObjectsV2 {bucket}/{key_prefix}: {}", reason(&e)))?;
+            for object in pages.iter().flat_map(|page| page.contents()) {
+                let in_window = object
+                    .last_modified()
+                    .and_then(to_chrono)
+                    .is_some_and(|t| t > since && t <= collected_at);
+                let (Some(key), Some(size)) = (object.key(), object.size()) else {
+                    continue;
+                };
+                let (Some(id), true) = (flow_log_of_key(key), in_window) else {
+                    continue;
+                };
+                *by_flow_log.entry(id.to_string()).or_default() += u64::try_from(size).unwrap_or(0);
+            }
+        }
+    }
+    Ok(ObjectVolume { days, by_flow_log })
+}
+
+/// The flow log id in a flow-log object's name
+/// (`<account>_vpcflowlogs_<region>_<flow-log-id>_<time>_<hash>.log.gz`).
+pub fn flow_log_of_key(key: &str) -> Option<&str> {
+    let name = key.rsplit('/').next()?;
+    let mut parts = name.split('_');
+    if parts.nth(1)? != "vpcflowlogs" {
+        return None;
+    }
+    parts.nth(1).filter(|id| id.starts_with("fl-"))
 }
 
 /// The algorithm of the bucket's default encryption rule (`none` without one).
@@ -428,6 +495,26 @@ mod tests {
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(shortest_expiration(&[tagged], ""), None);
+    }
+
+    #[test]
+    fn flow_log_ids_in_keys() {
+        assert_eq!(
+            flow_log_of_key("p/AWSLogs/1/vpcflowlogs/us-east-1/2026/12/01/1_vpcflowlogs_us-east-1_fl-0abc_20261201T0005Z_9f.log.gz"),
+            Some("fl-0abc")
+        );
+        assert_eq!(
+            flow_log_of_key("x/year=2026/month=12/day=01/12/1_vpcflowlogs_us-east-1_fl-1_20261201T1200Z_a.log.parquet"),
+            Some("fl-1")
+        );
+        assert_eq!(
+            flow_log_of_key("p/AWSLogs/1/vpcflowlogs/us-east-1/2026/12/01/notes.txt"),
+            None
+        );
+        assert_eq!(
+            flow_log_of_key("1_cloudtrail_us-east-1_fl-1_x.json.gz"),
+            None
+        );
     }
 
     #[test]

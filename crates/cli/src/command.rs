@@ -72,6 +72,9 @@ pub enum Command {
     /// Ask the inventory (a live scan, --inventory FILE or --demo) a question in
     /// SQL: its VPCs, flow logs, log groups, buckets and roles as tables.
     Query(Box<crate::query::QueryArgs>),
+    /// What flow logging costs per VPC (measured over --days, or estimated), what
+    /// the fix plan adds, and the cheapest way to full coverage.
+    Cost(Box<crate::cost::CostArgs>),
     /// List the runs recorded in the history, newest first, with their counts.
     History(crate::history::HistoryCmdArgs),
     /// Compare two runs (default: the last two of the same scope) or two JSON

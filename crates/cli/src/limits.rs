@@ -22,6 +22,9 @@ pub const PAGE_SIZE: RangeInclusive<i64> = 5..=1000;
 pub const TIMEOUT: RangeInclusive<u64> = 1..=86_400;
 /// `query --time-limit`, seconds.
 pub const QUERY_TIME_LIMIT: RangeInclusive<u64> = 1..=3_600;
+/// `cost --days`: the window of measured deliveries (CloudWatch keeps hourly
+/// points 63 days and daily ones 455; each day is one S3 listing per prefix).
+pub const COST_DAYS: RangeInclusive<i64> = 1..=90;
 /// `--threads`, `[analyze] threads`.
 pub const THREADS: RangeInclusive<i64> = 1..=256;
 /// `--gap-hours`, `[analyze] gap_hours` (a year).

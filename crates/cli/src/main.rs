@@ -6,6 +6,7 @@ mod args;
 mod command;
 mod config;
 mod controls;
+mod cost;
 mod fix;
 mod history;
 mod input;
@@ -120,6 +121,10 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
         Command::Query(mut args) => {
             args.conn.apply_config(m, &config()?);
             query::run(*args)
+        }
+        Command::Cost(mut args) => {
+            args.apply_config(m, &config()?);
+            cost::run(*args)
         }
         Command::History(args) => history::list(args, &config()?),
         Command::Diff(args) => history::run_diff(args, &config()?),

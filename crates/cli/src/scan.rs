@@ -158,23 +158,34 @@ impl ScanArgs {
         overlay!(m, self.save_inventory?, &save);
         overlay!(m, self.stats, &s.stats);
         overlay!(m, self.security_hub, &s.security_hub);
-        let o = &mut self.org;
-        overlay!(m, o.org, &s.org);
-        overlay!(m, o.org_role, &s.org_role);
-        overlay!(m, o.accounts, &s.accounts);
-        overlay!(m, o.exclude_accounts, &s.exclude_accounts);
-        overlay!(m, o.account_concurrency, &s.account_concurrency);
-        overlay!(m, o.timeout?, &s.timeout);
+        self.org.apply_config(m, c);
         self.report.apply_config(m, c);
         self.history.apply_config(m, c);
     }
 }
 
-/// The scan options of `scan`: connection, organization, bounds, checkpoint.
-fn scan_options(args: &ScanArgs) -> Result<(ScanOptions, PathBuf, bool)> {
-    let settings = args.report.settings();
-    let mut opts = args.conn.options(&settings)?;
-    let o = &args.org;
+impl OrgArgs {
+    /// Takes the `[scan]` organization keys of the config file where the
+    /// command line left them unset.
+    pub fn apply_config(&mut self, m: &clap::ArgMatches, c: &Config) {
+        let s = &c.scan;
+        overlay!(m, self.org, &s.org);
+        overlay!(m, self.org_role, &s.org_role);
+        overlay!(m, self.accounts, &s.accounts);
+        overlay!(m, self.exclude_accounts, &s.exclude_accounts);
+        overlay!(m, self.account_concurrency, &s.account_concurrency);
+        overlay!(m, self.timeout?, &s.timeout);
+    }
+}
+
+/// The scan options of `scan` and `cost`: connection, organization, bounds,
+/// checkpoint.
+fn scan_options(
+    conn: &ConnArgs,
+    o: &OrgArgs,
+    settings: &flowaudit_core::Settings,
+) -> Result<(ScanOptions, PathBuf, bool)> {
+    let mut opts = conn.options(settings)?;
     if o.org {
         for id in o.accounts.iter().chain(&o.exclude_accounts) {
             if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
@@ -226,8 +237,18 @@ fn default_checkpoint() -> Result<PathBuf> {
     )))
 }
 
-pub fn run(args: ScanArgs) -> Result<ExitCode> {
-    let (opts, checkpoint, temporary) = scan_options(&args)?;
+/// A scan with its checkpoint, progress bar and Ctrl-C handling (`scan`, and
+/// `cost` with `volume_days`); `Ok(None)` when interrupted, after saying how to
+/// resume. Refuses an inventory in which no region could be read.
+pub fn collect(
+    command: &str,
+    conn: &ConnArgs,
+    org: &OrgArgs,
+    settings: &flowaudit_core::Settings,
+    volume_days: Option<u32>,
+) -> Result<Option<(flowaudit_aws::ScanOutcome, tokio::runtime::Runtime)>> {
+    let (mut opts, checkpoint, temporary) = scan_options(conn, org, settings)?;
+    opts.volume_days = volume_days;
     let progress = Bar::new(!crate::log::quiet() && std::io::stderr().is_terminal());
     let runtime = runtime()?;
     let outcome = runtime.block_on(async {
@@ -239,7 +260,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     progress.finish();
     let resume_hint = || {
         format!(
-            "what was read is in {0}; continue with: flowaudit scan --resume {0} (and the same options)",
+            "what was read is in {0}; continue with: flowaudit {command} --resume {0} (and the same options)",
             checkpoint.display()
         )
     };
@@ -256,13 +277,21 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         }
         None => {
             eprintln!("interrupted\n{}", resume_hint());
-            return Ok(ExitCode::from(130));
+            return Ok(None);
         }
     };
     if temporary {
         let _ = std::fs::remove_file(&checkpoint);
     }
     flowaudit_aws::collect::ensure_readable(&outcome.inventory)?;
+    Ok(Some((outcome, runtime)))
+}
+
+pub fn run(args: ScanArgs) -> Result<ExitCode> {
+    let settings = args.report.settings();
+    let Some((outcome, runtime)) = collect("scan", &args.conn, &args.org, &settings, None)? else {
+        return Ok(ExitCode::from(130));
+    };
     if let Some(path) = &args.save_inventory {
         let text = serde_json::to_string_pretty(&outcome.inventory)
             .context("could not serialise the inventory")?;

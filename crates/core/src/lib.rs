@@ -7,6 +7,7 @@ pub mod arn;
 pub mod checks;
 pub mod context;
 pub mod controls;
+pub mod cost;
 pub mod declared;
 pub mod demo;
 pub mod diff;

@@ -501,6 +501,34 @@ pub struct LogGroup {
     /// report `ERROR` with this reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `AWS/Logs IncomingBytes` summed over a window (`flowaudit cost`); `null`
+    /// when not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incoming_bytes: Option<Measured>,
+    /// `storedBytes` as `DescribeLogGroups` gave it, when measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_bytes: Option<u64>,
+    /// Why the volume could not be measured (the group itself could be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_error: Option<String>,
+}
+
+/// Bytes measured over a window of whole days ending at the collection time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measured {
+    pub days: u32,
+    pub bytes: u64,
+}
+
+/// The flow-log objects of a bucket over a window: bytes per flow log, from the
+/// flow log id in each object's key (`flowaudit cost`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectVolume {
+    pub days: u32,
+    /// Object bytes (as stored: gzip text or Parquet) per flow log id.
+    pub by_flow_log: BTreeMap<String, u64>,
 }
 
 /// An S3 bucket that a flow log references.
@@ -529,6 +557,12 @@ pub struct S3Bucket {
     pub default_encryption_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The flow-log objects written in a window, when measured (`flowaudit cost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_volume: Option<ObjectVolume>,
+    /// Why the objects could not be measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_error: Option<String>,
 }
 
 /// An IAM role used by flow logs to publish to CloudWatch Logs.

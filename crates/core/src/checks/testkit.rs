@@ -74,6 +74,9 @@ pub fn log_group(name: &str) -> LogGroup {
         last_event_time: Some(now() - Duration::minutes(20)),
         last_event_error: None,
         error: None,
+        incoming_bytes: None,
+        stored_bytes: None,
+        volume_error: None,
     }
 }
 
@@ -87,6 +90,8 @@ pub fn bucket(name: &str) -> S3Bucket {
         default_encryption: Some("aws:kms".to_string()),
         default_encryption_error: None,
         error: None,
+        object_volume: None,
+        volume_error: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod asff;
 pub mod catalog;
+pub mod cost;
 pub mod csv;
 pub mod diff;
 pub mod docs;
