@@ -51,6 +51,11 @@ def main():
             out["screenshots"].append(str(shot))
             if scheme == "light":
                 out["title"] = page.title()
+                # The cost section: one row per VPC, a bar per account and figure.
+                out["cost_rows"] = page.locator("#cost-vpcs tbody tr").count()
+                out["cost_bars"] = page.locator("#cost svg rect").count()
+                out["cost_total"] = page.inner_text("#cost-total")
+                out["cost_visible"] = page.locator("#cost").is_visible()
                 out["rows"] = len(visible_statuses(page))
                 out["shown_text"] = page.inner_text("#shown")
                 out["filtered"] = {}

@@ -104,6 +104,8 @@ pub struct CheckArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub history: HistoryArgs,
+    #[command(flatten)]
+    pub cost: crate::cost::CostOpts,
 }
 
 #[derive(Debug, Args)]
@@ -274,6 +276,9 @@ pub struct DemoArgs {
     /// Also write the sample inventory to FILE (a worked example of the format).
     #[arg(long, value_name = "FILE")]
     pub save_inventory: Option<PathBuf>,
+    /// Prices for the demo's cost section over the built-in ones.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

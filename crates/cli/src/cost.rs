@@ -79,6 +79,34 @@ impl CostArgs {
     }
 }
 
+/// `--cost` (and `--prices`) of `scan` and `check`.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Cost")]
+pub struct CostOpts {
+    /// Add what flow logging costs per VPC to the report (as `flowaudit cost`;
+    /// `scan` first measures what the flow logs delivered in the last 30 days).
+    #[arg(long)]
+    pub cost: bool,
+    /// Prices over the built-in ones (`flowaudit cost --show-prices` prints them).
+    #[arg(long, value_name = "FILE", requires = "cost")]
+    pub prices: Option<PathBuf>,
+}
+
+/// The window `scan --cost` measures, in days.
+pub const REPORT_DAYS: u32 = 30;
+
+/// Adds the cost section to a report.
+pub fn attach(
+    report: &mut flowaudit_core::Report,
+    inventory: &flowaudit_core::Inventory,
+    prices: Option<&std::path::Path>,
+    settings: &flowaudit_core::Settings,
+) -> Result<()> {
+    let table = price_table(prices)?;
+    report.cost = Some(cost::estimate(inventory, &table, settings));
+    Ok(())
+}
+
 /// Reads the price table: the built-in one, with `--prices FILE` over it.
 fn price_table(file: Option<&std::path::Path>) -> Result<Prices> {
     let Some(path) = file else {

@@ -145,10 +145,18 @@ fn run(cli: Cli, m: &ArgMatches) -> Result<ExitCode> {
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let (inventory, path) = input::load_inventory(&args.inventory)?;
-    let report = args
+    let mut report = args
         .report
         .eval
         .report(&inventory, &Source::InventoryFile(path))?;
+    if args.cost.cost {
+        cost::attach(
+            &mut report,
+            &inventory,
+            args.cost.prices.as_deref(),
+            &args.report.settings(),
+        )?;
+    }
     let code = output::emit(&report, &args.report)?;
     args.history.record("check", &report)?;
     Ok(code)
@@ -180,7 +188,14 @@ fn demo_cmd(args: DemoArgs) -> Result<ExitCode> {
     if let Some(path) = &args.save_inventory {
         output::write_file(path, demo::INVENTORY_JSON)?;
     }
-    let report = args.report.eval.report(&inventory, &Source::Demo)?;
+    let mut report = args.report.eval.report(&inventory, &Source::Demo)?;
+    // The demo shows what its sample's flow logging costs.
+    cost::attach(
+        &mut report,
+        &inventory,
+        args.prices.as_deref(),
+        &args.report.settings(),
+    )?;
     output::emit(&report, &args.report)
 }
 

@@ -110,6 +110,8 @@ pub struct ScanArgs {
     pub history: HistoryArgs,
     #[command(flatten)]
     pub org: OrgArgs,
+    #[command(flatten)]
+    pub cost: crate::cost::CostOpts,
 }
 
 /// Scanning an organization, bounds and resume.
@@ -289,7 +291,9 @@ pub fn collect(
 
 pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let settings = args.report.settings();
-    let Some((outcome, runtime)) = collect("scan", &args.conn, &args.org, &settings, None)? else {
+    let volume_days = args.cost.cost.then_some(crate::cost::REPORT_DAYS);
+    let Some((outcome, runtime)) = collect("scan", &args.conn, &args.org, &settings, volume_days)?
+    else {
         return Ok(ExitCode::from(130));
     };
     if let Some(path) = &args.save_inventory {
@@ -298,6 +302,14 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         output::write_file(path, &(text + "\n"))?;
     }
     let mut report = args.report.eval.report(&outcome.inventory, &Source::Scan)?;
+    if args.cost.cost {
+        crate::cost::attach(
+            &mut report,
+            &outcome.inventory,
+            args.cost.prices.as_deref(),
+            &settings,
+        )?;
+    }
     if args.stats {
         report.stats = Some(RunStats::Api(outcome.stats.clone()));
     }

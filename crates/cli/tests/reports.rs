@@ -390,6 +390,23 @@ fn html_report_works_offline_in_headless_chromium() {
     assert_eq!(seen["external_requests"], serde_json::json!([]), "{seen}");
     let report = demo_json();
     assert_eq!(seen["rows"], common::results(&report).len());
+    // The demo's cost section: every VPC, three bars for its one account, and
+    // the total the JSON report gives.
+    assert_eq!(seen["cost_visible"], true, "{seen}");
+    assert_eq!(
+        seen["cost_rows"],
+        report["cost"]["vpcs"].as_array().map_or(0, Vec::len)
+    );
+    assert_eq!(seen["cost_rows"], report["summary"]["vpcs"]);
+    assert_eq!(seen["cost_bars"], 3);
+    let total = report["cost"]["total"]["after_fix_monthly"]
+        .as_f64()
+        .unwrap_or_default();
+    let shown = seen["cost_total"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains(&format!("after the fix plan USD {total:.2}")),
+        "{shown}"
+    );
     for status in ["PASS", "FAIL", "EXCEPTED", "SKIPPED", "ERROR"] {
         let shown = seen["filtered"][status]
             .as_array()

@@ -179,6 +179,7 @@ fn assemble(
         results,
         exceptions: uses,
         stats: None,
+        cost: None,
         controls: Vec::new(),
     }
 }

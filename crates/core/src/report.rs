@@ -349,6 +349,9 @@ pub struct Report {
     /// The custom controls that ran, as their results refer to them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<ControlInfo>,
+    /// What flow logging costs (`--cost`, and the demo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::cost::CostReport>,
 }
 
 impl Report {

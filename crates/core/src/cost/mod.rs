@@ -18,7 +18,7 @@ mod volume;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{DestinationType, Inventory, TrafficType};
 use crate::remediation::NewDestination;
@@ -33,9 +33,9 @@ pub const COST_SCHEMA: &str = "flowaudit.cost/v1";
 const DAYS_PER_MONTH: f64 = 30.0;
 
 /// What flow logging costs, per VPC and in total.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostReport {
-    pub schema: &'static str,
+    pub schema: String,
     pub collected_at: DateTime<Utc>,
     pub prices: PriceInfo,
     pub assumptions: Assumptions,
@@ -45,42 +45,43 @@ pub struct CostReport {
     pub accounts: Vec<Totals>,
     pub total: Totals,
     /// API calls of the scan (`--stats`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<crate::stats::ApiStats>,
 }
 
 /// Which price table was applied.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceInfo {
     pub date: String,
     pub currency: String,
     pub source: String,
     /// The prices file that overrode built-in keys.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
 }
 
 /// One VPC's flow-logging cost per month.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VpcCost {
     pub account_id: String,
     pub region: String,
     pub vpc_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub network_interfaces: Option<u32>,
     /// Whether an ACTIVE VPC-level flow log captures the traffic the control
-    /// requires (ALL, or REJECT where that suffices).
+    /// requires (ALL, or REJECT where that suffices) into a destination that is
+    /// not known to be gone.
     pub covered: bool,
     /// Monthly volume of its traffic as ALL and REJECT-only flow logs would
     /// capture it, and where the figure comes from.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<Volume>,
     /// Each flow log of the VPC (any level) and what it costs now.
     pub flow_logs: Vec<FlowLogCost>,
     pub current_monthly: f64,
     /// The flow log the fix plan adds (`None` when the VPC is covered).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_fix: Option<Plan>,
     pub after_fix_monthly: f64,
     /// Every way to cover the VPC, priced; the cheapest compliant one marked.
@@ -88,12 +89,12 @@ pub struct VpcCost {
     /// The monthly cost of full coverage the cheapest compliant way.
     pub cheapest_monthly: f64,
     /// Why the VPC could not be priced (no figures are given then).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// One existing flow log's monthly cost.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlowLogCost {
     pub flow_log_id: String,
     pub resource_id: String,
@@ -104,12 +105,12 @@ pub struct FlowLogCost {
     pub detail: String,
     pub cost: Lines,
     /// What is not counted or could not be priced.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 /// A way to log the VPC, priced.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// `cloud-watch-logs ALL 365 d`, `s3 parquet REJECT 365 d`, …
     pub label: String,
@@ -124,12 +125,12 @@ pub struct Plan {
     /// Whether it is the cheapest compliant option for this VPC.
     pub cheapest: bool,
     /// What `analyze` or the team loses with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loses: Option<String>,
 }
 
 /// Monthly cost lines.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Lines {
     pub delivery: f64,
     pub conversion: f64,
@@ -149,9 +150,9 @@ impl Lines {
 }
 
 /// Monthly and yearly totals of an account or of everything.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     pub vpcs: usize,
     /// VPCs that could not be priced (not in the sums).
@@ -247,6 +248,7 @@ pub fn estimate(inventory: &Inventory, prices: &Prices, settings: &Settings) -> 
                         f.resource_id == vpc.vpc_id
                             && f.is_active()
                             && captures(&f.traffic_type, settings)
+                            && !volumes.destination_gone(account, region, f)
                     }),
                     volume: None,
                     flow_logs: Vec::new(),
@@ -414,7 +416,7 @@ pub fn estimate(inventory: &Inventory, prices: &Prices, settings: &Settings) -> 
     }
     let accounts = accounts.into_values().collect();
     CostReport {
-        schema: COST_SCHEMA,
+        schema: COST_SCHEMA.to_string(),
         collected_at: inventory.collected_at,
         prices: PriceInfo {
             date: prices.date.clone(),

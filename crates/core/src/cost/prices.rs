@@ -177,7 +177,7 @@ pub struct RegionPrices {
 }
 
 /// The assumptions, every key resolved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assumptions {
     pub default_gb_per_interface_month: f64,
     pub reject_share: f64,

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Assumptions, DAYS_PER_MONTH, GB};
 use crate::model::{
@@ -12,7 +12,7 @@ use crate::model::{
 };
 
 /// Where a volume comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Basis {
     /// Bytes AWS reported for this flow log's destination.
@@ -25,7 +25,7 @@ pub enum Basis {
 
 /// A VPC's monthly volume, uncompressed GB, as ALL and REJECT-only flow logs
 /// would capture it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Volume {
     pub all_gb_per_month: f64,
     pub reject_gb_per_month: f64,
@@ -267,6 +267,20 @@ impl<'a> Volumes<'a> {
             .max_by(|x, y| x.0.total_cmp(&y.0))
     }
 
+    /// Whether the flow log's destination is known to be gone (it delivers
+    /// nothing until the fix plan re-creates it).
+    pub fn destination_gone(
+        &self,
+        account: &AccountInventory,
+        region: &RegionInventory,
+        flow_log: &FlowLog,
+    ) -> bool {
+        matches!(
+            self.get(account, region, flow_log),
+            Measurement::Measured { traffic: false, .. }
+        )
+    }
+
     /// The VPC's monthly volume.
     pub fn vpc(
         &self,
@@ -309,7 +323,7 @@ impl<'a> Volumes<'a> {
                 rate.gb_per_interface,
                 Basis::Estimated,
                 format!(
-                    "{n} interfaces at {:.4} GB per interface-month, measured on {} ALL flow log(s) of account {} ({})",
+                    "{n} interface(s) at {:.4} GB per interface-month, measured on {} ALL flow log(s) of account {} ({})",
                     rate.gb_per_interface,
                     rate.flow_logs.len(),
                     account.account_id,
@@ -320,7 +334,7 @@ impl<'a> Volumes<'a> {
                 self.assumptions.default_gb_per_interface_month,
                 Basis::Default,
                 format!(
-                    "{n} interfaces at the default {} GB per interface-month (no measured ALL flow log in account {})",
+                    "{n} interface(s) at the default {} GB per interface-month (no measured ALL flow log in account {})",
                     self.assumptions.default_gb_per_interface_month, account.account_id
                 ),
             ),

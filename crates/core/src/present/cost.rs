@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::cost::{Basis, CostReport, VpcCost};
-use crate::escape::{csv as csv_escape, markdown, terminal};
+use crate::escape::{csv as csv_escape, markdown, terminal, xml};
 
 /// CSV columns, one row per VPC.
 pub const COLUMNS: [&str; 17] = [
@@ -241,6 +241,132 @@ pub fn markdown(r: &CostReport) -> String {
     for e in &r.errors {
         let _ = writeln!(out, "\n- ERROR: {}", markdown::text(e));
     }
+    out
+}
+
+/// Per account: now, after the fix plan and cheapest, as horizontal bars (inline SVG).
+fn html_chart(r: &CostReport) -> String {
+    let max = r
+        .accounts
+        .iter()
+        .flat_map(|t| [t.current_monthly, t.after_fix_monthly, t.cheapest_monthly])
+        .fold(0.0_f64, f64::max);
+    if r.accounts.is_empty() || max <= 0.0 {
+        return String::new();
+    }
+    let (label_w, bar_w, row_h) = (150.0, 520.0, 16.0);
+    let group_h = row_h * 3.0 + 12.0;
+    let height = group_h * r.accounts.len() as f64;
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {} {height}\" role=\"img\" aria-labelledby=\"cost-chart-title\">\n<title id=\"cost-chart-title\">Monthly cost per account: now, after the fix plan, cheapest full coverage</title>\n",
+        label_w + bar_w + 110.0
+    );
+    for (i, t) in r.accounts.iter().enumerate() {
+        let y0 = i as f64 * group_h;
+        let account = xml::text(t.account_id.as_deref().unwrap_or_default());
+        let _ = writeln!(
+            svg,
+            "<text x=\"0\" y=\"{:.1}\">{account}</text>",
+            y0 + row_h + 10.0
+        );
+        for (j, (class, label, v)) in [
+            ("c-now", "now", t.current_monthly),
+            ("c-fix", "after fix", t.after_fix_monthly),
+            ("c-cheapest", "cheapest", t.cheapest_monthly),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let y = y0 + j as f64 * row_h;
+            let w = bar_w * v / max;
+            let _ = writeln!(
+                svg,
+                "<rect class=\"{class}\" x=\"{label_w}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{:.1}\"><title>{account} {label}: {} {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                row_h - 3.0,
+                xml::text(&r.prices.currency),
+                money(v),
+                label_w + w + 6.0,
+                y + row_h - 5.0,
+                money(v)
+            );
+        }
+    }
+    svg.push_str("</svg>\n<ul class=\"legend\" aria-hidden=\"true\"><li><span class=\"b-now\"></span>now</li><li><span class=\"b-fix\"></span>after the fix plan</li><li><span class=\"b-cheapest\"></span>cheapest full coverage</li></ul>\n");
+    svg
+}
+
+/// The cost section of the HTML report.
+pub fn html(r: &CostReport) -> String {
+    let c = xml::text(&r.prices.currency);
+    let mut out = String::from("<section id=\"cost\" aria-labelledby=\"h-cost\">\n<h2 id=\"h-cost\">What flow logging costs</h2>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"meta\">Per month in {c}, prices of {} ({}){}. Volumes are measured, estimated from measured flow logs, or at the default rate; the JSON report gives each figure's source.</p>",
+        xml::text(&r.prices.date),
+        xml::text(&r.prices.source),
+        r.prices
+            .file
+            .as_deref()
+            .map(|f| format!(", overridden by <code>{}</code>", xml::text(f)))
+            .unwrap_or_default()
+    );
+    out.push_str(&html_chart(r));
+    out.push_str("<table id=\"cost-vpcs\">\n<caption>One row per VPC: what its flow logs cost now, with the fix plan, and the cheapest way to full coverage.</caption>\n<thead><tr><th scope=\"col\">Account</th><th scope=\"col\">Region</th><th scope=\"col\">VPC</th><th scope=\"col\">Covered</th><th scope=\"col\">GB/month (ALL)</th><th scope=\"col\">Basis</th><th scope=\"col\">Now</th><th scope=\"col\">After fix</th><th scope=\"col\">Cheapest</th><th scope=\"col\">Cheapest way</th></tr></thead>\n<tbody>\n");
+    for v in &r.vpcs {
+        let vpc = match &v.name {
+            Some(n) => format!("{} “{}”", xml::text(&v.vpc_id), xml::text(n)),
+            None => xml::text(&v.vpc_id),
+        };
+        let head = format!(
+            "<tr><td>{}</td><td>{}</td><td>{vpc}</td>",
+            xml::text(&v.account_id),
+            xml::text(&v.region)
+        );
+        let _ = match (&v.error, &v.volume) {
+            (Some(why), _) => writeln!(
+                out,
+                "{head}<td><span class=\"badge s-ERROR\">ERROR</span></td><td colspan=\"6\">{}</td></tr>",
+                xml::text(why)
+            ),
+            (None, volume) => writeln!(
+                out,
+                "{head}<td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                if v.covered { "yes" } else { "<strong>no</strong>" },
+                volume.as_ref().map(|x| format!("{:.1}", x.all_gb_per_month)).unwrap_or_default(),
+                volume.as_ref().map(|x| basis(x.basis)).unwrap_or_default(),
+                money(v.current_monthly),
+                money(v.after_fix_monthly),
+                money(v.cheapest_monthly),
+                xml::text(&cheapest_label(v))
+            ),
+        };
+    }
+    out.push_str("</tbody></table>\n");
+    let t = &r.total;
+    let _ = writeln!(
+        out,
+        "<p id=\"cost-total\">Total, {} VPCs{}: now {c} {} a month ({c} {} a year); after the fix plan {c} {} ({c} {}); cheapest full coverage {c} {} ({c} {}).</p>",
+        t.vpcs,
+        if t.unpriced > 0 { format!(" ({} not priced)", t.unpriced) } else { String::new() },
+        money(t.current_monthly),
+        money(t.current_yearly),
+        money(t.after_fix_monthly),
+        money(t.after_fix_yearly),
+        money(t.cheapest_monthly),
+        money(t.cheapest_yearly)
+    );
+    if !r.errors.is_empty() {
+        out.push_str("<ul class=\"cost-errors\">\n");
+        for e in &r.errors {
+            let _ = writeln!(
+                out,
+                "<li><span class=\"badge s-ERROR\">ERROR</span> {}</li>",
+                xml::text(e)
+            );
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
     out
 }
 

@@ -246,6 +246,9 @@ pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()>
     }
     let _ = out.write_str("</tbody>\n</table>\n</section>\n");
 
+    if let Some(cost) = &report.cost {
+        let _ = out.write_str(&super::cost::html(cost));
+    }
     if !report.exceptions.is_empty() {
         let _ = out.write_str("<section aria-labelledby=\"h-exceptions\">\n<h2 id=\"h-exceptions\">Exceptions</h2>\n<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">State</th><th scope=\"col\">Selector</th><th scope=\"col\">Owner</th><th scope=\"col\">Expires</th><th scope=\"col\">Matched</th><th scope=\"col\">Reason</th></tr></thead><tbody>\n");
         for u in &report.exceptions {

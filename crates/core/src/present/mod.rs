@@ -88,7 +88,12 @@ pub fn write(
                     "the report could not be prepared for the terminal: {e}"
                 ))
             })?;
-            table::write(&safe, color, out)
+            table::write(&safe, color, out)?;
+            // The cost table escapes its own names.
+            match &report.cost {
+                Some(c) => write!(out, "\n{}", cost::table(c)),
+                None => Ok(()),
+            }
         }
         Format::Json => json::write(report, out),
         Format::Ocsf => ocsf::write(report, out),
@@ -96,7 +101,13 @@ pub fn write(
         Format::Sarif => sarif::write(report, out),
         Format::Csv => csv::write(report, out),
         Format::Junit => junit::write(report, out),
-        Format::Markdown => markdown::write(report, out),
+        Format::Markdown => {
+            markdown::write(report, out)?;
+            match &report.cost {
+                Some(c) => write!(out, "\n{}", cost::markdown(c)),
+                None => Ok(()),
+            }
+        }
         Format::Html => html::write(report, out),
     }
 }
