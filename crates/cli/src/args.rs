@@ -392,11 +392,13 @@ pub struct EvalArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Remediation plans")]
 pub struct FixArgs {
-    /// Where new flow logs deliver: a log group per VPC, or the bucket of --fix-bucket-arn.
+    /// Where new flow logs deliver: a log group per VPC, the bucket of
+    /// --fix-bucket-arn, or the cheaper of the two for this inventory (cheapest).
     #[arg(long, value_enum, default_value_t = FixDestinationArg::CloudwatchLogs)]
     pub fix_destination: FixDestinationArg,
-    /// Bucket for new flow logs with --fix-destination s3 (arn:aws:s3:::bucket[/prefix]).
-    #[arg(long, value_name = "ARN", required_if_eq("fix_destination", "s3"), value_parser = flowaudit_core::remediation::validate::bucket_arn_option)]
+    /// Bucket for new flow logs with --fix-destination s3 or cheapest
+    /// (arn:aws:s3:::bucket[/prefix]).
+    #[arg(long, value_name = "ARN", required_if_eq_any([("fix_destination", "s3"), ("fix_destination", "cheapest")]), value_parser = flowaudit_core::remediation::validate::bucket_arn_option)]
     pub fix_bucket_arn: Option<String>,
     /// Write new S3 flow logs as Parquet with Hive-compatible partitions.
     #[arg(long)]
@@ -434,6 +436,46 @@ impl FixArgs {
 }
 
 impl EvalArgs {
+    /// [`EvalArgs::settings`] with `--fix-destination cheapest` decided for
+    /// this inventory (said on standard error).
+    pub fn settings_for(&self, inventory: &flowaudit_core::Inventory) -> anyhow::Result<Settings> {
+        let mut settings = self.settings();
+        if self.fix.fix_destination != FixDestinationArg::Cheapest {
+            return Ok(settings);
+        }
+        let Some(bucket) = self.fix.fix_bucket_arn.as_deref() else {
+            anyhow::bail!("--fix-destination cheapest needs --fix-bucket-arn (the bucket the S3 options deliver to)");
+        };
+        let prices = flowaudit_core::cost::Prices::built_in().map_err(anyhow::Error::msg)?;
+        let choice = flowaudit_core::cost::cheapest::choose(
+            inventory,
+            &prices,
+            &settings,
+            bucket,
+            self.fix.fix_hourly_partitions,
+        );
+        if !crate::log::quiet() {
+            let compared: Vec<String> = choice
+                .totals
+                .iter()
+                .map(|(label, total)| format!("{label} {} {total:.2}", prices.currency))
+                .collect();
+            eprintln!(
+                "--fix-destination cheapest: {} for the {} VPC(s) the plan logs ({} a month; prices of {})",
+                match &choice.destination {
+                    flowaudit_core::remediation::NewDestination::CloudWatchLogs => "a log group per VPC".to_string(),
+                    flowaudit_core::remediation::NewDestination::S3 { parquet: true, .. } => format!("{bucket}, Parquet"),
+                    flowaudit_core::remediation::NewDestination::S3 { .. } => bucket.to_string(),
+                },
+                choice.vpcs,
+                if compared.is_empty() { "nothing to create".to_string() } else { compared.join(", ") },
+                prices.date
+            );
+        }
+        settings.remediation.destination = choice.destination;
+        Ok(settings)
+    }
+
     pub fn settings(&self) -> Settings {
         Settings {
             skip_default_vpcs: self.skip_default_vpcs,
@@ -468,7 +510,7 @@ impl EvalArgs {
         inventory: &flowaudit_core::Inventory,
         source: &Source,
     ) -> anyhow::Result<Report> {
-        let settings = self.settings();
+        let settings = self.settings_for(inventory)?;
         let controls = self.custom_controls()?;
         let custom = if controls.is_empty() {
             Custom::default()

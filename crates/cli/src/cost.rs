@@ -145,6 +145,7 @@ pub fn run(args: CostArgs) -> Result<ExitCode> {
         stats = args.stats.then(|| outcome.stats.clone());
         outcome.inventory
     };
+    let settings = args.eval.settings_for(&inventory)?;
     let mut report = cost::estimate(&inventory, &prices, &settings);
     report.stats = stats;
     let text = match args.format {

@@ -48,6 +48,41 @@ pub struct RollbackArgs {
     pub conn: ConnArgs,
 }
 
+/// What the flow logs the plan creates are expected to cost a month.
+fn expected_cost(
+    cost: &flowaudit_core::cost::CostReport,
+    chosen: &[fix_command::Chosen],
+) -> String {
+    let vpcs: std::collections::BTreeSet<&str> =
+        chosen.iter().filter_map(|c| c.vpc_id.as_deref()).collect();
+    let mut added = 0.0;
+    let (mut priced, mut unpriced) = (0, Vec::new());
+    for v in cost
+        .vpcs
+        .iter()
+        .filter(|v| vpcs.contains(v.vpc_id.as_str()))
+    {
+        match &v.error {
+            Some(why) => unpriced.push(format!("{}: {why}", v.vpc_id)),
+            None => {
+                priced += 1;
+                added += v.after_fix_monthly - v.current_monthly;
+            }
+        }
+    }
+    let c = &cost.prices.currency;
+    let mut text = format!(
+        "\nExpected cost of the flow logs this plan creates: {c} {added:.2} a month ({c} {:.2} a year) for {priced} VPC(s), at the prices of {} (volumes measured over the last {} days or estimated: `flowaudit cost` shows each figure's source).",
+        added * 12.0,
+        cost.prices.date,
+        crate::cost::REPORT_DAYS
+    );
+    for line in unpriced {
+        text.push_str(&format!("\n  not priced: {}", show(&line)));
+    }
+    text
+}
+
 fn plan_filter(args: &FixCmdArgs) -> PlanFilter<'_> {
     PlanFilter {
         checks: &args.checks,
@@ -61,19 +96,37 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     let filter = plan_filter(&args);
     filter.validate()?;
     let settings = args.eval.settings();
-    let opts = args.conn.options(&settings)?;
+    if args.eval.fix.fix_destination == crate::values::FixDestinationArg::Cheapest
+        && args.eval.fix.fix_bucket_arn.is_none()
+    {
+        bail!("--fix-destination cheapest needs --fix-bucket-arn (the bucket the S3 options deliver to)");
+    }
+    let mut opts = args.conn.options(&settings)?;
+    // The plan's expected cost (and --fix-destination cheapest) uses measured volumes.
+    opts.volume_days = Some(crate::cost::REPORT_DAYS);
     let rt = runtime()?;
     // `fix` plans for the built-in checks; custom controls are read (so that a
     // broken one is an error here too) but judge nothing it changes.
     args.eval.custom_controls()?;
+    let prices = flowaudit_core::cost::Prices::built_in().map_err(anyhow::Error::msg)?;
     let judge = |inventory: &flowaudit_core::Inventory| {
-        flowaudit_core::build_report_with(
+        // The one failure of settings_for (cheapest without a bucket) was
+        // refused above.
+        let settings = args
+            .eval
+            .settings_for(inventory)
+            .unwrap_or_else(|_| settings.clone());
+        let mut report = flowaudit_core::build_report_with(
             inventory,
             &settings,
             &Source::Scan,
             &args.eval.exceptions,
             flowaudit_core::Custom::default(),
-        )
+        );
+        report.cost = Some(flowaudit_core::cost::estimate(
+            inventory, &prices, &settings,
+        ));
+        report
     };
     let bar = Bar::new(!crate::log::quiet() && std::io::stderr().is_terminal());
     let proposal = rt.block_on(fix_command::propose(opts.clone(), &bar, judge, |r| {
@@ -87,6 +140,9 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     }
     let actions = &proposal.actions;
     print!("{}", present::fix::plan(proposal.chosen.len(), actions));
+    if let Some(cost) = &proposal.report.cost {
+        println!("{}", expected_cost(cost, &proposal.chosen));
+    }
     if !args.apply {
         println!("\nDry run: nothing was changed. Run again with --apply to make these changes.");
         return Ok(ExitCode::SUCCESS);

@@ -154,7 +154,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             &mut report,
             &inventory,
             args.cost.prices.as_deref(),
-            &args.report.settings(),
+            &args.report.eval.settings_for(&inventory)?,
         )?;
     }
     let code = output::emit(&report, &args.report)?;
@@ -164,6 +164,9 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
 
 fn iac(args: args::IacArgs) -> Result<ExitCode> {
     let units = flowaudit_iac::read(&args.paths)?;
+    if args.report.eval.fix.fix_destination == values::FixDestinationArg::Cheapest {
+        anyhow::bail!("--fix-destination cheapest needs an inventory to price (scan, check, fix, remediation); `iac` plans take cloudwatch-logs or s3");
+    }
     let settings = args.report.settings();
     args.report.eval.custom_controls()?;
     let results = flowaudit_iac::evaluate(&units, &settings);
@@ -194,7 +197,7 @@ fn demo_cmd(args: DemoArgs) -> Result<ExitCode> {
         &mut report,
         &inventory,
         args.prices.as_deref(),
-        &args.report.settings(),
+        &args.report.eval.settings_for(&inventory)?,
     )?;
     output::emit(&report, &args.report)
 }

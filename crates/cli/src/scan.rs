@@ -307,7 +307,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             &mut report,
             &outcome.inventory,
             args.cost.prices.as_deref(),
-            &settings,
+            &args.report.eval.settings_for(&outcome.inventory)?,
         )?;
     }
     if args.stats {

@@ -134,6 +134,9 @@ impl std::str::FromStr for OutputSpec {
 pub enum FixDestinationArg {
     CloudwatchLogs,
     S3,
+    /// Whichever of the two (S3 as text or Parquet) costs least a month for the
+    /// VPCs the plan logs, at the built-in prices (`flowaudit cost`).
+    Cheapest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]

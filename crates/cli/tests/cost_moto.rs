@@ -273,3 +273,44 @@ fn the_printed_price_table_is_a_prices_file_that_changes_nothing() {
     a["prices"]["file"] = b["prices"]["file"].clone();
     assert_eq!(a, b);
 }
+
+#[test]
+fn fix_destination_cheapest_picks_the_bucket_at_the_built_in_prices() {
+    let bucket = "arn:aws:s3:::acme-central-flow-logs";
+    let (code, sh, stderr) = common::run(&[
+        "remediation",
+        "--demo",
+        "--format",
+        "sh",
+        "--fix-destination",
+        "cheapest",
+        "--fix-bucket-arn",
+        bucket,
+    ]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("--fix-destination cheapest: {bucket} for the")),
+        "{stderr}"
+    );
+    assert!(sh.contains("--log-destination-type s3"), "{sh}");
+    assert!(
+        !sh.contains("--log-destination-type cloud-watch-logs"),
+        "{sh}"
+    );
+
+    let (code, _, stderr) =
+        common::run(&["remediation", "--demo", "--fix-destination", "cheapest"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--fix-bucket-arn"), "{stderr}");
+    let examples = common::repo_root().join("examples");
+    let (code, _, stderr) = common::run(&[
+        "iac",
+        examples.to_str().unwrap_or_default(),
+        "--fix-destination",
+        "cheapest",
+        "--fix-bucket-arn",
+        bucket,
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("needs an inventory"), "{stderr}");
+}

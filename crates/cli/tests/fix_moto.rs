@@ -77,6 +77,11 @@ fn fix_applies_reruns_idempotently_and_rolls_back() {
     let (code, dry, stderr) = fix(&moto, &[], &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(dry.contains("Dry run: nothing was changed"), "{dry}");
+    // The plan's expected monthly cost is said before anything is asked.
+    assert!(
+        dry.contains("Expected cost of the flow logs this plan creates: USD "),
+        "{dry}"
+    );
     assert_eq!(statuses(&moto), before);
 
     // --apply refuses to run unconfirmed without a terminal.

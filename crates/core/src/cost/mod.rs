@@ -12,6 +12,7 @@
 //!   at its relative size) times the months it is kept, times the storage price;
 //! - Parquet conversion: the volume times its price.
 
+pub mod cheapest;
 pub mod prices;
 mod volume;
 
