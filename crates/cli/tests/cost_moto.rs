@@ -118,18 +118,24 @@ fn measured_and_estimated_costs_equal_hand_computed_ones() {
         4.0 * rate / 8.0 * KEPT_365 * 0.03,
         "bare fix storage",
     );
-    // The cheapest compliant way: S3, REJECT-only (10% assumed), text.
+    // The cheapest compliant way: S3, REJECT-only (10% assumed), text, in the
+    // archive class (0.004) after 30 days.
     let cheapest: Vec<&Value> = bare["options"]
         .as_array()
         .map(|o| o.iter().filter(|o| o["cheapest"] == true).collect())
         .unwrap_or_default();
     assert_eq!(cheapest.len(), 1);
-    assert_eq!(cheapest[0]["label"], "s3 REJECT 365 d");
+    assert_eq!(cheapest[0]["label"], "s3 archive after 30 d REJECT 365 d");
     let reject = 0.4 * rate;
     close(
         &cheapest[0]["cost"]["delivery"],
         reject * 0.25,
         "bare cheapest delivery",
+    );
+    close(
+        &cheapest[0]["cost"]["storage"],
+        reject / 8.0 * (0.023 + (KEPT_365 - 1.0) * 0.004),
+        "bare cheapest storage",
     );
 
     // tokyo: another region, its own prices (0.76 a GB, storage 0.033).

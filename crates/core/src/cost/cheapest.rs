@@ -38,7 +38,12 @@ pub fn choose(
         .filter(|v| !v.covered && v.error.is_none())
     {
         vpcs += 1;
-        for o in v.options.iter().filter(|o| o.traffic_type == traffic) {
+        // Plans create flow logs, not lifecycle transitions: no archive option.
+        for o in v
+            .options
+            .iter()
+            .filter(|o| o.traffic_type == traffic && !o.archive)
+        {
             *totals
                 .entry((o.destination.clone(), o.parquet))
                 .or_default() += o.cost.total;

@@ -113,10 +113,14 @@ pub struct FlowLogCost {
 /// A way to log the VPC, priced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    /// `cloud-watch-logs ALL 365 d`, `s3 parquet REJECT 365 d`, …
+    /// `cloud-watch-logs ALL 365 d`, `s3 parquet REJECT 365 d`,
+    /// `s3 archive after 30 d ALL 365 d`, …
     pub label: String,
     pub destination: String,
     pub parquet: bool,
+    /// S3 objects move to the archive class after the assumed days.
+    #[serde(default)]
+    pub archive: bool,
     pub traffic_type: String,
     pub retention_days: u32,
     pub gb_per_month: f64,
@@ -343,27 +347,8 @@ pub fn estimate(inventory: &Inventory, prices: &Prices, settings: &Settings) -> 
                     vpcs.push(cost);
                     continue;
                 }
-                let retention = settings.remediation.retention_days;
-                let mut options = Vec::new();
-                for (destination, parquet) in [
-                    (DestinationType::CloudWatchLogs, false),
-                    (DestinationType::S3, false),
-                    (DestinationType::S3, true),
-                ] {
-                    for traffic in [TrafficType::All, TrafficType::Reject] {
-                        options.push(plan(
-                            &destination,
-                            parquet,
-                            traffic,
-                            retention,
-                            &volume,
-                            p,
-                            a,
-                            &totals,
-                            settings,
-                        ));
-                    }
-                }
+                let options_of = |way: &Way| plan(way, &volume, (p, a), &totals, settings);
+                let mut options: Vec<Plan> = Way::all().iter().map(options_of).collect();
                 let cheapest = options
                     .iter()
                     .enumerate()
@@ -383,17 +368,12 @@ pub fn estimate(inventory: &Inventory, prices: &Prices, settings: &Settings) -> 
                         NewDestination::CloudWatchLogs => (DestinationType::CloudWatchLogs, false),
                         NewDestination::S3 { parquet, .. } => (DestinationType::S3, *parquet),
                     };
-                    let fix = plan(
-                        &destination,
+                    let fix = options_of(&Way {
+                        destination,
                         parquet,
-                        settings.remediation.traffic_type.clone(),
-                        retention,
-                        &volume,
-                        p,
-                        a,
-                        &totals,
-                        settings,
-                    );
+                        archive: false,
+                        traffic: settings.remediation.traffic_type.clone(),
+                    });
                     cost.after_fix_monthly = cost.current_monthly + fix.cost.total;
                     cost.cheapest_monthly =
                         cost.current_monthly + cheapest_total.unwrap_or(fix.cost.total);
@@ -442,60 +422,112 @@ fn captures(traffic: &TrafficType, settings: &Settings) -> bool {
     }
 }
 
-/// One way to log a VPC, priced as added to the account's month in the region.
-#[allow(clippy::too_many_arguments)]
-fn plan(
-    destination: &DestinationType,
+/// A way to log a VPC: destination, format, storage class, traffic type.
+#[derive(Debug, Clone, PartialEq)]
+struct Way {
+    destination: DestinationType,
     parquet: bool,
+    /// S3 objects move to the archive class after the assumed days.
+    archive: bool,
     traffic: TrafficType,
-    retention_days: u32,
+}
+
+impl Way {
+    /// Every way `cost` compares, in the order it lists them.
+    fn all() -> Vec<Way> {
+        let mut ways = Vec::new();
+        for (destination, parquet, archive) in [
+            (DestinationType::CloudWatchLogs, false, false),
+            (DestinationType::S3, false, false),
+            (DestinationType::S3, true, false),
+            (DestinationType::S3, false, true),
+        ] {
+            for traffic in [TrafficType::All, TrafficType::Reject] {
+                ways.push(Way {
+                    destination: destination.clone(),
+                    parquet,
+                    archive,
+                    traffic,
+                });
+            }
+        }
+        ways
+    }
+}
+
+/// One way to log a VPC, priced as added to the account's month in the region.
+fn plan(
+    way: &Way,
     volume: &Volume,
-    p: &RegionPrices,
-    a: &Assumptions,
+    prices: (&RegionPrices, &Assumptions),
     totals: &BTreeMap<Class, f64>,
     settings: &Settings,
 ) -> Plan {
-    let gb = match traffic {
+    let (p, a) = prices;
+    let retention_days = settings.remediation.retention_days;
+    let gb = match way.traffic {
         TrafficType::Reject => volume.reject_gb_per_month,
         _ => volume.all_gb_per_month,
     };
-    let class = Class::of(destination).unwrap_or(Class::S3);
+    let class = Class::of(&way.destination).unwrap_or(Class::S3);
     let base = totals.get(&class).copied().unwrap_or(0.0);
     let delivery = class.tiers(p).marginal(base, gb);
     let months = f64::from(retention_days) / DAYS_PER_MONTH;
     let stored = gb / a.gzip_ratio;
-    let (conversion, storage) = match (class, parquet) {
-        (Class::CloudWatchLogs, _) => (
+    let (conversion, storage) = match (class, way.parquet, way.archive) {
+        (Class::CloudWatchLogs, _, _) => (
             0.0,
             stored * months * p.cloudwatch_logs_storage_per_gb_month,
         ),
-        (Class::S3, false) => (0.0, stored * months * p.s3_storage_per_gb_month),
-        (Class::S3, true) => (
+        (Class::S3, true, _) => (
             gb * p.parquet_conversion_per_gb,
             stored * a.parquet_size * months * p.s3_storage_per_gb_month,
         ),
+        (Class::S3, false, false) => (0.0, stored * months * p.s3_storage_per_gb_month),
+        (Class::S3, false, true) => {
+            let standard = f64::from(a.archive_after_days.min(retention_days)) / DAYS_PER_MONTH;
+            (
+                0.0,
+                stored
+                    * (standard * p.s3_storage_per_gb_month
+                        + (months - standard) * p.s3_archive_per_gb_month),
+            )
+        }
     };
-    let compliant = captures(&traffic, settings) && retention_days >= settings.min_retention_days;
-    let loses = (traffic == TrafficType::Reject).then(|| {
-        "accepted traffic: analyze cannot see exfiltration, lateral movement or exposure"
-            .to_string()
-    });
-    let kind = if parquet {
-        "s3 parquet"
-    } else {
-        destination.as_str()
+    let compliant =
+        captures(&way.traffic, settings) && retention_days >= settings.min_retention_days;
+    let mut loses = Vec::new();
+    if way.traffic == TrafficType::Reject {
+        loses.push(
+            "accepted traffic: analyze cannot see exfiltration, lateral movement or exposure",
+        );
+    }
+    if class == Class::S3 {
+        loses.push(
+            "CloudWatch Logs Insights, metric filters and subscriptions (analyze reads the bucket)",
+        );
+    }
+    if way.archive {
+        loses.push("cheap reads of the archived objects (retrieval is billed per GB)");
+    }
+    let kind = match (class, way.parquet, way.archive) {
+        (Class::CloudWatchLogs, _, _) => way.destination.as_str().to_string(),
+        (_, true, _) => "s3 parquet".to_string(),
+        (_, false, true) => format!("s3 archive after {} d", a.archive_after_days),
+        (_, false, false) => "s3".to_string(),
     };
     Plan {
-        label: format!("{kind} {} {retention_days} d", traffic.as_str()),
-        destination: destination.as_str().to_string(),
-        parquet,
-        traffic_type: traffic.as_str().to_string(),
+        label: format!("{kind} {} {retention_days} d", way.traffic.as_str()),
+        destination: way.destination.as_str().to_string(),
+        parquet: way.parquet,
+        archive: way.archive,
+        traffic_type: way.traffic.as_str().to_string(),
         retention_days,
         gb_per_month: gb,
         cost: Lines::new(delivery, conversion, storage),
         compliant,
         cheapest: false,
-        loses,
+        loses: (!loses.is_empty()).then(|| loses.join("; ")),
     }
 }
 

@@ -37,6 +37,7 @@ pub struct AssumptionFile {
     pub gzip_ratio: Option<Ratio>,
     pub parquet_size: Option<Ratio>,
     pub months_kept_without_expiry: Option<u32>,
+    pub archive_after_days: Option<u32>,
 }
 
 /// `[regions.NAME]` of a prices file.
@@ -48,6 +49,7 @@ pub struct RegionFile {
     pub parquet_conversion_per_gb: Option<Amount>,
     pub cloudwatch_logs_storage_per_gb_month: Option<Amount>,
     pub s3_storage_per_gb_month: Option<Amount>,
+    pub s3_archive_per_gb_month: Option<Amount>,
     pub athena_per_tb_scanned: Option<Amount>,
 }
 
@@ -173,6 +175,7 @@ pub struct RegionPrices {
     pub parquet_conversion_per_gb: f64,
     pub cloudwatch_logs_storage_per_gb_month: f64,
     pub s3_storage_per_gb_month: f64,
+    pub s3_archive_per_gb_month: f64,
     pub athena_per_tb_scanned: f64,
 }
 
@@ -184,6 +187,7 @@ pub struct Assumptions {
     pub gzip_ratio: f64,
     pub parquet_size: f64,
     pub months_kept_without_expiry: u32,
+    pub archive_after_days: u32,
 }
 
 /// The table in force: the built-in one with a file's keys over it.
@@ -255,6 +259,10 @@ impl Prices {
                 .months_kept_without_expiry
                 .or(b.months_kept_without_expiry)
                 .ok_or_else(|| missing("months_kept_without_expiry"))?,
+            archive_after_days: a
+                .archive_after_days
+                .or(b.archive_after_days)
+                .ok_or_else(|| missing("archive_after_days"))?,
         };
         let mut regions = base.regions;
         for (name, region) in over.regions {
@@ -273,6 +281,9 @@ impl Prices {
                     s3_storage_per_gb_month: region
                         .s3_storage_per_gb_month
                         .or(b.s3_storage_per_gb_month),
+                    s3_archive_per_gb_month: region
+                        .s3_archive_per_gb_month
+                        .or(b.s3_archive_per_gb_month),
                     athena_per_tb_scanned: region.athena_per_tb_scanned.or(b.athena_per_tb_scanned),
                 },
                 None => region,
@@ -326,6 +337,10 @@ impl Prices {
             s3_storage_per_gb_month: r
                 .s3_storage_per_gb_month
                 .ok_or_else(|| missing("s3_storage_per_gb_month"))?
+                .0,
+            s3_archive_per_gb_month: r
+                .s3_archive_per_gb_month
+                .ok_or_else(|| missing("s3_archive_per_gb_month"))?
                 .0,
             athena_per_tb_scanned: r
                 .athena_per_tb_scanned
@@ -409,7 +424,7 @@ mod tests {
     #[test]
     fn a_file_overrides_keys_and_adds_regions() {
         let file = parse(
-            "[assumptions]\ngzip_ratio = 5\n[regions.us-east-1]\ns3_storage_per_gb_month = 0.02\n[regions.eu-west-1]\ncloudwatch_logs_delivery = [{ per_gb = 0.57 }]\ns3_delivery = [{ per_gb = 0.285 }]\nparquet_conversion_per_gb = 0.04\ncloudwatch_logs_storage_per_gb_month = 0.03\ns3_storage_per_gb_month = 0.023\nathena_per_tb_scanned = 5\n",
+            "[assumptions]\ngzip_ratio = 5\n[regions.us-east-1]\ns3_storage_per_gb_month = 0.02\n[regions.eu-west-1]\ncloudwatch_logs_delivery = [{ per_gb = 0.57 }]\ns3_delivery = [{ per_gb = 0.285 }]\nparquet_conversion_per_gb = 0.04\ncloudwatch_logs_storage_per_gb_month = 0.03\ns3_storage_per_gb_month = 0.023\ns3_archive_per_gb_month = 0.004\nathena_per_tb_scanned = 5\n",
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
         let prices = Prices::with_file(file, "p.toml").unwrap_or_else(|e| panic!("{e}"));

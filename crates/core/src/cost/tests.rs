@@ -90,12 +90,22 @@ fn uncovered_vpc_is_estimated_from_the_account_s_measured_rate() {
     close(fix.cost.delivery, 5_120.0 + 18_432.0 * 0.25 - 5_632.0);
     close(fix.cost.storage, 2_048.0 * KEPT * 0.03);
     close(b.after_fix_monthly, fix.cost.total);
-    // Cheapest compliant (REJECT suffices by default): S3, REJECT, text.
+    // Cheapest compliant (REJECT suffices by default): S3, REJECT, text moved
+    // to the archive class after 30 days (1 month at 0.023, the rest at 0.004).
     let cheapest: Vec<&Plan> = b.options.iter().filter(|o| o.cheapest).collect();
     assert_eq!(cheapest.len(), 1);
-    assert_eq!(cheapest[0].label, "s3 REJECT 365 d");
+    assert_eq!(cheapest[0].label, "s3 archive after 30 d REJECT 365 d");
     close(cheapest[0].cost.delivery, 1_638.4 * 0.25);
-    close(cheapest[0].cost.storage, 204.8 * KEPT * 0.023);
+    close(
+        cheapest[0].cost.storage,
+        204.8 * (0.023 + (KEPT - 1.0) * 0.004),
+    );
+    let text = b
+        .options
+        .iter()
+        .find(|o| o.label == "s3 REJECT 365 d")
+        .unwrap_or_else(|| panic!("no text option"));
+    close(text.cost.storage, 204.8 * KEPT * 0.023);
     let parquet = b
         .options
         .iter()
@@ -144,7 +154,7 @@ fn requiring_all_traffic_rules_out_reject_only() {
         .iter()
         .find(|o| o.cheapest)
         .map(|o| o.label.as_str());
-    assert_eq!(cheapest, Some("s3 ALL 365 d"));
+    assert_eq!(cheapest, Some("s3 archive after 30 d ALL 365 d"));
     assert!(b
         .options
         .iter()
