@@ -280,6 +280,7 @@ def cost(endpoint, bare):
     """us-east-1: `cw` (2 interfaces) logs ALL to CloudWatch Logs, 12 TiB in the
     last 3 days by IncomingBytes; `s3` (1 interface) logs ALL to S3, 2 MiB of its
     objects (and 5 MiB of another flow log's) in the last 2 days, kept 90 days;
+    `firehose` (no interface) logs ALL to a delivery stream that received 1 GiB;
     `bare` (4 interfaces) has no flow log. ap-northeast-1: `tokyo` (1 interface),
     no flow log. `bare` more VPCs without interfaces in us-east-1."""
     c = clients(endpoint, "us-east-1")
@@ -325,6 +326,28 @@ def cost(endpoint, bare):
     other = flow_log_key("", "us-east-1", "fl-0000000000000other", now, 9)
     s3.put_object(Bucket="cost-bucket", Key=other, Body=b"\0" * (5 * MIB))
 
+    # firehose (no interfaces, so not in the account's rate): ALL into a delivery
+    # stream that received 1 GiB in the last day.
+    hose_vpc = vpc(ec2, "firehose", "10.5.0.0/16")
+    out["flow_logs"]["firehose"] = ec2.create_flow_logs(
+        ResourceIds=[hose_vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="kinesis-data-firehose",
+        LogDestination=f"arn:aws:firehose:us-east-1:{ACCOUNT}:deliverystream/cost-flows",
+    )["FlowLogIds"][0]
+    cloudwatch.put_metric_data(
+        Namespace="AWS/Firehose",
+        MetricData=[
+            {
+                "MetricName": "IncomingBytes",
+                "Dimensions": [{"Name": "DeliveryStreamName", "Value": "cost-flows"}],
+                "Value": float(1 << 30),
+                "Timestamp": now - datetime.timedelta(hours=2),
+            }
+        ],
+    )
+
     bare_vpc = vpc(ec2, "bare", "10.3.0.0/16")
     subnet = with_interface(ec2, bare_vpc, "10.3.1.0/24")
     for _ in range(3):
@@ -335,7 +358,7 @@ def cost(endpoint, bare):
     tokyo = clients(endpoint, "ap-northeast-1")["ec2"]
     tokyo_vpc = vpc(tokyo, "tokyo", "10.4.0.0/16")
     with_interface(tokyo, tokyo_vpc, "10.4.1.0/24")
-    out["vpcs"] = {"cw": cw, "s3": s3_vpc, "bare": bare_vpc, "tokyo": tokyo_vpc}
+    out["vpcs"] = {"cw": cw, "s3": s3_vpc, "firehose": hose_vpc, "bare": bare_vpc, "tokyo": tokyo_vpc}
     return out
 
 

@@ -373,6 +373,7 @@ mod tests {
             log_groups: vec![],
             transit_gateways: None,
             transit_gateways_error: None,
+            firehose_streams: vec![],
         }
     }
 

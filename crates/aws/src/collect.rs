@@ -490,6 +490,7 @@ fn empty_region(region: &str) -> RegionInventory {
         log_groups: Vec::new(),
         transit_gateways: None,
         transit_gateways_error: None,
+        firehose_streams: vec![],
     }
 }
 
@@ -571,6 +572,17 @@ async fn collect_region(
         ctx.opts.page_size,
     )
     .await;
+    if let Some(days) = ctx.opts.volume_days {
+        let streams: BTreeSet<String> = ec2
+            .flow_logs
+            .iter()
+            .filter_map(|f| f.firehose_stream())
+            .collect();
+        if !streams.is_empty() {
+            out.firehose_streams =
+                logs::firehose_streams(&metrics_client, &streams, collected_at, days).await;
+        }
+    }
     let hive = ec2.hive_partitions.into_iter().collect();
     out.vpcs = ec2.vpcs;
     out.subnets = ec2.subnets;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
 use chrono::{DateTime, Duration, Utc};
-use flowaudit_core::model::{LogGroup, Measured};
+use flowaudit_core::model::{FirehoseStream, LogGroup, Measured};
 
 use crate::clients::list_all;
 use crate::ec2::to_chrono;
@@ -144,10 +144,9 @@ async fn newest_events<'a>(
     let start = collected_at - Duration::days(i64::from(lookback_days.max(1)));
     let points = group_metric(
         client,
+        ("AWS/Logs", "LogGroupName", "IncomingLogEvents"),
         groups,
-        "IncomingLogEvents",
-        start,
-        collected_at,
+        (start, collected_at),
         PERIOD,
     )
     .await?;
@@ -173,28 +172,77 @@ async fn incoming_bytes<'a>(
     collected_at: DateTime<Utc>,
     days: u32,
 ) -> Result<BTreeMap<&'a str, u64>, String> {
+    daily_sums(
+        client,
+        ("AWS/Logs", "LogGroupName", "IncomingBytes"),
+        groups,
+        collected_at,
+        days,
+    )
+    .await
+}
+
+/// What each Kinesis Data Firehose delivery stream received over the last
+/// `days` days (`AWS/Firehose IncomingBytes`, 500 streams a call).
+pub async fn firehose_streams(
+    client: &aws_sdk_cloudwatch::Client,
+    names: &BTreeSet<String>,
+    collected_at: DateTime<Utc>,
+    days: u32,
+) -> Vec<FirehoseStream> {
+    let list: Vec<&str> = names.iter().map(String::as_str).collect();
+    let sums = daily_sums(
+        client,
+        ("AWS/Firehose", "DeliveryStreamName", "IncomingBytes"),
+        &list,
+        collected_at,
+        days,
+    )
+    .await;
+    list.iter()
+        .map(|name| FirehoseStream {
+            name: name.to_string(),
+            incoming_bytes: sums
+                .as_ref()
+                .ok()
+                .and_then(|m| m.get(name))
+                .map(|&bytes| Measured { days, bytes }),
+            volume_error: sums.as_ref().err().cloned(),
+        })
+        .collect()
+}
+
+/// The sum of a metric's daily `Sum` points over the last `days` days, per
+/// dimension value; a value without points had none.
+async fn daily_sums<'a>(
+    client: &aws_sdk_cloudwatch::Client,
+    metric: (&str, &str, &str),
+    values: &[&'a str],
+    collected_at: DateTime<Utc>,
+    days: u32,
+) -> Result<BTreeMap<&'a str, u64>, String> {
     let start = collected_at - Duration::days(i64::from(days.max(1)));
-    let points = group_metric(client, groups, "IncomingBytes", start, collected_at, 86_400).await?;
-    Ok(groups
+    let points = group_metric(client, metric, values, (start, collected_at), 86_400).await?;
+    Ok(values
         .iter()
-        .map(|group| {
+        .map(|value| {
             let sum: f64 = points
-                .get(group)
+                .get(value)
                 .map_or(0.0, |p| p.iter().map(|(_, v)| v.max(0.0)).sum());
             // Sums of byte counts are whole numbers; rounding only removes float noise.
-            (*group, sum.round() as u64)
+            (*value, sum.round() as u64)
         })
         .collect())
 }
 
-/// The `Sum` data points of one `AWS/Logs` metric per group between `start`
-/// and `end`, 500 groups per `GetMetricData` call (paginated).
+/// The `Sum` data points of one metric (namespace, dimension, name) per
+/// dimension value between `start` and `end`, 500 values per `GetMetricData`
+/// call (paginated).
 async fn group_metric<'a>(
     client: &aws_sdk_cloudwatch::Client,
+    (namespace, dimension, metric_name): (&str, &str, &str),
     groups: &[&'a str],
-    metric_name: &str,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
     period: i32,
 ) -> Result<BTreeMap<&'a str, Vec<(DateTime<Utc>, f64)>>, String> {
     let mut out: BTreeMap<&str, Vec<(DateTime<Utc>, f64)>> = BTreeMap::new();
@@ -204,14 +252,9 @@ async fn group_metric<'a>(
             .enumerate()
             .map(|(i, group)| {
                 let metric = Metric::builder()
-                    .namespace("AWS/Logs")
+                    .namespace(namespace)
                     .metric_name(metric_name)
-                    .dimensions(
-                        Dimension::builder()
-                            .name("LogGroupName")
-                            .value(*group)
-                            .build(),
-                    )
+                    .dimensions(Dimension::builder().name(dimension).value(*group).build())
                     .build();
                 MetricDataQuery::builder()
                     .id(format!("g{i}"))

@@ -88,6 +88,22 @@ fn measured_and_estimated_costs_equal_hand_computed_ones() {
         "s3 storage",
     );
 
+    // firehose: the delivery stream's 1 GiB in the window = 1 GB a month, at
+    // the S3/Firehose delivery tier; Firehose's own charges are not counted.
+    let hose = vpc(&report, &id("firehose"));
+    let f = &hose["flow_logs"][0];
+    assert_eq!(f["flow_log_id"], seeded["flow_logs"]["firehose"]);
+    assert_eq!(f["basis"], "measured");
+    close(&f["gb_per_month"], 1.0, "firehose volume");
+    close(&f["cost"]["delivery"], 0.25, "firehose delivery");
+    close(&f["cost"]["storage"], 0.0, "firehose storage");
+    assert!(
+        f["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("bill separately")),
+        "{f}"
+    );
+
     // bare: no flow log; 4 interfaces at the account's measured rate,
     // (12,288 + 1/64) GB over cw's 2 and s3's 1 interfaces, named.
     let rate = (12_288.0 + gb) / 3.0;
@@ -170,10 +186,11 @@ fn api_calls_do_not_grow_with_vpcs() {
         report["stats"]["calls_by_scope"].clone()
     };
     let (few, many) = (calls("0"), calls("12"));
-    assert_eq!(few, many, "calls with 6 VPCs and with 18");
-    // Measured: one GetMetricData batch for IncomingLogEvents, one for
-    // IncomingBytes; S3: one listing per day folder of the window (31), once.
-    assert_eq!(few["us-east-1"], 9, "{few}");
+    assert_eq!(few, many, "calls with 7 VPCs and with 19");
+    // Six EC2 lists, DescribeLogGroups, GetMetricData for IncomingLogEvents,
+    // for the groups' IncomingBytes and for the stream's; S3: one listing per
+    // day folder of the window (31), once.
+    assert_eq!(few["us-east-1"], 10, "{few}");
 }
 
 #[test]

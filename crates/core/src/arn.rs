@@ -65,6 +65,16 @@ pub fn bucket_prefix_from_arn(arn: &str) -> String {
     }
 }
 
+/// `arn:aws:firehose:us-east-1:111122223333:deliverystream/flows` → `flows`.
+pub fn delivery_stream_from_arn(arn: &str) -> Option<String> {
+    let parsed = parse(arn)?;
+    if parsed.service != "firehose" {
+        return None;
+    }
+    let name = parsed.resource.strip_prefix("deliverystream/")?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// `arn:aws:iam::111122223333:role/path/name` → `name`.
 pub fn role_name_from_arn(arn: &str) -> Option<String> {
     let parsed = parse(arn)?;
@@ -90,6 +100,23 @@ pub fn partition(region: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_streams() {
+        assert_eq!(
+            delivery_stream_from_arn("arn:aws:firehose:us-east-1:1:deliverystream/flows")
+                .as_deref(),
+            Some("flows")
+        );
+        assert_eq!(
+            delivery_stream_from_arn("arn:aws:s3:::b/deliverystream/x"),
+            None
+        );
+        assert_eq!(
+            delivery_stream_from_arn("arn:aws:firehose:us-east-1:1:deliverystream/"),
+            None
+        );
+    }
 
     #[test]
     fn parses_log_group_arns() {

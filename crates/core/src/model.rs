@@ -115,6 +115,24 @@ pub struct RegionInventory {
     /// Why the Transit Gateways could not be listed (the rest of the region was).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transit_gateways_error: Option<String>,
+    /// Kinesis Data Firehose delivery streams that flow logs of this region
+    /// deliver to, with what they received (`flowaudit cost`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub firehose_streams: Vec<FirehoseStream>,
+}
+
+/// A Kinesis Data Firehose delivery stream a flow log delivers to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirehoseStream {
+    pub name: String,
+    /// `AWS/Firehose IncomingBytes` over the window (every source of the
+    /// stream, not only flow logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incoming_bytes: Option<Measured>,
+    /// Why it could not be measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_error: Option<String>,
 }
 
 /// A Transit Gateway.
@@ -433,6 +451,16 @@ pub struct FlowLog {
 }
 
 impl FlowLog {
+    /// The delivery stream name for Kinesis Data Firehose destinations.
+    pub fn firehose_stream(&self) -> Option<String> {
+        if self.destination_type != DestinationType::KinesisDataFirehose {
+            return None;
+        }
+        self.log_destination
+            .as_deref()
+            .and_then(crate::arn::delivery_stream_from_arn)
+    }
+
     /// Whether `FlowLogStatus` is `ACTIVE`.
     pub fn is_active(&self) -> bool {
         self.flow_log_status == FlowLogStatus::Active

@@ -160,6 +160,7 @@ pub fn inventory(vpcs: Vec<Vpc>, flow_logs: Vec<FlowLog>) -> Inventory {
                 log_groups,
                 transit_gateways: Some(vec![]),
                 transit_gateways_error: None,
+                firehose_streams: vec![],
             }],
             iam_roles: vec![role()],
             s3_buckets: buckets,

@@ -214,7 +214,46 @@ fn measure_one(
                 traffic: true,
             }
         }
-        _ => Measurement::Unmeasured,
+        DestinationType::KinesisDataFirehose => {
+            let Some(name) = flow_log.firehose_stream() else {
+                return Measurement::Failed(format!(
+                    "flow log {} names no delivery stream",
+                    flow_log.flow_log_id
+                ));
+            };
+            let Some(stream) = region.firehose_streams.iter().find(|s| s.name == name) else {
+                return Measurement::Unmeasured;
+            };
+            if let Some(why) = &stream.volume_error {
+                return Measurement::Failed(format!(
+                    "delivery stream {name} could not be measured: {why}"
+                ));
+            }
+            let Some(m) = &stream.incoming_bytes else {
+                return Measurement::Unmeasured;
+            };
+            let sharers = region
+                .flow_logs
+                .iter()
+                .filter(|f| f.firehose_stream().as_deref() == Some(name.as_str()))
+                .count()
+                .max(1);
+            let mut detail = format!(
+                "IncomingBytes of delivery stream {name}: {} bytes in {} days (every source of the stream)",
+                m.bytes, m.days
+            );
+            if sharers > 1 {
+                detail.push_str(&format!(
+                    ", split evenly among the {sharers} flow logs that deliver to it"
+                ));
+            }
+            Measurement::Measured {
+                gb: monthly(m.bytes as f64 / sharers as f64, m.days),
+                detail,
+                traffic: true,
+            }
+        }
+        DestinationType::Other(_) => Measurement::Unmeasured,
     }
 }
 
