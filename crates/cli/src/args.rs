@@ -81,7 +81,8 @@ pub struct PermissionsArgs {
 
 #[derive(Debug, Args)]
 pub struct GuardrailsArgs {
-    /// Directory to write conformance-pack.yaml and scp.json into (created if missing).
+    /// Directory to write conformance-pack.yaml, scp.json and detective.yaml
+    /// into (created if missing).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: PathBuf,
     /// Traffic type the VPC_FLOW_LOGS_ENABLED rule requires.

@@ -53,8 +53,8 @@ pub enum Command {
     /// Export the remediation plans of an inventory as one bash script, Terraform
     /// file or CloudFormation template.
     Remediation(RemediationArgs),
-    /// Write service-wide guardrails: an AWS Config conformance pack and a service
-    /// control policy.
+    /// Write service-wide guardrails: an AWS Config conformance pack, a service
+    /// control policy, and a detective guardrail (EventBridge rule and SNS topic).
     Guardrails(GuardrailsArgs),
     /// Print the read-only IAM policy that `scan` needs, as JSON.
     Permissions(PermissionsArgs),

@@ -105,6 +105,13 @@ pub fn guardrails(args: GuardrailsArgs) -> Result<ExitCode> {
         &scp,
         &guardrails::service_control_policy(&args.break_glass_role),
     )?;
-    println!("wrote {}\nwrote {}", pack.display(), scp.display());
+    let detective = args.output.join("detective.yaml");
+    output::write_file(&detective, &guardrails::detective_template())?;
+    println!(
+        "wrote {}\nwrote {}\nwrote {}",
+        pack.display(),
+        scp.display(),
+        detective.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

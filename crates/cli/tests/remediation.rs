@@ -331,3 +331,60 @@ fn a_plan_with_an_invalid_identifier_is_refused_and_named() {
     let (_, script, _) = run(&["remediation", "--inventory", &edited, "--format", "sh"]);
     assert!(!script.contains(&forged), "{script}");
 }
+
+#[test]
+fn the_detective_guardrail_lints_clean_and_watches_the_tampering_events() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("guardrails");
+    let (code, stdout, stderr) = run(&["guardrails", "--output", &out.to_string_lossy()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("detective.yaml"), "{stdout}");
+    let path = out.join("detective.yaml");
+    let seen = common::python_json("tests/validate/cfn.py", &[&path.to_string_lossy()]);
+    assert_eq!(
+        seen["problems"],
+        serde_json::json!([]),
+        "cfn-lint: {}",
+        seen["problems"]
+    );
+    let resources = &seen["template"]["Resources"];
+    let rule = &resources["FlowLoggingTampered"];
+    assert_eq!(rule["Type"], "AWS::Events::Rule");
+    let pattern = &rule["Properties"]["EventPattern"];
+    assert_eq!(
+        pattern["detail-type"],
+        serde_json::json!(["AWS API Call via CloudTrail"])
+    );
+    let names: Vec<&str> = pattern["detail"]["eventName"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|n| n.as_str()).collect())
+        .unwrap_or_default();
+    // The events that switch flow logging off or weaken it, as CloudTrail names them.
+    for event in [
+        "DeleteFlowLogs",
+        "DeleteLogGroup",
+        "PutRetentionPolicy",
+        "DeleteRetentionPolicy",
+        "DeleteBucket",
+        "PutBucketLifecycle",
+        "DeleteBucketLifecycle",
+        "UpdateAssumeRolePolicy",
+        "DeleteRolePolicy",
+        "DeleteRole",
+    ] {
+        assert!(names.contains(&event), "{event} not watched: {names:?}");
+    }
+    // The rule publishes to the topic, and only the rule may.
+    assert_eq!(resources["AlertTopic"]["Type"], "AWS::SNS::Topic");
+    let statement = &resources["AlertTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(
+        statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::GetAtt"],
+        serde_json::json!(["FlowLoggingTampered", "Arn"])
+    );
+    assert_eq!(
+        rule["Properties"]["Targets"][0]["Arn"]["Ref"], "AlertTopic",
+        "{}",
+        rule["Properties"]["Targets"]
+    );
+}

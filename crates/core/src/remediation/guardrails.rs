@@ -1,7 +1,9 @@
 //! Service-wide guardrails: an AWS Config conformance pack that keeps checking
 //! flow logging, log-group retention and the encryption of flow-log
-//! destinations, and a service control policy that stops
-//! anyone but a break-glass role from deleting flow logs or their log groups.
+//! destinations, a service control policy that stops anyone but a break-glass
+//! role from deleting flow logs or their log groups, and a detective guardrail
+//! (CloudFormation: an EventBridge rule on the CloudTrail events that switch flow
+//! logging off, and an SNS topic) that pages someone within minutes.
 
 use serde_json::json;
 
@@ -78,6 +80,140 @@ pub fn conformance_pack(traffic_type: TrafficType, retention_days: u32) -> Strin
         .replace("DAYS", &config_retention(retention_days).to_string())
         .replace("PREFIX", LOG_GROUP_PREFIX.trim_end_matches('/'))
 }
+
+/// The CloudTrail events that turn flow logging off or weaken it, by event
+/// source: the flow log itself, its log group's existence and retention, its
+/// bucket's existence and lifecycle, its delivery role's trust and permissions.
+/// The detective guardrail watches these; they are what `--attribution` looks for.
+pub const TAMPER_EVENTS: [(&str, &[&str]); 4] = [
+    ("ec2.amazonaws.com", &["DeleteFlowLogs"]),
+    (
+        "logs.amazonaws.com",
+        &[
+            "DeleteLogGroup",
+            "PutRetentionPolicy",
+            "DeleteRetentionPolicy",
+        ],
+    ),
+    (
+        "s3.amazonaws.com",
+        &[
+            "DeleteBucket",
+            "PutBucketLifecycle",
+            "DeleteBucketLifecycle",
+        ],
+    ),
+    (
+        "iam.amazonaws.com",
+        &[
+            "UpdateAssumeRolePolicy",
+            "DeleteRolePolicy",
+            "DetachRolePolicy",
+            "DeleteRole",
+        ],
+    ),
+];
+
+/// The detective guardrail: a CloudFormation template (deployable as a
+/// StackSet) with an EventBridge rule on [`TAMPER_EVENTS`] and an SNS topic
+/// (with an optional e-mail subscription), or another target given as a
+/// parameter.
+pub fn detective_template() -> String {
+    let sources: Vec<String> = TAMPER_EVENTS
+        .iter()
+        .map(|(source, _)| format!("            - {source}"))
+        .collect();
+    let names: Vec<String> = TAMPER_EVENTS
+        .iter()
+        .flat_map(|(_, names)| names.iter())
+        .map(|name| format!("            - {name}"))
+        .collect();
+    DETECTIVE
+        .replace("@SOURCES@", &sources.join("\n"))
+        .replace("@NAMES@", &names.join("\n"))
+}
+
+const DETECTIVE: &str = r#"# flowaudit guardrails: detective guardrail for VPC flow logging.
+# An EventBridge rule on the CloudTrail events that switch flow logging off or
+# weaken it (deleted flow logs, log groups, retention, buckets, lifecycle rules,
+# delivery-role trust and permissions) sends each event to an SNS topic, so that
+# someone is paged within minutes. EventBridge sees these events where a trail
+# records management events; IAM's arrive in us-east-1 only.
+# Deploy in one account and region:
+#   aws cloudformation deploy --stack-name flowaudit-detective --template-file detective.yaml --parameter-overrides NotificationEmail=secops@example.com
+# Deploy across an organization: README, "Detective guardrail".
+AWSTemplateFormatVersion: "2010-09-09"
+Description: flowaudit detective guardrail - alert when VPC flow logging is switched off or weakened.
+Parameters:
+  NotificationEmail:
+    Type: String
+    Default: ""
+    Description: E-mail address subscribed to the alert topic (empty for none).
+  TargetArn:
+    Type: String
+    Default: ""
+    Description: Another target of the rule (an SNS topic, SQS queue or Lambda function ARN that allows EventBridge to use it; empty for none).
+Conditions:
+  HasEmail: !Not [!Equals [!Ref NotificationEmail, ""]]
+  HasTarget: !Not [!Equals [!Ref TargetArn, ""]]
+Resources:
+  AlertTopic:
+    Type: AWS::SNS::Topic
+    Properties:
+      DisplayName: flowaudit - VPC flow logging switched off or weakened
+  AlertTopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics:
+        - !Ref AlertTopic
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: EventBridgePublishes
+            Effect: Allow
+            Principal:
+              Service: events.amazonaws.com
+            Action: sns:Publish
+            Resource: !Ref AlertTopic
+            Condition:
+              ArnEquals:
+                aws:SourceArn: !GetAtt FlowLoggingTampered.Arn
+  AlertEmail:
+    Type: AWS::SNS::Subscription
+    Condition: HasEmail
+    Properties:
+      Protocol: email
+      Endpoint: !Ref NotificationEmail
+      TopicArn: !Ref AlertTopic
+  FlowLoggingTampered:
+    Type: AWS::Events::Rule
+    Properties:
+      Description: CloudTrail events that switch VPC flow logging off or weaken it (flowaudit).
+      State: ENABLED
+      EventPattern:
+        detail-type:
+          - AWS API Call via CloudTrail
+        detail:
+          eventSource:
+@SOURCES@
+          eventName:
+@NAMES@
+      Targets:
+        - Id: alert-topic
+          Arn: !Ref AlertTopic
+        - !If
+          - HasTarget
+          - Id: extra-target
+            Arn: !Ref TargetArn
+          - !Ref AWS::NoValue
+Outputs:
+  AlertTopicArn:
+    Description: The topic alerts go to.
+    Value: !Ref AlertTopic
+  RuleArn:
+    Description: The EventBridge rule.
+    Value: !GetAtt FlowLoggingTampered.Arn
+"#;
 
 /// The service control policy (JSON).
 pub fn service_control_policy(break_glass_role: &str) -> String {
