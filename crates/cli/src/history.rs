@@ -64,6 +64,14 @@ pub struct HistoryCmdArgs {
     /// History database (default: flowaudit/history.db under the user's data directory).
     #[arg(long, value_name = "FILE", env = "FLOWAUDIT_DB")]
     pub db: Option<PathBuf>,
+    /// List the failures of a run (--run, default the newest) with how long the
+    /// history has known each: the first run of the same scope since which every
+    /// run failed it.
+    #[arg(long)]
+    pub failing: bool,
+    /// The run --failing lists (an id from `flowaudit history`).
+    #[arg(long, value_name = "ID", requires = "failing")]
+    pub run: Option<i64>,
 }
 
 #[derive(Debug, Args)]
@@ -97,6 +105,26 @@ fn store_at(db: &Option<PathBuf>, c: &Config) -> HistoryArgs {
 /// `flowaudit history`.
 pub fn list(args: HistoryCmdArgs, c: &Config) -> Result<ExitCode> {
     let store = store_at(&args.db, c).open()?;
+    if args.failing {
+        let run = match args.run {
+            Some(id) => id,
+            None => store
+                .latest()?
+                .context("the history has no runs yet: `flowaudit scan` and `flowaudit check` record each run")?,
+        };
+        let open = store.open_failures(run)?;
+        let text = match args.format {
+            FormatArg::Json => {
+                let mut text =
+                    serde_json::to_string_pretty(&open).context("could not serialise")?;
+                text.push('\n');
+                text
+            }
+            FormatArg::Table => flowaudit_store::present::failures(store.path(), run, &open),
+        };
+        output::write_stdout(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let runs = store.runs(Some(args.limit))?;
     let text = match args.format {
         FormatArg::Json => {

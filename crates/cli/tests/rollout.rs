@@ -731,3 +731,96 @@ fn a_foreign_sqlite_file_is_refused_untouched() {
     names.sort();
     assert_eq!(names, ["inventory.json", "other.db"]);
 }
+
+/// A copy of the inventory at `path` collected `days` days later.
+fn later(path: &Path, days: i64, dir: &Path) -> PathBuf {
+    let mut value = parse_json(&std::fs::read_to_string(path).unwrap_or_default());
+    let at =
+        chrono::DateTime::parse_from_rfc3339(value["collected_at"].as_str().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"))
+            + chrono::Duration::days(days);
+    value["collected_at"] = serde_json::Value::String(at.to_rfc3339());
+    let out = dir.join(format!(
+        "{}-{days}.json",
+        path.file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("inventory")
+    ));
+    std::fs::write(&out, value.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+#[test]
+fn history_says_how_long_each_failure_has_been_known() {
+    let dir = tempdir();
+    let db = dir.path().join("history.db");
+    let before = demo_inventory(dir.path());
+    let fixed = fixed_inventory(&before, dir.path());
+    // Day 0 and day 10 fail as the demo does; day 30 has dev's flow log fixed
+    // and then, on day 45, broken again.
+    let runs = [
+        before.clone(),
+        later(&before, 10, dir.path()),
+        later(&fixed, 30, dir.path()),
+        later(&before, 45, dir.path()),
+    ];
+    for inv in &runs {
+        let (code, _, stderr) = output(
+            with_history(&db)
+                .args(["check", "--format", "json", "--inventory"])
+                .arg(inv)
+                .output(),
+        );
+        assert_eq!(code, 1, "{stderr}");
+    }
+    let failing = |run: &str| {
+        let (code, stdout, stderr) = output(
+            with_history(&db)
+                .args(["history", "--failing", "--format", "json", "--run", run])
+                .output(),
+        );
+        assert_eq!(code, 0, "{stderr}");
+        parse_json(&stdout)
+    };
+    let find = |open: &serde_json::Value, check: &str, resource: &str| {
+        open.as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|f| f["check_id"] == check && f["resource_id"] == resource)
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("{check} {resource} not failing: {open}"))
+    };
+    // Run 2 (day 10): everything has failed since run 1, 10 days.
+    let second = failing("2");
+    let dev = find(&second, "vpc-flow-logs-enabled", "vpc-0a1b2c3d4e5f60004");
+    assert_eq!(dev["since_run"], 1);
+    assert_eq!(dev["days"], 10);
+    assert_eq!(dev["runs"], 2);
+    // Run 4 (day 45): dev's failure came back after run 3 fixed it: known since
+    // run 4 only; a failure never fixed goes back to run 1 (45 days).
+    let fourth = failing("4");
+    let dev = find(&fourth, "vpc-flow-logs-enabled", "vpc-0a1b2c3d4e5f60004");
+    assert_eq!(dev["since_run"], 4);
+    assert_eq!(dev["days"], 0);
+    let prod_data = find(
+        &fourth,
+        "flow-log-destination-exists",
+        "fl-0f1e2d3c4b5a60002",
+    );
+    assert_eq!(prod_data["since_run"], 1, "{prod_data}");
+    assert_eq!(prod_data["days"], 45);
+    assert_eq!(prod_data["runs"], 4);
+    // The newest run by default, as a table, oldest failures first.
+    let (code, table, stderr) = output(with_history(&db).args(["history", "--failing"]).output());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        table.contains("failure(s) of run #4, oldest first"),
+        "{table}"
+    );
+    let first = table.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.contains("(45 day(s), 4 run(s), first in run #1)"),
+        "{table}"
+    );
+}

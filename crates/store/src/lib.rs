@@ -101,6 +101,46 @@ pub struct Run {
     pub summary: Summary,
 }
 
+/// A FAIL result of a run, as the history keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailKey {
+    pub check_id: String,
+    pub account_id: String,
+    pub region: String,
+    pub resource_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    pub severity: String,
+    pub message: String,
+}
+
+impl FailKey {
+    /// What makes two runs' results the same result.
+    fn identity(&self) -> (String, String, String, String) {
+        (
+            self.check_id.clone(),
+            self.account_id.clone(),
+            self.region.clone(),
+            self.resource_id.clone(),
+        )
+    }
+}
+
+/// A failure of a run and how long the history has known it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenFailure {
+    #[serde(flatten)]
+    pub key: FailKey,
+    /// The first run of the unbroken series of runs (same scope) that failed it.
+    pub since_run: i64,
+    /// When that run's inventory was collected.
+    pub since: DateTime<Utc>,
+    /// Whole days from `since` to the run's collection.
+    pub days: i64,
+    /// Runs in the series, this one included.
+    pub runs: i64,
+}
+
 /// An open history database.
 pub struct Store {
     conn: Connection,
@@ -398,6 +438,107 @@ impl Store {
             .optional()
             .map_err(self.err())?;
         Ok(old.map(|old| (old, new)))
+    }
+
+    /// Every FAIL result of run `id`, with the first run of the same scope in
+    /// the unbroken series of runs that failed it (how long flowaudit has known
+    /// the failure), oldest first.
+    pub fn open_failures(&self, id: i64) -> Result<Vec<OpenFailure>, StoreError> {
+        let (scope, collected): (String, String) = self
+            .conn
+            .query_row(
+                "SELECT scope, collected_at FROM runs WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.err())?
+            .ok_or_else(|| StoreError::NoSuchRun {
+                path: self.path.clone(),
+                id,
+            })?;
+        let bad = |run: i64| {
+            move |message: String| StoreError::BadReport {
+                path: self.path.clone(),
+                id: run,
+                message,
+            }
+        };
+        let now = parse_time(&collected).map_err(bad(id))?;
+        let failing = |run: i64| -> Result<Vec<FailKey>, StoreError> {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT check_id, account_id, region, resource_id, vpc_id, severity, message
+                     FROM results WHERE run_id = ?1 AND status = 'FAIL'",
+                )
+                .map_err(self.err())?;
+            let rows = stmt
+                .query_map([run], |r| {
+                    Ok(FailKey {
+                        check_id: r.get(0)?,
+                        account_id: r.get(1)?,
+                        region: r.get(2)?,
+                        resource_id: r.get(3)?,
+                        vpc_id: r.get(4)?,
+                        severity: r.get(5)?,
+                        message: r.get(6)?,
+                    })
+                })
+                .map_err(self.err())?;
+            rows.collect::<Result<_, _>>().map_err(self.err())
+        };
+        let mut open: Vec<OpenFailure> = failing(id)?
+            .into_iter()
+            .map(|k| OpenFailure {
+                since_run: id,
+                since: now,
+                days: 0,
+                runs: 1,
+                key: k,
+            })
+            .collect();
+        let mut earlier = self
+            .conn
+            .prepare(
+                "SELECT id, collected_at FROM runs WHERE scope = ?1 AND id < ?2 ORDER BY id DESC",
+            )
+            .map_err(self.err())?;
+        let runs: Vec<(i64, String)> = earlier
+            .query_map(params![scope, id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?
+            .collect::<Result<_, _>>()
+            .map_err(self.err())?;
+        let mut streak: Vec<bool> = vec![true; open.len()];
+        for (run, collected) in runs {
+            if !streak.iter().any(|s| *s) {
+                break;
+            }
+            let at = parse_time(&collected).map_err(bad(run))?;
+            let there: std::collections::HashSet<(String, String, String, String)> =
+                failing(run)?.into_iter().map(|k| k.identity()).collect();
+            for (f, going) in open.iter_mut().zip(streak.iter_mut()) {
+                if !*going {
+                    continue;
+                }
+                if there.contains(&f.key.identity()) {
+                    f.since_run = run;
+                    f.since = at;
+                    f.runs += 1;
+                } else {
+                    *going = false;
+                }
+            }
+        }
+        for f in &mut open {
+            f.days = (now - f.since).num_days();
+        }
+        open.sort_by(|a, b| {
+            a.since
+                .cmp(&b.since)
+                .then_with(|| a.key.identity().cmp(&b.key.identity()))
+        });
+        Ok(open)
     }
 
     /// The newest run's id, if any.

@@ -40,3 +40,31 @@ pub fn table(path: &str, runs: &[Run]) -> String {
     }
     text
 }
+
+/// The failures of run `run`, oldest first, each with how long the history has
+/// known it.
+pub fn failures(path: &str, run: i64, open: &[crate::OpenFailure]) -> String {
+    let mut text = format!(
+        "flowaudit history · {} · {} failure(s) of run #{run}, oldest first\n",
+        show(path),
+        open.len()
+    );
+    for f in open {
+        let k = &f.key;
+        let _ = writeln!(
+            text,
+            "  since {} ({} day(s), {} run(s), first in run #{}) {} {} {}/{} {}\n      {}",
+            f.since.format("%Y-%m-%d"),
+            f.days,
+            f.runs,
+            f.since_run,
+            show(&k.severity),
+            show(&k.check_id),
+            show(&k.account_id),
+            show(&k.region),
+            show(&k.resource_id),
+            show(&k.message)
+        );
+    }
+    text
+}
