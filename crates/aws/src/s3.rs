@@ -125,16 +125,7 @@ async fn object_volume(
             if !listed.insert(key_prefix.clone()) {
                 continue;
             }
-            let pages: Vec<_> = client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(&key_prefix)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|e| format!("s3:ListObjectsV2 {bucket}/{key_prefix}: {}", reason(&e)))?;
-            for object in pages.iter().flat_map(|page| page.contents()) {
+            for object in list(client, bucket, &key_prefix).await? {
                 let in_window = object
                     .last_modified()
                     .and_then(to_chrono)
@@ -150,6 +141,27 @@ async fn object_volume(
         }
     }
     Ok(ObjectVolume { days, by_flow_log })
+}
+
+/// Every object under `prefix` (all pages).
+async fn list(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<aws_sdk_s3::types::Object>, String> {
+    let pages: Vec<_> = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| format!("s3:ListObjectsV2 {bucket}/{prefix}: {}", reason(&e)))?;
+    Ok(pages
+        .into_iter()
+        .flat_map(|page| page.contents.unwrap_or_default())
+        .collect())
 }
 
 /// The flow log id in a flow-log object's name
@@ -385,18 +397,9 @@ async fn newest_object(
         for back in 0..=i64::from(lookback_days) {
             let day = collected_at - Duration::days(back);
             let key_prefix = day_prefix(delivery, account_id, day);
-            let objects: Vec<_> = client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(&key_prefix)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|e| format!("s3:ListObjectsV2: {}", reason(&e)))?;
-            let day_newest = objects
+            let day_newest = list(client, bucket, &key_prefix)
+                .await?
                 .iter()
-                .flat_map(|page| page.contents())
                 .filter_map(|o| o.last_modified().and_then(to_chrono))
                 .max();
             if let Some(t) = day_newest {

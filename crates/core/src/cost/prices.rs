@@ -53,59 +53,50 @@ pub struct RegionFile {
     pub athena_per_tb_scanned: Option<Amount>,
 }
 
-/// An amount of money or volume: finite and not negative.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Amount(pub f64);
+/// A number the table accepts only within bounds: deserialising checks them,
+/// so an out-of-range value is an error at its line and column.
+macro_rules! bounded {
+    ($(#[$doc:meta])* $name:ident, $ok:expr, $expected:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(pub f64);
 
-impl<'de> Deserialize<'de> for Amount {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if v.is_finite() && v >= 0.0 {
-            Ok(Amount(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "expected an amount of at least 0, found {v}"
-            )))
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let v = f64::deserialize(d)?;
+                let ok: fn(f64) -> bool = $ok;
+                if ok(v) {
+                    Ok($name(v))
+                } else {
+                    Err(serde::de::Error::custom(format!(
+                        concat!("expected ", $expected, ", found {}"),
+                        v
+                    )))
+                }
+            }
         }
-    }
+    };
 }
 
-/// A share between 0 and 1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Share(pub f64);
-
-impl<'de> Deserialize<'de> for Share {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if (0.0..=1.0).contains(&v) {
-            Ok(Share(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "expected a share from 0 to 1, found {v}"
-            )))
-        }
-    }
-}
-
-/// A ratio above 0.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Ratio(pub f64);
-
-impl<'de> Deserialize<'de> for Ratio {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = f64::deserialize(d)?;
-        if v.is_finite() && v > 0.0 {
-            Ok(Ratio(v))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "expected a ratio above 0, found {v}"
-            )))
-        }
-    }
-}
+bounded!(
+    /// An amount of money or volume: finite and not negative.
+    Amount,
+    |v| v.is_finite() && v >= 0.0,
+    "an amount of at least 0"
+);
+bounded!(
+    /// A share between 0 and 1.
+    Share,
+    |v| (0.0..=1.0).contains(&v),
+    "a share from 0 to 1"
+);
+bounded!(
+    /// A ratio above 0.
+    Ratio,
+    |v| v.is_finite() && v > 0.0,
+    "a ratio above 0"
+);
 
 /// One price tier: up to a month's cumulative volume (the last tier has no bound).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -156,26 +156,12 @@ fn measure_one(
             let Some(m) = &group.incoming_bytes else {
                 return Measurement::Unmeasured;
             };
-            let sharers = region
-                .flow_logs
-                .iter()
-                .filter(|f| f.cloudwatch_log_group().as_deref() == Some(name.as_str()))
-                .count()
-                .max(1);
-            let mut detail = format!(
-                "IncomingBytes of log group {name}: {} bytes in {} days",
-                m.bytes, m.days
-            );
-            if sharers > 1 {
-                detail.push_str(&format!(
-                    ", split evenly among the {sharers} flow logs that deliver to it"
-                ));
-            }
-            Measurement::Measured {
-                gb: monthly(m.bytes as f64 / sharers as f64, m.days),
-                detail,
-                traffic: true,
-            }
+            shared(
+                region,
+                m,
+                &format!("IncomingBytes of log group {name}"),
+                |f| f.cloudwatch_log_group().as_deref() == Some(name.as_str()),
+            )
         }
         DestinationType::S3 => {
             let Some(name) = flow_log.s3_bucket() else {
@@ -232,28 +218,41 @@ fn measure_one(
             let Some(m) = &stream.incoming_bytes else {
                 return Measurement::Unmeasured;
             };
-            let sharers = region
-                .flow_logs
-                .iter()
-                .filter(|f| f.firehose_stream().as_deref() == Some(name.as_str()))
-                .count()
-                .max(1);
-            let mut detail = format!(
-                "IncomingBytes of delivery stream {name}: {} bytes in {} days (every source of the stream)",
-                m.bytes, m.days
-            );
-            if sharers > 1 {
-                detail.push_str(&format!(
-                    ", split evenly among the {sharers} flow logs that deliver to it"
-                ));
-            }
-            Measurement::Measured {
-                gb: monthly(m.bytes as f64 / sharers as f64, m.days),
-                detail,
-                traffic: true,
-            }
+            shared(
+                region,
+                m,
+                &format!("IncomingBytes of delivery stream {name} (every source of the stream)"),
+                |f| f.firehose_stream().as_deref() == Some(name.as_str()),
+            )
         }
         DestinationType::Other(_) => Measurement::Unmeasured,
+    }
+}
+
+/// Bytes a destination received in a window, split evenly among the flow logs
+/// of the region that deliver to it.
+fn shared(
+    region: &RegionInventory,
+    m: &crate::model::Measured,
+    what: &str,
+    delivers: impl Fn(&FlowLog) -> bool,
+) -> Measurement {
+    let sharers = region
+        .flow_logs
+        .iter()
+        .filter(|f| delivers(f))
+        .count()
+        .max(1);
+    let mut detail = format!("{what}: {} bytes in {} days", m.bytes, m.days);
+    if sharers > 1 {
+        detail.push_str(&format!(
+            ", split evenly among the {sharers} flow logs that deliver to it"
+        ));
+    }
+    Measurement::Measured {
+        gb: m.bytes as f64 / sharers as f64 / GB * DAYS_PER_MONTH / f64::from(m.days.max(1)),
+        detail,
+        traffic: true,
     }
 }
 

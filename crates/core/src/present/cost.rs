@@ -28,6 +28,26 @@ pub const COLUMNS: [&str; 17] = [
     "error",
 ];
 
+/// `N VPCs[, M not priced]): now C X a month (C Y a year); after the fix plan …;
+/// cheapest full coverage …`, with the currency `c` as the caller escaped it.
+fn totals(t: &crate::cost::Totals, c: &str) -> String {
+    format!(
+        "{} VPCs{}: now {c} {} a month ({c} {} a year); after the fix plan {c} {} ({c} {}); cheapest full coverage {c} {} ({c} {})",
+        t.vpcs,
+        if t.unpriced > 0 {
+            format!(", {} not priced", t.unpriced)
+        } else {
+            String::new()
+        },
+        money(t.current_monthly),
+        money(t.current_yearly),
+        money(t.after_fix_monthly),
+        money(t.after_fix_yearly),
+        money(t.cheapest_monthly),
+        money(t.cheapest_yearly)
+    )
+}
+
 fn money(v: f64) -> String {
     format!("{v:.2}")
 }
@@ -225,19 +245,7 @@ pub fn markdown(r: &CostReport) -> String {
             }
         }
     }
-    let t = &r.total;
-    let _ = writeln!(
-        out,
-        "\n**Total** ({} VPCs{}): now {c} {} a month ({c} {} a year); after the fix plan {c} {} ({c} {}); cheapest full coverage {c} {} ({c} {}).",
-        t.vpcs,
-        if t.unpriced > 0 { format!(", {} not priced", t.unpriced) } else { String::new() },
-        money(t.current_monthly),
-        money(t.current_yearly),
-        money(t.after_fix_monthly),
-        money(t.after_fix_yearly),
-        money(t.cheapest_monthly),
-        money(t.cheapest_yearly)
-    );
+    let _ = writeln!(out, "\n**Total**, {}.", totals(&r.total, c));
     for e in &r.errors {
         let _ = writeln!(out, "\n- ERROR: {}", markdown::text(e));
     }
@@ -342,18 +350,10 @@ pub fn html(r: &CostReport) -> String {
         };
     }
     out.push_str("</tbody></table>\n");
-    let t = &r.total;
     let _ = writeln!(
         out,
-        "<p id=\"cost-total\">Total, {} VPCs{}: now {c} {} a month ({c} {} a year); after the fix plan {c} {} ({c} {}); cheapest full coverage {c} {} ({c} {}).</p>",
-        t.vpcs,
-        if t.unpriced > 0 { format!(" ({} not priced)", t.unpriced) } else { String::new() },
-        money(t.current_monthly),
-        money(t.current_yearly),
-        money(t.after_fix_monthly),
-        money(t.after_fix_yearly),
-        money(t.cheapest_monthly),
-        money(t.cheapest_yearly)
+        "<p id=\"cost-total\">Total, {}.</p>",
+        totals(&r.total, &c)
     );
     if !r.errors.is_empty() {
         out.push_str("<ul class=\"cost-errors\">\n");
