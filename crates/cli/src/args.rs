@@ -106,7 +106,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub history: HistoryArgs,
     #[command(flatten)]
-    pub cost: crate::cost::CostOpts,
+    pub cost: CostOpts,
 }
 
 #[derive(Debug, Args)]
@@ -648,6 +648,19 @@ pub fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("expected REGION=URL, got `{s}`")),
     }
+}
+
+/// `--cost` (and `--prices`) of `scan` and `check`.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Cost")]
+pub struct CostOpts {
+    /// Add what flow logging costs per VPC to the report (as `flowaudit cost`;
+    /// `scan` first measures what the flow logs delivered in the last 30 days).
+    #[arg(long)]
+    pub cost: bool,
+    /// Prices over the built-in ones (`flowaudit cost --show-prices` prints them).
+    #[arg(long, value_name = "FILE", requires = "cost")]
+    pub prices: Option<PathBuf>,
 }
 
 /// Where runs are recorded.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use clap::{Args, ValueEnum};
-use flowaudit_core::cost::{self, prices, Prices};
+use flowaudit_core::cost::{self, prices};
 use flowaudit_core::demo;
 use flowaudit_core::present::cost as render;
 
@@ -79,52 +79,12 @@ impl CostArgs {
     }
 }
 
-/// `--cost` (and `--prices`) of `scan` and `check`.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Cost")]
-pub struct CostOpts {
-    /// Add what flow logging costs per VPC to the report (as `flowaudit cost`;
-    /// `scan` first measures what the flow logs delivered in the last 30 days).
-    #[arg(long)]
-    pub cost: bool,
-    /// Prices over the built-in ones (`flowaudit cost --show-prices` prints them).
-    #[arg(long, value_name = "FILE", requires = "cost")]
-    pub prices: Option<PathBuf>,
-}
-
-/// The window `scan --cost` measures, in days.
-pub const REPORT_DAYS: u32 = 30;
-
-/// Adds the cost section to a report.
-pub fn attach(
-    report: &mut flowaudit_core::Report,
-    inventory: &flowaudit_core::Inventory,
-    prices: Option<&std::path::Path>,
-    settings: &flowaudit_core::Settings,
-) -> Result<()> {
-    let table = price_table(prices)?;
-    report.cost = Some(cost::estimate(inventory, &table, settings));
-    Ok(())
-}
-
-/// Reads the price table: the built-in one, with `--prices FILE` over it.
-fn price_table(file: Option<&std::path::Path>) -> Result<Prices> {
-    let Some(path) = file else {
-        return Prices::built_in().map_err(|e| anyhow!(e));
-    };
-    let (text, origin) = crate::input::read_text(path, "prices")?;
-    let parsed = prices::parse(&text).map_err(|e| {
-        crate::located::located(std::path::Path::new(&origin), &text, e.span, &e.message)
-    })?;
-    Prices::with_file(parsed, &origin).map_err(|e| anyhow!("{origin}: {e}"))
-}
-
 pub fn run(args: CostArgs) -> Result<ExitCode> {
     if args.show_prices {
         output::write_stdout(prices::BUILT_IN)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let prices = price_table(args.prices.as_deref())?;
+    let prices = crate::pricing::price_table(args.prices.as_deref())?;
     let settings = args.eval.settings();
     let mut stats = None;
     let inventory = if args.demo {

@@ -75,7 +75,7 @@ fn expected_cost(
         "\nExpected cost of the flow logs this plan creates: {c} {added:.2} a month ({c} {:.2} a year) for {priced} VPC(s), at the prices of {} (volumes measured over the last {} days or estimated: `flowaudit cost` shows each figure's source).",
         added * 12.0,
         cost.prices.date,
-        crate::cost::REPORT_DAYS
+        crate::pricing::REPORT_DAYS
     );
     for line in unpriced {
         text.push_str(&format!("\n  not priced: {}", show(&line)));
@@ -103,7 +103,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     }
     let mut opts = args.conn.options(&settings)?;
     // The plan's expected cost (and --fix-destination cheapest) uses measured volumes.
-    opts.volume_days = Some(crate::cost::REPORT_DAYS);
+    opts.volume_days = Some(crate::pricing::REPORT_DAYS);
     let rt = runtime()?;
     // `fix` plans for the built-in checks; custom controls are read (so that a
     // broken one is an error here too) but judge nothing it changes.

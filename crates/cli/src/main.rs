@@ -14,6 +14,7 @@ mod limits;
 mod located;
 mod log;
 mod output;
+mod pricing;
 mod query;
 mod remediation;
 mod scan;
@@ -150,7 +151,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         .eval
         .report(&inventory, &Source::InventoryFile(path))?;
     if args.cost.cost {
-        cost::attach(
+        pricing::attach(
             &mut report,
             &inventory,
             args.cost.prices.as_deref(),
@@ -193,7 +194,7 @@ fn demo_cmd(args: DemoArgs) -> Result<ExitCode> {
     }
     let mut report = args.report.eval.report(&inventory, &Source::Demo)?;
     // The demo shows what its sample's flow logging costs.
-    cost::attach(
+    pricing::attach(
         &mut report,
         &inventory,
         args.prices.as_deref(),

@@ -111,7 +111,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub org: OrgArgs,
     #[command(flatten)]
-    pub cost: crate::cost::CostOpts,
+    pub cost: crate::args::CostOpts,
 }
 
 /// Scanning an organization, bounds and resume.
@@ -291,7 +291,7 @@ pub fn collect(
 
 pub fn run(args: ScanArgs) -> Result<ExitCode> {
     let settings = args.report.settings();
-    let volume_days = args.cost.cost.then_some(crate::cost::REPORT_DAYS);
+    let volume_days = args.cost.cost.then_some(crate::pricing::REPORT_DAYS);
     let Some((outcome, runtime)) = collect("scan", &args.conn, &args.org, &settings, volume_days)?
     else {
         return Ok(ExitCode::from(130));
@@ -303,7 +303,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     }
     let mut report = args.report.eval.report(&outcome.inventory, &Source::Scan)?;
     if args.cost.cost {
-        crate::cost::attach(
+        crate::pricing::attach(
             &mut report,
             &outcome.inventory,
             args.cost.prices.as_deref(),

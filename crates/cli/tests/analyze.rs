@@ -504,6 +504,11 @@ fn a_global_ipv6_address_is_the_interfaces_own_and_nodata_does_not_dilute_it() {
             start + 60
         ));
     }
+    // The interface's own outbound SSH to a server on the internet: the
+    // server is not the interface's, so no exposure of it.
+    text.push_str(&format!(
+        "2 123456789012 eni-0v6 {own} 2a05:d018::5 50122 22 6 9 2100 1795176300 1795176360 ACCEPT OK\n"
+    ));
     // More NODATA records than data records: the share must not count them.
     for i in 0..6 {
         let start = 1_795_180_000 + 60 * i;
@@ -514,7 +519,7 @@ fn a_global_ipv6_address_is_the_interfaces_own_and_nodata_does_not_dilute_it() {
     }
     std::fs::write(dir.path().join("v6.log"), text).unwrap_or_else(|e| panic!("{e}"));
     let out = dir.path().join("sg");
-    let (code, _, stderr) = run(&[
+    let (code, report, stderr) = run(&[
         "analyze",
         dir.path().join("v6.log").to_str().unwrap_or_default(),
         "--format",
@@ -522,7 +527,21 @@ fn a_global_ipv6_address_is_the_interfaces_own_and_nodata_does_not_dilute_it() {
         "--suggest-security-groups",
         out.to_str().unwrap_or_default(),
     ]);
-    assert!(code == 0 || code == 1, "{stderr}");
+    assert_eq!(code, 1, "SSH from the internet is a finding: {stderr}");
+    // SSH accepted from the internet on the interface's global address.
+    let report = parse_json(&report);
+    let exposed: Vec<&serde_json::Value> = common::results(&report)
+        .iter()
+        .filter(|r| r["check_id"] == "flowlog-exposed-admin-port" && r["status"] == "FAIL")
+        .collect();
+    assert_eq!(exposed.len(), 1, "{report}");
+    assert_eq!(exposed[0]["resource_id"], own);
+    assert_eq!(
+        exposed[0]["evidence"]["public_sources"], 4,
+        "{}",
+        exposed[0]
+    );
+    assert_eq!(exposed[0]["evidence"]["port"], 22);
     let json =
         std::fs::read_to_string(out.join("security-groups.json")).unwrap_or_else(|e| panic!("{e}"));
     let doc = parse_json(&json);

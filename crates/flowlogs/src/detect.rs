@@ -7,6 +7,7 @@
 //! `findings.rs`.
 
 use std::collections::hash_map::Entry;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use flowaudit_core::report::ResourceType;
@@ -295,13 +296,20 @@ pub(crate) const SERVICE_SOURCES: usize = 1024;
 /// How many public sources an exposure keeps.
 const EXPOSURE_SOURCES: usize = 256;
 
+/// The public sources of accepted flows to one address and port, and their bytes.
+pub(crate) type Exposure = (Capped<IpAddr, 2>, u64);
+
 /// The running totals of every detection.
 #[derive(Debug, Default, Clone)]
 pub struct Analysis {
     pub(crate) cap: usize,
     pub(crate) scans: FxHashMap<(IpAddr, IpAddr), Capped<u16, 4>>,
     pub(crate) sweeps: FxHashMap<(IpAddr, u16), Capped<IpAddr, 2>>,
-    pub(crate) exposed: FxHashMap<(IpAddr, u16), (Capped<IpAddr, 2>, u64)>,
+    pub(crate) exposed: FxHashMap<(IpAddr, u16), Exposure>,
+    /// Accepted flows from the internet to a global IPv6 address on an exposed
+    /// port, per interface, when the record does not say the direction: an
+    /// exposure once the address is found to be the interface's own.
+    pub(crate) exposed_v6: FxHashMap<(Box<str>, IpAddr, u16), Exposure>,
     /// (internal source, hour) → bytes to public addresses.
     pub(crate) outbound: FxHashMap<(IpAddr, i64), u64>,
     /// Internal source → its heaviest public destinations (for exfiltration).
@@ -393,6 +401,35 @@ impl PortMask {
 }
 
 impl Analysis {
+    /// Whether an address `seen` on that many of an interface's records is its
+    /// own: on at least 90% of its records that name addresses (the other side of its flows varies; NODATA
+    /// and SKIPDATA records name none and do not count).
+    pub(crate) fn is_own(&self, eni: &str, seen: u64) -> bool {
+        let total = self.interfaces.get(eni).map_or(0, |i| i.addressed);
+        total > 0 && seen * 10 >= total * 9
+    }
+
+    /// Every exposure: the flows to private addresses and ingress flows to
+    /// IPv6 ones, with those to a global IPv6 address that turned out to be
+    /// the recording interface's own.
+    pub(crate) fn exposures(&self) -> BTreeMap<(IpAddr, u16), (Capped<IpAddr, 2>, u64)> {
+        let mut all: BTreeMap<(IpAddr, u16), (Capped<IpAddr, 2>, u64)> =
+            self.exposed.iter().map(|(k, v)| (*k, v.clone())).collect();
+        for ((eni, dst, port), (sources, bytes)) in &self.exposed_v6 {
+            let seen = self
+                .addresses
+                .get(&(eni.clone(), *dst))
+                .copied()
+                .unwrap_or(0);
+            if self.is_own(eni, seen) {
+                let e = all.entry((*dst, *port)).or_default();
+                e.0.absorb(sources.clone(), EXPOSURE_SOURCES);
+                e.1 += bytes;
+            }
+        }
+        all
+    }
+
     /// Empty totals; `services` also collects what the security-group
     /// suggestions need.
     pub fn new(t: &Thresholds, services: bool) -> Analysis {
@@ -488,6 +525,38 @@ impl Analysis {
                     }
                 }
             }
+            // AWS assigns global IPv6 addresses to interfaces directly: the
+            // destination is the interface's own on an ingress record; without
+            // a direction, it is decided at the end by whether the address is
+            // on (nearly) all of the interface's records.
+            if !rejected
+                && src_public
+                && dst_public
+                && dst.is_ipv6()
+                && self.exposed_ports.contains(port)
+            {
+                let entry = match (r.flow_direction, r.interface_id) {
+                    (Some("ingress"), _) => Some(self.exposed.entry((dst, port)).or_default()),
+                    (Some("egress"), _) | (_, None) => None,
+                    (_, Some(eni)) => {
+                        Some(self.exposed_v6.entry((eni.into(), dst, port)).or_default())
+                    }
+                };
+                if let Some((sources, bytes)) = entry {
+                    sources.add(src, EXPOSURE_SOURCES, false);
+                    *bytes += r.bytes.unwrap_or(0);
+                }
+            }
+            if let (None, Some(eni)) = (self.services.as_ref(), r.interface_id) {
+                // IPv6 addresses always (see above); the rest only for suggestions.
+                for a in [r.srcaddr, r.dstaddr]
+                    .into_iter()
+                    .flatten()
+                    .filter(IpAddr::is_ipv6)
+                {
+                    *self.addresses.entry((eni.into(), a)).or_default() += 1;
+                }
+            }
             if let (Some(services), Some(eni)) = (self.services.as_mut(), r.interface_id) {
                 for a in [r.srcaddr, r.dstaddr].into_iter().flatten() {
                     if may_be_own(&a) {
@@ -552,6 +621,11 @@ impl Analysis {
         }
         for (k, (sources, bytes)) in other.exposed {
             let e = self.exposed.entry(k).or_default();
+            e.0.absorb(sources, EXPOSURE_SOURCES);
+            e.1 += bytes;
+        }
+        for (k, (sources, bytes)) in other.exposed_v6 {
+            let e = self.exposed_v6.entry(k).or_default();
             e.0.absorb(sources, EXPOSURE_SOURCES);
             e.1 += bytes;
         }

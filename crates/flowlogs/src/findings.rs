@@ -50,7 +50,7 @@ impl Analysis {
                 ));
             }
         }
-        for ((dst, port), (sources, bytes)) in &self.exposed {
+        for ((dst, port), (sources, bytes)) in &self.exposures() {
             let (public, approximate) = sources.distinct();
             out.push(finding(
                     &findings::EXPOSED_ADMIN_PORT,

@@ -141,16 +141,11 @@ impl Analysis {
         let Some(services) = &self.services else {
             return Vec::new();
         };
-        // An interface's own addresses: those on at least 90% of its records
-        // that name addresses (the other side of its flows varies; NODATA and
-        // SKIPDATA records name none and do not count).
+        // An interface's own addresses (`Analysis::is_own`).
         let own: std::collections::HashSet<(&str, IpAddr)> = self
             .addresses
             .iter()
-            .filter(|((eni, _), seen)| {
-                let total = self.interfaces.get(eni).map_or(0, |i| i.addressed);
-                total > 0 && **seen * 10 >= total * 9
-            })
+            .filter(|((eni, _), seen)| self.is_own(eni, **seen))
             .map(|((eni, a), _)| (&**eni, *a))
             .collect();
         // Sources of one (interface, protocol, port), over its own addresses.

@@ -24,14 +24,11 @@ use serde::{Deserialize, Serialize};
 use crate::model::{DestinationType, Inventory, TrafficType};
 use crate::remediation::NewDestination;
 use crate::settings::{RequiredTrafficType, Settings};
-pub use prices::{Assumptions, Prices, RegionPrices, GB};
+pub use prices::{Assumptions, Prices, RegionPrices, DAYS_PER_MONTH, GB};
 pub use volume::{Basis, FlowLogVolume, Volume};
 
 /// The schema identifier of the JSON cost report.
 pub const COST_SCHEMA: &str = "flowaudit.cost/v1";
-
-/// Days in a month, for monthly figures from a window and months from days.
-const DAYS_PER_MONTH: f64 = 30.0;
 
 /// What flow logging costs, per VPC and in total.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

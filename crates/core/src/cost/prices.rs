@@ -11,6 +11,8 @@ pub const BUILT_IN: &str = include_str!("prices.toml");
 
 /// Bytes in a GB, as AWS bills them.
 pub const GB: f64 = 1_073_741_824.0;
+/// Days in a month, for monthly figures from a window and months from days.
+pub const DAYS_PER_MONTH: f64 = 30.0;
 /// GB in a TB of a pricing tier.
 const GB_PER_TB: f64 = 1024.0;
 

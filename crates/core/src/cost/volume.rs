@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Assumptions, DAYS_PER_MONTH, GB};
+use super::prices::{Assumptions, DAYS_PER_MONTH, GB};
 use crate::model::{
     AccountInventory, DestinationType, FlowLog, Inventory, RegionInventory, TrafficType, Vpc,
 };
