@@ -437,9 +437,25 @@ impl FixArgs {
 }
 
 impl EvalArgs {
+    /// Refuses an S3 (or cheapest) destination without a bucket: the command
+    /// line requires one, but the config file can name `destination` without
+    /// `bucket_arn`, and plans must not fall back to log groups unsaid.
+    pub fn check_fix_destination(&self) -> anyhow::Result<()> {
+        let name = match self.fix.fix_destination {
+            FixDestinationArg::S3 => "s3",
+            FixDestinationArg::Cheapest => "cheapest",
+            FixDestinationArg::CloudwatchLogs => return Ok(()),
+        };
+        if self.fix.fix_bucket_arn.is_none() {
+            anyhow::bail!("--fix-destination {name} (or `destination = \"{name}\"` in [remediation]) needs --fix-bucket-arn (or `bucket_arn` in [remediation]): the bucket the new flow logs deliver to");
+        }
+        Ok(())
+    }
+
     /// [`EvalArgs::settings`] with `--fix-destination cheapest` decided for
     /// this inventory (said on standard error).
     pub fn settings_for(&self, inventory: &flowaudit_core::Inventory) -> anyhow::Result<Settings> {
+        self.check_fix_destination()?;
         let mut settings = self.settings();
         if self.fix.fix_destination != FixDestinationArg::Cheapest {
             return Ok(settings);

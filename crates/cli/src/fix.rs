@@ -96,11 +96,7 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     let filter = plan_filter(&args);
     filter.validate()?;
     let settings = args.eval.settings();
-    if args.eval.fix.fix_destination == crate::values::FixDestinationArg::Cheapest
-        && args.eval.fix.fix_bucket_arn.is_none()
-    {
-        bail!("--fix-destination cheapest needs --fix-bucket-arn (the bucket the S3 options deliver to)");
-    }
+    args.eval.check_fix_destination()?;
     let mut opts = args.conn.options(&settings)?;
     // The plan's expected cost (and --fix-destination cheapest) uses measured volumes.
     opts.volume_days = Some(crate::pricing::REPORT_DAYS);
@@ -110,8 +106,8 @@ pub fn run(args: FixCmdArgs) -> Result<ExitCode> {
     args.eval.custom_controls()?;
     let prices = flowaudit_core::cost::Prices::built_in().map_err(anyhow::Error::msg)?;
     let judge = |inventory: &flowaudit_core::Inventory| {
-        // The one failure of settings_for (cheapest without a bucket) was
-        // refused above.
+        // The one failure of settings_for (an S3 or cheapest destination
+        // without a bucket) was refused above.
         let settings = args
             .eval
             .settings_for(inventory)

@@ -165,6 +165,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
 
 fn iac(args: args::IacArgs) -> Result<ExitCode> {
     let units = flowaudit_iac::read(&args.paths)?;
+    args.report.eval.check_fix_destination()?;
     if args.report.eval.fix.fix_destination == values::FixDestinationArg::Cheapest {
         anyhow::bail!("--fix-destination cheapest needs an inventory to price (scan, check, fix, remediation); `iac` plans take cloudwatch-logs or s3");
     }

@@ -337,3 +337,39 @@ fn fix_destination_cheapest_picks_the_bucket_at_the_built_in_prices() {
     assert_eq!(code, 2);
     assert!(stderr.contains("needs an inventory"), "{stderr}");
 }
+
+/// The config file can name an S3 destination without its bucket (the command
+/// line cannot): plans are refused, never silently made for log groups.
+#[test]
+fn an_s3_destination_without_a_bucket_in_the_config_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("flowaudit.toml");
+    for destination in ["s3", "cheapest"] {
+        std::fs::write(
+            &config,
+            format!("[remediation]\ndestination = \"{destination}\"\n"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let config = config.to_str().unwrap_or_default();
+        for args in [
+            vec![
+                "remediation",
+                "--demo",
+                "--format",
+                "sh",
+                "--config",
+                config,
+            ],
+            vec!["cost", "--demo", "--config", config],
+            vec!["demo", "--config", config],
+        ] {
+            let (code, stdout, stderr) = common::run(&args);
+            assert_eq!(code, 2, "{args:?}: {stdout}");
+            assert!(
+                stderr.contains("needs --fix-bucket-arn"),
+                "{args:?}: {stderr}"
+            );
+            assert!(!stdout.contains("cloud-watch-logs"), "{args:?}: {stdout}");
+        }
+    }
+}
