@@ -268,6 +268,30 @@ fn names_from_the_inventory_cannot_forge_output() {
         assert_eq!(code, 1, "{stderr}");
         assert!(!stdout.contains(forbidden), "{format}:\n{stdout}");
     }
+    // A prices file's currency and date are text too.
+    let prices = dir.path().join("prices.toml");
+    std::fs::write(
+        &prices,
+        "currency = \"US\\u001b[2JD\"\ndate = \"\\u001b]0;x\\u0007\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let prices = prices.to_str().unwrap_or_default();
+    for format in ["table", "markdown"] {
+        let (code, stdout, stderr) = common::run(&[
+            "cost",
+            "--inventory",
+            path,
+            "--format",
+            format,
+            "--prices",
+            prices,
+        ]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+            "{format}:\n{stdout}"
+        );
+    }
     let (_, csv, _) = common::run(&["cost", "--inventory", path, "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader

@@ -72,12 +72,12 @@ fn cheapest_label(v: &VpcCost) -> String {
 
 /// Aligned text for a terminal.
 pub fn table(r: &CostReport) -> String {
-    let c = &r.prices.currency;
+    let c = terminal::show(&r.prices.currency);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "Flow-log cost per month ({c}; prices of {}{})",
-        r.prices.date,
+        terminal::show(&r.prices.date),
         r.prices
             .file
             .as_deref()
@@ -96,7 +96,7 @@ pub fn table(r: &CostReport) -> String {
                 .unwrap_or_default();
             match (&v.error, &v.volume) {
                 (Some(why), _) => [
-                    format!("{}/{}", v.account_id, v.region),
+                    terminal::show(&format!("{}/{}", v.account_id, v.region)).into_owned(),
                     format!("{}{name}", terminal::show(&v.vpc_id)),
                     "ERROR".to_string(),
                     String::new(),
@@ -106,7 +106,7 @@ pub fn table(r: &CostReport) -> String {
                     terminal::show(why).into_owned(),
                 ],
                 (None, volume) => [
-                    format!("{}/{}", v.account_id, v.region),
+                    terminal::show(&format!("{}/{}", v.account_id, v.region)).into_owned(),
                     format!("{}{name}", terminal::show(&v.vpc_id)),
                     if v.covered { "covered" } else { "NOT covered" }.to_string(),
                     volume
@@ -157,7 +157,7 @@ pub fn table(r: &CostReport) -> String {
         let _ = writeln!(
             out,
             "account {}: {} VPC(s){}; now {} a month ({} a year), after the fix plan {} ({}), cheapest full coverage {} ({})",
-            t.account_id.as_deref().unwrap_or_default(),
+            terminal::show(t.account_id.as_deref().unwrap_or_default()),
             t.vpcs,
             if t.unpriced > 0 { format!(", {} not priced", t.unpriced) } else { String::new() },
             money(t.current_monthly),
@@ -191,7 +191,7 @@ pub fn table(r: &CostReport) -> String {
 
 /// GitHub-flavoured Markdown.
 pub fn markdown(r: &CostReport) -> String {
-    let c = &r.prices.currency;
+    let c = markdown::text(&r.prices.currency);
     let mut out = String::new();
     let _ = writeln!(out, "## Flow-log cost per month ({c})\n");
     let _ = writeln!(
@@ -245,7 +245,7 @@ pub fn markdown(r: &CostReport) -> String {
             }
         }
     }
-    let _ = writeln!(out, "\n**Total**, {}.", totals(&r.total, c));
+    let _ = writeln!(out, "\n**Total**, {}.", totals(&r.total, &c));
     for e in &r.errors {
         let _ = writeln!(out, "\n- ERROR: {}", markdown::text(e));
     }
